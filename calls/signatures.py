@@ -1,0 +1,39 @@
+"""Twilio webhook signature checks, against the public URL Twilio requested.
+
+Behind a proxy or TLS terminator the inner Host and scheme differ from what
+Twilio signed, so the URL is rebuilt from PUBLIC_BASE_URL plus the request's
+path and query, never from the request's own Host header.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from twilio.request_validator import RequestValidator
+
+
+def public_url_of(request: HttpRequest) -> str:
+    return settings.PUBLIC_BASE_URL + request.get_full_path()
+
+
+def is_signed_by_twilio(request: HttpRequest) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    params = request.POST if request.method == "POST" else {}
+    return validator.validate(public_url_of(request), params, signature)
+
+
+def twilio_webhook(view):
+    """CSRF-exempt view that answers 403 unless Twilio signed the request."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not is_signed_by_twilio(request):
+            return HttpResponseForbidden("Invalid or missing X-Twilio-Signature")
+        return view(request, *args, **kwargs)
+
+    return wrapped
