@@ -1,0 +1,143 @@
+"""Shared fixtures. End-to-end tests get the whole product running for real:
+voicesim as its own process, the back office on a live server, and a Celery
+worker process (with beat) on the configured broker and the test database.
+"""
+
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.support.database import test_database_url
+from tests.support.processes import (
+    URL_PATTERN,
+    VENV_BIN,
+    child_env,
+    start_process,
+    stop_process,
+    wait_for_line,
+)
+from tests.support.voicesim import VoiceSim
+
+VOICESIM_SPEED = 10
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def logs_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="callcenter-e2e-") as path:
+        yield Path(path)
+
+
+@pytest.fixture(scope="session")
+def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
+    log = logs_dir / "voicesim.log"
+    process = start_process(
+        [
+            str(VENV_BIN / "python"),
+            "-m",
+            "voicesim",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--speed",
+            str(VOICESIM_SPEED),
+            "--account-sid",
+            django_settings.TWILIO_ACCOUNT_SID,
+            "--auth-token",
+            django_settings.TWILIO_AUTH_TOKEN,
+        ],
+        child_env(),
+        log,
+    )
+    try:
+        base_url = wait_for_line(log, URL_PATTERN, process).group(0)
+        yield VoiceSim(
+            base_url=base_url,
+            account_sid=django_settings.TWILIO_ACCOUNT_SID,
+            auth_token=django_settings.TWILIO_AUTH_TOKEN,
+            speed=VOICESIM_SPEED,
+        )
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def stack_settings(live_server, voicesim: VoiceSim) -> dict[str, str]:
+    """The settings every process of the running product shares."""
+    return {
+        "PUBLIC_BASE_URL": live_server.url,
+        "TWILIO_API_BASE_URL": voicesim.base_url,
+        "TWILIO_ACCOUNT_SID": voicesim.account_sid,
+        "TWILIO_AUTH_TOKEN": voicesim.auth_token,
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker_factory(django_db_setup, django_db_blocker, stack_settings, logs_dir):
+    """Start `celery worker` processes on the test database; stopped at session end."""
+    processes = []
+    with django_db_blocker.unblock():
+        database_url = test_database_url()
+
+    def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2):
+        log = logs_dir / f"{name}.log"
+        args = [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "callcenter",
+            "worker",
+            "-n",
+            f"{name}@%h",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        if beat:
+            args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
+        env = child_env(DATABASE_URL=database_url, DATABASE_CONN_MAX_AGE="0", **stack_settings)
+        process = start_process(args, env, log)
+        wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
+        processes.append(process)
+        return process
+
+    from callcenter.celery import app
+
+    app.control.purge()
+    yield start
+    for process in processes:
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(celery_worker_factory):
+    return celery_worker_factory("e2e", beat=True)
+
+
+@pytest.fixture
+def stack(transactional_db, settings, stack_settings, celery_worker, voicesim, live_server):
+    """The whole product running: back office, worker with beat, and voicesim."""
+    for name, value in stack_settings.items():
+        setattr(settings, name, value)
+    return voicesim
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
