@@ -1,0 +1,66 @@
+"""``python -m voicesim``: serve the simulator and print the base URL.
+
+The socket is bound before uvicorn starts so ``--port 0`` can print the real
+port, which lets tests run many simulators side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from voicesim.app import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_app
+from voicesim.phonebook import Phonebook
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="voicesim", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
+    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    parser.add_argument("--phonebook", default=None, help="JSON or TOML phonebook file")
+    parser.add_argument("--log-level", default="warning")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper())
+    app = create_app(
+        account_sid=args.account_sid,
+        auth_token=args.auth_token,
+        speed=args.speed,
+        phonebook=Phonebook.load(args.phonebook),
+    )
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(2048)
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"voicesim listening on http://{host}:{port}", flush=True)
+    print(f"account_sid={args.account_sid} speed={args.speed}", flush=True)
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=False,
+        backlog=2048,
+        timeout_keep_alive=30,
+        limit_concurrency=None,
+    )
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve(sockets=[sock]))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""``/sim/``: inspect and steer the simulation (no auth: it is a local test tool).
+
+Tests and demos use it to read transcripts, press keys and hang up as the far
+end, change what a number does, and place inbound calls; benchmarks read the
+create times of calls from ``/sim/calls``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from voicesim.calls import Call
+from voicesim.engine import Engine
+from voicesim.errors import TwilioError, not_found
+from voicesim.forms import check_method, check_url, read_form
+from voicesim.numbers import to_e164
+from voicesim.phonebook import Behaviour
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    if "json" in request.headers.get("content-type", ""):
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise TwilioError(400, 20001, f"invalid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise TwilioError(400, 20001, "a JSON object is expected")
+        return data
+    form = await read_form(request)
+    data: dict[str, Any] = {}
+    for key, value in form.pairs:
+        data.setdefault(key, value)
+    return data
+
+
+def _call(request: Request) -> Call:
+    call = _engine(request).calls.get(request.path_params["sid"])
+    if call is None:
+        raise not_found(request.url.path)
+    return call
+
+
+async def health(request: Request) -> Response:
+    """The trivial endpoint benchmarks use as their baseline."""
+    return JSONResponse({"ok": True})
+
+
+async def list_calls(request: Request) -> Response:
+    engine = _engine(request)
+    status = request.query_params.get("status")
+    calls = [c.sim_info() for c in engine.calls.values() if not status or c.status == status]
+    return JSONResponse({"calls": calls, "live": engine.live_count(), "speed": engine.clock.speed})
+
+
+async def stats(request: Request) -> Response:
+    engine = _engine(request)
+    counts: dict[str, int] = {}
+    for call in engine.calls.values():
+        counts[call.status] = counts.get(call.status, 0) + 1
+    return JSONResponse(
+        {"total": len(engine.calls), "live": engine.live_count(), "by_status": counts}
+    )
+
+
+async def get_call(request: Request) -> Response:
+    call = _call(request)
+    return JSONResponse({**call.sim_info(), "resource": call.to_json()})
+
+
+async def transcript(request: Request) -> Response:
+    call = _call(request)
+    return JSONResponse(
+        {"sid": call.sid, "status": call.status, "entries": call.transcript.entries}
+    )
+
+
+async def digits(request: Request) -> Response:
+    call = _call(request)
+    data = await _body(request)
+    keys = str(data.get("digits") or data.get("Digits") or "")
+    if not keys:
+        raise TwilioError(400, 20001, "digits is required")
+    if not call.is_live:
+        raise TwilioError(400, 21220, "Call is not in-progress.")
+    listening = call.gather_active
+    _engine(request).press(call, keys, who="sim API")
+    return JSONResponse({"sid": call.sid, "digits": keys, "heard": listening})
+
+
+async def hangup(request: Request) -> Response:
+    call = _call(request)
+    if not call.is_live:
+        raise TwilioError(400, 21220, "Call is not in-progress.")
+    _engine(request).hangup(call, "completed", reason="far end hung up (sim API)")
+    return JSONResponse({"sid": call.sid, "hangup": "requested"})
+
+
+async def phonebook(request: Request) -> Response:
+    engine = _engine(request)
+    raw = request.path_params["number"]
+    number = to_e164(raw) or raw
+    if request.method == "GET":
+        return JSONResponse({"number": number, **engine.phonebook.lookup(number).to_dict()})
+    data = await _body(request)
+    try:
+        behaviour = Behaviour.from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise TwilioError(400, 20001, str(exc)) from exc
+    engine.phonebook.set(number, behaviour)
+    return JSONResponse({"number": number, **behaviour.to_dict()})
+
+
+async def inbound(request: Request) -> Response:
+    """Start a call from ``from`` to one of "our" numbers ``to``, running ``url``."""
+    engine = _engine(request)
+    data = await _body(request)
+
+    def pick(*keys: str) -> Any:
+        for key in keys:
+            if data.get(key) not in (None, ""):
+                return data[key]
+        return None
+
+    from_ = to_e164(str(pick("from", "From") or ""))
+    to = to_e164(str(pick("to", "To") or ""))
+    if not from_:
+        raise TwilioError(400, 21213, "from: a valid phone number is required")
+    if not to:
+        raise TwilioError(400, 21211, "to: a valid phone number is required")
+    url = check_url(pick("url", "Url"), "url")
+    twiml = pick("twiml", "Twiml")
+    if bool(url) == bool(twiml):
+        raise TwilioError(400, 21205, "exactly one of url or twiml is required")
+    events = pick("status_callback_event", "StatusCallbackEvent") or ["completed"]
+    if isinstance(events, str):
+        events = events.replace(",", " ").split()
+    call = engine.new_call(
+        to=to,
+        from_=from_,
+        direction="inbound",
+        url=url,
+        twiml=twiml,
+        method=check_method(pick("method", "Method"), "method"),
+        fallback_url=check_url(pick("fallback_url", "FallbackUrl"), "fallback_url"),
+        status_callback=check_url(pick("status_callback", "StatusCallback"), "status_callback"),
+        status_callback_method=check_method(
+            pick("status_callback_method", "StatusCallbackMethod"), "status_callback_method"
+        ),
+        status_callback_events=frozenset(events),
+        caller_name=pick("caller_name", "CallerName"),
+        forwarded_from=pick("forwarded_from", "ForwardedFrom"),
+    )
+    call.status = "ringing"
+    engine.start(call)
+    return JSONResponse(call.to_json(), status_code=201)
+
+
+routes = [
+    Route("/sim/health", health, methods=["GET"]),
+    Route("/sim/stats", stats, methods=["GET"]),
+    Route("/sim/calls", list_calls, methods=["GET"]),
+    Route("/sim/calls/{sid}", get_call, methods=["GET"]),
+    Route("/sim/calls/{sid}/transcript", transcript, methods=["GET"]),
+    Route("/sim/calls/{sid}/digits", digits, methods=["POST"]),
+    Route("/sim/calls/{sid}/hangup", hangup, methods=["POST"]),
+    Route("/sim/phonebook/{number}", phonebook, methods=["GET", "PUT"]),
+    Route("/sim/inbound", inbound, methods=["POST"]),
+]

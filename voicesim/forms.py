@@ -1,0 +1,84 @@
+"""Request helpers shared by the API fronts: form bodies and Basic auth.
+
+Form bodies are parsed by hand (``parse_qsl``) so repeated keys such as
+``StatusCallbackEvent`` keep every value and no multipart package is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.requests import Request
+
+from voicesim.errors import TwilioError, authenticate_error
+
+HTTP_METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE"}
+
+
+class Form:
+    """A multi-valued form: ``get`` gives the first value, ``getlist`` all of them."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        for name, value in self.pairs:
+            if name == key:
+                return value
+        return default
+
+    def getlist(self, key: str) -> list[str]:
+        return [value for name, value in self.pairs if name == key]
+
+    def __contains__(self, key: str) -> bool:
+        return any(name == key for name, _ in self.pairs)
+
+
+async def read_form(request: Request) -> Form:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return Form(parse_qsl(body, keep_blank_values=True))
+
+
+def query_form(request: Request) -> Form:
+    return Form(parse_qsl(request.url.query, keep_blank_values=True))
+
+
+def check_auth(request: Request, account_sid: str, auth_token: str) -> None:
+    """Basic ``AccountSid:AuthToken``; the path's account must be that account."""
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise authenticate_error()
+    try:
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise authenticate_error() from exc
+    if not (hmac.compare_digest(user, account_sid) and hmac.compare_digest(password, auth_token)):
+        raise authenticate_error()
+    if request.path_params.get("account_sid") != account_sid:
+        raise authenticate_error()
+
+
+def valid_url(value: str) -> bool:
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and bool(host) and "_" not in host
+
+
+def check_url(value: str | None, name: str) -> str | None:
+    """21205 for anything but an absolute http(s) URL with a proper host."""
+    if value is None or value == "":
+        return None
+    if not valid_url(value):
+        raise TwilioError(400, 21205, f"{name} is not a valid URL: {value}")
+    return value
+
+
+def check_method(value: str | None, name: str) -> str:
+    method = (value or "POST").upper()
+    if method not in HTTP_METHODS:
+        raise TwilioError(400, 20001, f"{name} must be GET or POST, not {value!r}")
+    return method

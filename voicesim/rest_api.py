@@ -1,0 +1,305 @@
+"""The 2010-04-01 Calls API, answering as Twilio does for the ``twilio`` client.
+
+Routes: create/list ``Calls.json``, fetch/update/delete ``Calls/{Sid}.json``.
+Validation happens before a call exists, with Twilio's codes (see README for
+the table), so the back office's error handling meets the real thing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from voicesim.calls import FINAL_STATUSES, Call, Source
+from voicesim.engine import Engine
+from voicesim.errors import TwilioError, not_found, not_in_progress
+from voicesim.forms import Form, check_auth, check_method, check_url, query_form, read_form
+from voicesim.numbers import to_e164
+from voicesim.twiml_runner import DocumentError, parse_twiml
+
+SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
+EVENTS = {"initiated", "ringing", "answered", "completed"}
+MAX_TWIML = 4000
+MAX_PAGE_SIZE = 1000
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def _int(form: Form, key: str, default: int, low: int, high: int) -> int:
+    raw = form.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise TwilioError(400, 20001, f"{key} must be an integer, not {raw!r}") from exc
+    if not low <= value <= high:
+        raise TwilioError(400, 20001, f"{key} must be between {low} and {high}, not {value}")
+    return value
+
+
+def check_twiml(twiml: str | None) -> str | None:
+    if twiml is None:
+        return None
+    if len(twiml) > MAX_TWIML:
+        raise TwilioError(400, 20001, f"Twiml must be at most {MAX_TWIML} characters")
+    try:
+        parse_twiml(twiml)
+    except DocumentError as exc:
+        raise TwilioError(400, 12100, f"Twiml is not valid TwiML: {exc}") from exc
+    return twiml
+
+
+def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
+    url = form.get("Url") or None
+    twiml = form.get("Twiml") or None
+    if url and twiml:
+        raise TwilioError(400, 21205, "Url and Twiml are mutually exclusive: send only one")
+    if required and not url and not twiml:
+        if form.get("ApplicationSid"):
+            raise TwilioError(400, 21205, "ApplicationSid is not supported: send Url or Twiml")
+        raise TwilioError(400, 21205, "Url parameter is required (or Twiml)")
+    return check_url(url, "Url"), check_twiml(twiml)
+
+
+async def create(request: Request) -> Response:
+    engine = engine_of(request)
+    check_auth(request, engine.account_sid, engine.auth_token)
+    form = await read_form(request)
+    to, from_ = form.get("To"), form.get("From")
+    if not to:
+        raise TwilioError(400, 21201, "No 'To' number is specified")
+    if not from_:
+        raise TwilioError(400, 21213, "No 'From' number is specified")
+    to_number = to_e164(to)
+    if to_number is None:
+        raise TwilioError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+    from_number = to_e164(from_)
+    if from_number is None:
+        raise TwilioError(400, 21212, f"Invalid 'From' Phone Number: {from_}")
+    url, twiml = url_or_twiml(form, required=True)
+    events = set()
+    for value in form.getlist("StatusCallbackEvent"):
+        events.update(value.replace(",", " ").split())
+    unknown = events - EVENTS
+    if unknown:
+        raise TwilioError(400, 20001, f"Invalid StatusCallbackEvent: {', '.join(sorted(unknown))}")
+    send_digits = form.get("SendDigits") or ""
+    if not SEND_DIGITS.match(send_digits):
+        raise TwilioError(400, 20001, f"SendDigits may only contain 0-9 A-D * # w W: {send_digits}")
+    detection = form.get("MachineDetection") or None
+    if detection and detection not in ("Enable", "DetectMessageEnd"):
+        raise TwilioError(
+            400, 20001, f"MachineDetection must be Enable or DetectMessageEnd: {detection}"
+        )
+    async_amd = (form.get("AsyncAmd") or "false").lower() == "true"
+    call = engine.new_call(
+        to=to_number,
+        from_=from_number,
+        url=url,
+        twiml=twiml,
+        method=check_method(form.get("Method"), "Method"),
+        fallback_url=check_url(form.get("FallbackUrl"), "FallbackUrl"),
+        fallback_method=check_method(form.get("FallbackMethod"), "FallbackMethod"),
+        status_callback=check_url(form.get("StatusCallback"), "StatusCallback"),
+        status_callback_method=check_method(
+            form.get("StatusCallbackMethod"), "StatusCallbackMethod"
+        ),
+        status_callback_events=frozenset(events or {"completed"}),
+        send_digits=send_digits,
+        timeout=_int(form, "Timeout", 60, 1, 600),
+        time_limit=_int(form, "TimeLimit", 14400, 1, 86400),
+        machine_detection=detection,
+        machine_detection_timeout=_int(form, "MachineDetectionTimeout", 30, 3, 59),
+        async_amd=async_amd,
+        async_amd_callback=check_url(form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback"),
+        async_amd_callback_method=check_method(
+            form.get("AsyncAmdStatusCallbackMethod"), "AsyncAmdStatusCallbackMethod"
+        ),
+        caller_name=form.get("CallerId") or None,
+    )
+    engine.start(call)
+    return JSONResponse(call.to_json(), status_code=201)
+
+
+def find_call(request: Request) -> Call:
+    engine = engine_of(request)
+    check_auth(request, engine.account_sid, engine.auth_token)
+    call = engine.calls.get(request.path_params["sid"])
+    if call is None:
+        raise not_found(request.url.path)
+    return call
+
+
+async def fetch(request: Request) -> Response:
+    return JSONResponse(find_call(request).to_json())
+
+
+async def update(request: Request) -> Response:
+    engine = engine_of(request)
+    call = find_call(request)
+    form = await read_form(request)
+    status = form.get("Status") or None
+    if status and status not in ("completed", "canceled"):
+        raise TwilioError(400, 20001, f"Status must be completed or canceled, not {status!r}")
+    url, twiml = url_or_twiml(form, required=False)
+    method = check_method(form.get("Method"), "Method")
+    fallback_url = check_url(form.get("FallbackUrl"), "FallbackUrl")
+    status_callback = check_url(form.get("StatusCallback"), "StatusCallback")
+    time_limit = form.get("TimeLimit")
+    if call.status in FINAL_STATUSES:
+        raise not_in_progress()
+    if (url or twiml) and engine.is_studio_flow(url) and call.answered_sim is not None:
+        raise TwilioError(
+            400,
+            21220,
+            "Cannot redirect an in-progress call to a Studio Flow: "
+            "Studio Flows can only be triggered for ringing calls.",
+        )
+    if fallback_url:
+        call.fallback_url = fallback_url
+        call.fallback_method = check_method(form.get("FallbackMethod"), "FallbackMethod")
+    if status_callback:
+        call.status_callback = status_callback
+        call.status_callback_method = check_method(
+            form.get("StatusCallbackMethod"), "StatusCallbackMethod"
+        )
+    if time_limit:
+        limit = _int(form, "TimeLimit", 14400, 1, 86400)
+        call.time_limit = limit
+        elapsed = 0.0 if call.answered_sim is None else engine.clock.now() - call.answered_sim
+        if call.answered_sim is not None:
+            engine.after(call, max(0.0, limit - elapsed), "time limit reached")
+    call.touch()
+    if status == "completed":
+        engine.hangup(call, "completed", reason="Status=completed via API")
+    elif status == "canceled":
+        if call.answered_sim is None:
+            engine.hangup(call, "canceled", reason="Status=canceled via API")
+        else:
+            call.transcript.add("cancel-ignored", note="call already in progress")
+    elif url or twiml:
+        engine.redirect(call, Source(url=url, method=method, twiml=twiml))
+    return JSONResponse(call.to_json())
+
+
+async def delete(request: Request) -> Response:
+    engine = engine_of(request)
+    call = find_call(request)
+    if call.is_live:
+        raise TwilioError(400, 21220, f"Cannot delete a call that is {call.status}: end it first")
+    engine.calls.pop(call.sid, None)
+    engine.channels.pop(call.sid, None)
+    return Response(status_code=204)
+
+
+def _parse_date(value: str) -> datetime:
+    for parser in (
+        lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+        parsedate_to_datetime,
+    ):
+        try:
+            moment = parser(value)
+        except (ValueError, TypeError):
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    raise TwilioError(400, 20001, f"Invalid date: {value}")
+
+
+def _date_filter(calls: list[Call], form: Form, key: str, attr: str) -> list[Call]:
+    exact, before, after = form.get(key), form.get(f"{key}<"), form.get(f"{key}>")
+    if exact:
+        moment = _parse_date(exact)
+        only_date = len(exact) <= 10
+        calls = [
+            c
+            for c in calls
+            if getattr(c, attr)
+            and (
+                getattr(c, attr).date() == moment.date()
+                if only_date
+                else getattr(c, attr).replace(microsecond=0) == moment
+            )
+        ]
+    if before:
+        moment = _parse_date(before)
+        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) <= moment]
+    if after:
+        moment = _parse_date(after)
+        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) >= moment]
+    return calls
+
+
+async def list_calls(request: Request) -> Response:
+    engine = engine_of(request)
+    check_auth(request, engine.account_sid, engine.auth_token)
+    form = query_form(request)
+    calls = list(reversed(engine.calls.values()))
+    if form.get("To"):
+        to = to_e164(form.get("To")) or form.get("To")
+        calls = [c for c in calls if c.to == to]
+    if form.get("From"):
+        from_ = to_e164(form.get("From")) or form.get("From")
+        calls = [c for c in calls if c.from_ == from_]
+    if form.get("ParentCallSid"):
+        calls = [c for c in calls if c.parent_sid == form.get("ParentCallSid")]
+    if form.get("Status"):
+        wanted = form.get("Status")
+        calls = [c for c in calls if c.to_json()["status"] == wanted]
+    calls = _date_filter(calls, form, "StartTime", "start_time")
+    calls = _date_filter(calls, form, "EndTime", "end_time")
+    page_size = _int(form, "PageSize", 50, 1, MAX_PAGE_SIZE)
+    page = _int(form, "Page", 0, 0, 10**9)
+    start = page * page_size
+    chunk = calls[start : start + page_size]
+    filters = [(k, v) for k, v in form.pairs if k not in ("PageSize", "Page", "PageToken")]
+    base = f"/2010-04-01/Accounts/{engine.account_sid}/Calls.json"
+
+    def page_uri(number: int) -> str:
+        params = [*filters, ("PageSize", str(page_size)), ("Page", str(number))]
+        if number:
+            params.append(("PageToken", f"PA{number * page_size}"))
+        return f"{base}?{urlencode(params)}"
+
+    has_next = start + page_size < len(calls)
+    body = {
+        "calls": [c.to_json() for c in chunk],
+        "end": start + max(len(chunk), 1) - 1,
+        "first_page_uri": page_uri(0),
+        "next_page_uri": page_uri(page + 1) if has_next else None,
+        "page": page,
+        "page_size": page_size,
+        "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+        "start": start,
+        "uri": page_uri(page),
+    }
+    return JSONResponse(body)
+
+
+async def call_detail(request: Request) -> Response:
+    if request.method == "GET":
+        return await fetch(request)
+    if request.method == "DELETE":
+        return await delete(request)
+    return await update(request)
+
+
+async def call_list(request: Request) -> Response:
+    if request.method == "GET":
+        return await list_calls(request)
+    return await create(request)
+
+
+PREFIX = "/2010-04-01/Accounts/{account_sid}"
+routes = [
+    Route(PREFIX + "/Calls.json", call_list, methods=["GET", "POST"]),
+    Route(PREFIX + "/Calls/{sid}.json", call_detail, methods=["GET", "POST", "DELETE"]),
+]
