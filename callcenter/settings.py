@@ -164,3 +164,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Calls core: the Twilio client's HTTP timeout (seconds), the region assumed for
+# numbers written without a country code, and how long a call may sit in a
+# live state without news before the reconciler fetches it from Twilio.
+TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
+RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE = {
+    "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 1.0},
+    "reconcile-stale-calls": {
+        "task": "calls.tasks.reconcile_stale_calls",
+        "schedule": env.float("RECONCILE_EVERY_SECONDS", default=30.0),
+    },
+}

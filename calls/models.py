@@ -217,6 +217,7 @@ class CallEvent(models.Model):
 
 class RedirectState(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued (due, handed to a worker)"
     SENDING = "sending", "Sending"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"

@@ -1,0 +1,36 @@
+"""The operations that change calls, legs, events and redirects: the only writers.
+
+Admin, API, webhooks and tasks call these, so every path obeys the same rules
+(`calls.rules`) and the same locking.
+"""
+
+from .answering import record_answer, record_fallback
+from .events import record_call_from_webhook, record_snapshot, record_status_event
+from .placing import dispatch_call, place_call
+from .reconciling import reconcile_call, reconcile_stale_calls
+from .redirects import (
+    cancel_call,
+    cancel_redirect,
+    fire_due_redirects,
+    hang_up,
+    request_redirect,
+    send_redirect,
+)
+
+__all__ = [
+    "cancel_call",
+    "cancel_redirect",
+    "dispatch_call",
+    "fire_due_redirects",
+    "hang_up",
+    "place_call",
+    "reconcile_call",
+    "reconcile_stale_calls",
+    "record_answer",
+    "record_call_from_webhook",
+    "record_fallback",
+    "record_snapshot",
+    "record_status_event",
+    "request_redirect",
+    "send_redirect",
+]

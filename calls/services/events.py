@@ -1,0 +1,245 @@
+"""Recording what Twilio tells us: status callbacks, webhook requests, fetched calls.
+
+Every path ends in `_apply`: missing fields are filled, the status only moves
+forward by STATUS_RANK, a final state is final. Rows are locked with
+`select_for_update`, and a repeated callback hits the unique fingerprint, so
+any number of web workers may receive the same callback at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from email.utils import parsedate_to_datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..exceptions import RuleViolation
+from ..models import (
+    FINAL_STATUSES,
+    STATUS_RANK,
+    Call,
+    CallEvent,
+    CallStatus,
+    Direction,
+    EventKind,
+    Redirect,
+    RedirectState,
+    RedirectTrigger,
+)
+from ..signals import call_status_changed
+from ..telephony import TwilioCall
+from .common import locked_call
+
+PROGRESS_STATUSES = frozenset(
+    {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
+)
+
+
+def record_call_from_webhook(params, *, source: str = "twilio") -> Call:
+    """The Call for a CallSid seen in any webhook, created on first sight.
+
+    Inbound calls and `<Dial>` legs are born here; a leg hangs under the call
+    named by ParentCallSid.
+    """
+    sid = _call_sid(params)
+    parent_sid = params.get("ParentCallSid", "")
+    direction = params.get("Direction", "")
+    if direction not in Direction.values:
+        direction = Direction.OUTBOUND_DIAL if parent_sid else Direction.INBOUND
+    status = params.get("CallStatus", "")
+    call, _ = Call.objects.get_or_create(
+        sid=sid,
+        defaults={
+            "account_sid": params.get("AccountSid", ""),
+            "parent": Call.objects.filter(sid=parent_sid).first() if parent_sid else None,
+            "direction": direction,
+            "from_number": params.get("From", ""),
+            "to_number": params.get("To", ""),
+            "status": status if status in PROGRESS_STATUSES else CallStatus.QUEUED,
+            "source": source,
+        },
+    )
+    return call
+
+
+def record_status_event(params, *, call_id: int | None = None) -> CallEvent | None:
+    """Store one status callback and move the call forward; None for a duplicate.
+
+    `call_id` is our id from the status callback URL: it binds the Twilio SID to
+    a call whose create answer has not been stored yet (or was lost).
+    """
+    sequence = _int_or_none(params.get("SequenceNumber"))
+    status = params.get("CallStatus", "")
+    source = params.get("CallbackSource", "call-progress-events")
+    tail = sequence if sequence is not None else f"{source}:{status}"
+    with transaction.atomic():
+        call, is_new = locked_call_for_webhook(params, call_id)
+        event = store_event(
+            call,
+            EventKind.STATUS,
+            params,
+            fingerprint=f"{call.sid}:status:{tail}",
+            call_status=status,
+            sequence_number=sequence,
+        )
+        if event is not None:
+            _apply(call, status, _changes_from_callback(params), event=event, is_new=is_new)
+    return event
+
+
+def record_snapshot(call_id: int, snapshot: TwilioCall, *, as_event: bool = False) -> Call:
+    """Apply the call as Twilio's REST API showed it (create answer, fetch, list).
+
+    With `as_event`, the repair is kept as a status event too, so the record
+    shows where the change came from.
+    """
+    with transaction.atomic():
+        call = locked_call(call_id)
+        if not call.sid:
+            call.sid = snapshot.sid
+        event = None
+        if as_event:
+            params = {
+                key: value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+                for key, value in dataclasses.asdict(snapshot).items()
+            }
+            event = store_event(
+                call,
+                EventKind.STATUS,
+                params,
+                fingerprint=f"{call.sid}:status:reconciled:{snapshot.status}",
+                call_status=snapshot.status,
+            )
+        changes = {
+            field.name: getattr(snapshot, field.name)
+            for field in dataclasses.fields(snapshot)
+            if field.name not in ("sid", "status", "parent_call_sid", "direction", "date_created")
+        }
+        _apply(call, snapshot.status, changes, event=event)
+    return call
+
+
+def locked_call_for_webhook(params, call_id: int | None = None) -> tuple[Call, bool]:
+    """The locked Call a webhook is about, and whether this webhook created it."""
+    sid = _call_sid(params)
+    call = Call.objects.select_for_update().filter(sid=sid).first()
+    if call is not None:
+        return call, False
+    if call_id is not None:
+        call = Call.objects.select_for_update().filter(pk=call_id, sid__isnull=True).first()
+        if call is not None:
+            call.sid = sid
+            call.save(update_fields=["sid", "updated_at"])
+            return call, False
+    created = record_call_from_webhook(params)
+    return locked_call(created.pk), True
+
+
+def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) -> CallEvent | None:
+    """The event, or None when its fingerprint is already stored (a repeat)."""
+    if hasattr(params, "lists"):
+        params = {key: values[0] if len(values) == 1 else values for key, values in params.lists()}
+    try:
+        with transaction.atomic():
+            return CallEvent.objects.create(
+                call=call,
+                kind=kind,
+                fingerprint=fingerprint[:120],
+                params=dict(params),
+                timestamp=_rfc2822(params.get("Timestamp")),
+                **fields,
+            )
+    except IntegrityError:
+        return None
+
+
+def apply_progress(call: Call, status: str, changes: dict, *, event: CallEvent | None) -> None:
+    """What a webhook other than a status callback learnt (answer, AMD)."""
+    _apply(call, status, changes, event=event)
+
+
+def _apply(
+    call: Call, status: str, changes: dict, *, event: CallEvent | None, is_new: bool = False
+) -> None:
+    """Fill what is missing, move the status forward only, save; react on commit."""
+    for field, value in changes.items():
+        if value not in (None, "") and getattr(call, field) in (None, ""):
+            setattr(call, field, value)
+    previous = "" if is_new else call.status
+    if _moves_forward(call.status, status):
+        call.status = status
+    call.last_event_at = timezone.now()
+    call.save()
+    if call.status == previous:
+        return
+    transaction.on_commit(
+        lambda: call_status_changed.send(
+            sender=Call, call=call, previous_status=previous, event=event
+        )
+    )
+    if call.is_final:
+        _after_final(call)
+
+
+def _moves_forward(current: str, new: str) -> bool:
+    if current in FINAL_STATUSES or new not in STATUS_RANK:
+        return False
+    return STATUS_RANK[new] > STATUS_RANK[current]
+
+
+def _after_final(call: Call) -> None:
+    """Its own waiting redirects can no longer happen; its parent may be waiting for it."""
+    from .redirects import queue_redirects
+
+    Redirect.objects.filter(call=call, state=RedirectState.SCHEDULED).update(
+        state=RedirectState.SKIPPED,
+        finished_at=timezone.now(),
+        error_message="The call ended before the redirect was due.",
+    )
+    if call.parent_id is None:
+        return
+    waiting = Redirect.objects.filter(
+        call_id=call.parent_id, trigger=RedirectTrigger.LEG_ENDED, state=RedirectState.SCHEDULED
+    ).values_list("pk", flat=True)
+    queue_redirects(list(waiting))
+
+
+def _changes_from_callback(params) -> dict:
+    status = params.get("CallStatus", "")
+    moment = _rfc2822(params.get("Timestamp"))
+    changes = {
+        "account_sid": params.get("AccountSid", ""),
+        "from_number": params.get("From", ""),
+        "to_number": params.get("To", ""),
+        "answered_by": params.get("AnsweredBy", ""),
+        "duration": _int_or_none(params.get("CallDuration")),
+    }
+    if status == CallStatus.IN_PROGRESS:
+        changes.update(start_time=moment, answered_at=moment or timezone.now())
+    elif status in FINAL_STATUSES:
+        changes["end_time"] = moment
+    return changes
+
+
+def _call_sid(params) -> str:
+    sid = params.get("CallSid", "")
+    if not sid:
+        raise RuleViolation("The request has no CallSid.", field="CallSid")
+    return sid
+
+
+def _rfc2822(value: str | None):
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,193 @@
+"""The Twilio gateway: the only module that talks to the Calls REST API.
+
+It builds the real `twilio` client from settings and points it at
+TWILIO_API_BASE_URL (the real API, or voicesim), and turns the client's errors
+into the project's own, keeping Twilio's code. Callers get small dataclasses,
+never the client's resource objects.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from django.conf import settings
+from twilio.base import values
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
+
+from .exceptions import TwilioError, TwilioUnreachable
+
+
+class TwilioNotReached(TwilioUnreachable):
+    """No connection was made: nothing reached Twilio, so sending again is safe."""
+
+
+@dataclass(frozen=True)
+class TwilioCall:
+    """The fields of Twilio's Call resource the back office keeps."""
+
+    sid: str
+    account_sid: str
+    parent_call_sid: str
+    status: str
+    direction: str
+    from_number: str
+    to_number: str
+    answered_by: str
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: int | None
+    price: Decimal | None
+    price_unit: str
+    queue_time: int | None
+    date_created: datetime | None
+
+    @classmethod
+    def from_instance(cls, call) -> TwilioCall:
+        return cls(
+            sid=call.sid,
+            account_sid=call.account_sid or "",
+            parent_call_sid=call.parent_call_sid or "",
+            status=call.status or "",
+            direction=call.direction or "",
+            from_number=call._from or "",
+            to_number=call.to or "",
+            answered_by=call.answered_by or "",
+            start_time=call.start_time,
+            end_time=call.end_time,
+            duration=_int_or_none(call.duration),
+            price=_decimal_or_none(call.price),
+            price_unit=call.price_unit or "",
+            queue_time=_int_or_none(call.queue_time),
+            date_created=call.date_created,
+        )
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal_or_none(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    """Sends every request meant for `*.twilio.com` to a configured base URL.
+
+    Swapping scheme and host in `request()` keeps working whatever edge or
+    region the client was told to use, unlike patching `client.api.base_url`.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float):
+        super().__init__(timeout=timeout)
+        self.base = urlsplit(base_url.rstrip("/"))
+
+    def rebase(self, url: str) -> str:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host != "twilio.com" and not host.endswith(".twilio.com"):
+            return url
+        return urlunsplit(
+            (
+                self.base.scheme,
+                self.base.netloc,
+                self.base.path + parts.path,
+                parts.query,
+                parts.fragment,
+            )
+        )
+
+    def request(self, method: str, url: str, *args, **kwargs):
+        return super().request(method, self.rebase(url), *args, **kwargs)
+
+
+@functools.cache
+def _client_for(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    http_client = RebasedHttpClient(base_url, timeout=timeout)
+    return Client(account_sid, auth_token, http_client=http_client)
+
+
+def client() -> Client:
+    """One client per process and configuration (it keeps a connection pool)."""
+    return _client_for(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_HTTP_TIMEOUT,
+    )
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the failure happened before any byte of the request left."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _call_twilio(action, *args, **kwargs):
+    """Run one client call, mapping its failures onto our exceptions."""
+    try:
+        return action(*args, **kwargs)
+    except TwilioRestException as exc:
+        raise TwilioError(
+            str(exc.msg), code=_int_or_none(exc.code), status=exc.status, uri=exc.uri or ""
+        ) from exc
+    except requests.RequestException as exc:
+        if _never_sent(exc):
+            raise TwilioNotReached(f"Could not connect to Twilio: {exc}") from exc
+        raise TwilioUnreachable(f"No answer from Twilio: {exc}") from exc
+
+
+def _given(params: dict) -> dict:
+    """Drop empty optional parameters so the client leaves them out."""
+    return {key: value for key, value in params.items() if value not in (None, "", [])}
+
+
+def create_call(**params) -> TwilioCall:
+    """POST .../Calls.json with the client's keyword names (`to`, `from_`, `url`…)."""
+    created = _call_twilio(client().calls.create, **_given(params))
+    return TwilioCall.from_instance(created)
+
+
+def update_call(sid: str, **params) -> TwilioCall:
+    """POST .../Calls/{sid}.json: redirect (url/twiml) or end (status) a live call."""
+    updated = _call_twilio(client().calls(sid).update, **_given(params))
+    return TwilioCall.from_instance(updated)
+
+
+def fetch_call(sid: str) -> TwilioCall:
+    return TwilioCall.from_instance(_call_twilio(client().calls(sid).fetch))
+
+
+def list_calls(
+    *,
+    to: str = "",
+    from_: str = "",
+    start_time_after: date | None = None,
+    limit: int = 50,
+) -> list[TwilioCall]:
+    """Newest first, as Twilio lists them; follows pages up to `limit` calls."""
+    found = _call_twilio(
+        client().calls.list,
+        to=to or values.unset,
+        from_=from_ or values.unset,
+        start_time_after=start_time_after or values.unset,
+        limit=limit,
+    )
+    return [TwilioCall.from_instance(call) for call in found]
