@@ -26,7 +26,6 @@ FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "cancele
 RESOURCE_STATUS = {"initiated": "queued"}
 SIP_CODES = {
     "completed": 200,
-    "in-progress": 200,
     "busy": 486,
     "no-answer": 487,
     "canceled": 487,

@@ -156,6 +156,8 @@ class Engine:
             "AccountSid": call.account_sid,
             "From": call.from_,
             "To": call.to,
+            "Caller": call.from_,
+            "Called": call.to,
             "CallStatus": status or call.status,
             "ApiVersion": call.api_version,
             "Direction": call.direction,
@@ -173,11 +175,11 @@ class Engine:
                 "Timestamp": rfc2822(utcnow()) or "",
                 "CallbackSource": "call-progress-events",
                 "SequenceNumber": str(call.callback_seq),
-                "SipResponseCode": str(SIP_CODES.get(status, 200)),
             }
         )
         call.callback_seq += 1
         if status in FINAL_STATUSES:
+            params["SipResponseCode"] = str(SIP_CODES[status])
             params["CallDuration"] = str(call.duration or 0)
             params["Duration"] = str(call.duration_minutes())
         if call.answered_by:

@@ -3,7 +3,7 @@
 A simulator is only useful if the far end can be a human, a voicemail, a fax,
 a busy line… on demand. The phonebook decides per number: exact entries first
 (set from a file or at run time through ``PUT /sim/phonebook/{number}``), then
-file patterns, then the built-in rules documented in ``voicesim/README.md`` so
+file patterns, then the built-in rules documented in the README (section "voicesim") so
 the demo works without any setup.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from voicesim.numbers import to_e164
 
 KINDS = ("human", "machine", "fax", "busy", "no-answer", "failed")
 
@@ -29,7 +30,8 @@ class Behaviour:
     answer_after: float = 1.0
     #: seconds after the answer at which the far end hangs up by itself
     talk_for: float = 600.0
-    #: keys pressed at the 1st, 2nd, … <Gather> (none: never presses)
+    #: keys pressed at the 1st, 2nd, … <Gather>; the last entry goes on for later
+    #: ones ("" presses nothing; no entry: never presses)
     digits: tuple[str, ...] = ()
     #: seconds after a <Gather> starts before the keys are pressed
     press_after: float = 1.0
@@ -63,16 +65,21 @@ class Behaviour:
         return data
 
 
-#: The rules used when no entry matches: reserved ``+1555000`` ranges pick an
-#: outcome by the digit after the prefix; every other number is a human.
-DEFAULT_RULES: tuple[tuple[str, Behaviour], ...] = (
-    (r"^\+15550001\d{3}$", Behaviour(kind="busy")),
-    (r"^\+15550002\d{3}$", Behaviour(kind="no-answer")),
-    (r"^\+15550003\d{3}$", Behaviour(kind="machine", answer_after=2.0, greeting=5.0)),
-    (r"^\+15550004\d{3}$", Behaviour(kind="fax", answer_after=1.0, talk_for=30.0)),
-    (r"^\+15550005\d{3}$", Behaviour(kind="failed")),
-    (r"^\+15550006\d{3}$", Behaviour(kind="human", digits=("1", "1", "1", "1"))),
-    (r"^\+15550007\d{3}$", Behaviour(kind="human", talk_for=5.0)),
+#: The rules used when no entry matches: the reserved ``+1555000N`` ranges pick a
+#: far end by the digit N; every other number is a human. A rule whose pattern
+#: has a ``digits`` group presses the digits it matched at every ``<Gather>``.
+DEFAULT_RULES: tuple[tuple[re.Pattern[str], Behaviour], ...] = tuple(
+    (re.compile(pattern), behaviour)
+    for pattern, behaviour in (
+        (r"^\+15550001\d{3}$", Behaviour(kind="busy")),
+        (r"^\+15550002\d{3}$", Behaviour(kind="no-answer")),
+        (r"^\+15550003\d{3}$", Behaviour(kind="machine", answer_after=2.0, greeting=5.0)),
+        (r"^\+15550004\d{3}$", Behaviour(kind="fax", answer_after=1.0, talk_for=30.0)),
+        (r"^\+15550005\d{3}$", Behaviour(kind="failed")),
+        (r"^\+15550006(?P<digits>\d{3})$", Behaviour(kind="human")),
+        (r"^\+15550007\d{3}$", Behaviour(kind="human", talk_for=5.0)),
+        (r"^\+15550008\d{3}$", Behaviour(kind="machine", greeting=5.0, beep=False)),
+    )
 )
 DEFAULT_HUMAN = Behaviour()
 
@@ -83,24 +90,18 @@ class Phonebook:
 
     numbers: dict[str, Behaviour] = field(default_factory=dict)
     patterns: list[tuple[re.Pattern[str], Behaviour]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def lookup(self, number: str) -> Behaviour:
-        with self._lock:
-            if number in self.numbers:
-                return self.numbers[number]
-            patterns = list(self.patterns)
-        for pattern, behaviour in patterns:
-            if pattern.search(number):
-                return behaviour
-        for regex, behaviour in DEFAULT_RULES:
-            if re.search(regex, number):
-                return behaviour
+        if number in self.numbers:
+            return self.numbers[number]
+        for pattern, behaviour in (*self.patterns, *DEFAULT_RULES):
+            match = pattern.search(number)
+            if match:
+                return _with_matched_digits(behaviour, match)
         return DEFAULT_HUMAN
 
     def set(self, number: str, behaviour: Behaviour) -> None:
-        with self._lock:
-            self.numbers[number] = behaviour
+        self.numbers[number] = behaviour
 
     @classmethod
     def load(cls, path: str | Path | None) -> Phonebook:
@@ -112,10 +113,14 @@ class Phonebook:
         raw = path.read_bytes()
         is_toml = path.suffix.lower() == ".toml"
         data = tomllib.loads(raw.decode()) if is_toml else json.loads(raw)
-        from voicesim.numbers import to_e164
-
         for number, spec in (data.get("numbers") or {}).items():
             book.numbers[to_e164(number) or number] = Behaviour.from_dict(spec)
         for spec in data.get("patterns") or []:
             book.patterns.append((re.compile(spec["match"]), Behaviour.from_dict(spec)))
         return book
+
+
+def _with_matched_digits(behaviour: Behaviour, match: re.Match[str]) -> Behaviour:
+    """Rules like ``+15550006123`` press the digits their number carries (``123``)."""
+    digits = match.groupdict().get("digits")
+    return replace(behaviour, digits=(digits,)) if digits else behaviour

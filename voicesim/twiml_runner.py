@@ -275,8 +275,9 @@ class TwimlRunner:
         while not call.digits.empty():
             call.digits.get_nowait()
         call.gather_active = True
-        if index < len(self.behaviour.digits) and self.behaviour.digits[index]:
-            keys = self.behaviour.digits[index]
+        presses = self.behaviour.digits
+        keys = presses[min(index, len(presses) - 1)] if presses else ""
+        if keys:
             handle = asyncio.get_running_loop().call_later(
                 self.engine.clock.real_seconds(self.behaviour.press_after),
                 lambda: call.gather_active and self.engine.press(call, keys, who="phonebook"),
@@ -343,7 +344,7 @@ class TwimlRunner:
         engine, call = self.engine, self.call
         timeout = _number(verb.get("timeout"), 30.0)
         time_limit = _number(verb.get("timeLimit"), 14400.0)
-        caller_id = verb.get("callerId") or (call.to if call.direction == "inbound" else call.from_)
+        caller_id = verb.get("callerId") or call.from_
         action = verb.get("action")
         method = verb.get("method", "POST")
         targets = self._dial_targets(verb)

@@ -47,7 +47,7 @@ class WebhookServer:
         self.routes: dict[str, Responder] = {}
         self.hits: list[Hit] = []
         self.delay = delay
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
@@ -80,7 +80,7 @@ class WebhookServer:
         signature = request.headers.get("x-twilio-signature", "")
         ok = self.validator.validate(url, params, signature)
         hit = Hit(path, request.method, params, query, ok)
-        with self._lock:
+        with self.lock:
             self.hits.append(hit)
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -91,7 +91,7 @@ class WebhookServer:
         return Response(body, status_code=status, media_type="application/xml")
 
     def hits_for(self, path: str) -> list[Hit]:
-        with self._lock:
+        with self.lock:
             return [hit for hit in self.hits if hit.path == path.lstrip("/")]
 
     def wait_for(self, path: str, count: int = 1, timeout: float = 10.0, **match: Any) -> list[Hit]:
@@ -101,7 +101,8 @@ class WebhookServer:
             if len(hits) >= count:
                 return hits
             time.sleep(0.02)
-        raise AssertionError(f"{count} hit(s) on /{path} matching {match} not seen: {self.hits}")
+        seen = [hit.get("CallStatus") or hit.params for hit in self.hits_for(path)]
+        raise AssertionError(f"{count} hit(s) on /{path} matching {match} not seen: {seen}")
 
     def stop(self) -> None:
         self._server.should_exit = True

@@ -1,0 +1,122 @@
+"""The 2010-04-01 Calls API through the real client: errors with Twilio's body,
+list filters and paging, delete, and schema conformance of every answer."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from tests.voicesim.conftest import ACCOUNT_SID, BUSY, HUMAN, Sim
+from tests.voicesim.schema import ValidatingHttpClient
+from voicesim.twilio_client import SimulatorHttpClient
+
+ERROR_KEYS = {"code", "message", "more_info", "status"}
+
+
+def refused(action, *args, **kwargs) -> TwilioRestException:
+    with pytest.raises(TwilioRestException) as caught:
+        action(*args, **kwargs)
+    return caught.value
+
+
+def test_wrong_credentials_are_20003(sim: Sim) -> None:
+    intruder = Client(ACCOUNT_SID, "wrong-token", http_client=SimulatorHttpClient(sim.base_url))
+
+    error = refused(intruder.calls("CA" + "0" * 32).fetch)
+
+    assert (error.status, error.code) == (401, 20003)
+    assert error.msg.endswith("Authenticate")
+    answer = sim.http.get(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json")
+    assert answer.status_code == 401
+    assert set(answer.json()) == ERROR_KEYS
+
+
+def test_an_unknown_call_is_20404(sim: Sim) -> None:
+    error = refused(sim.client.calls("CA" + "0" * 32).fetch)
+
+    assert (error.status, error.code) == (404, 20404)
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"to": "", "url": "http://example.com/a"}, 21201),
+        ({"to": HUMAN, "from_": "", "url": "http://example.com/a"}, 21213),
+        ({"to": "not a number", "url": "http://example.com/a"}, 21211),
+        ({"to": HUMAN, "url": "not a url"}, 21205),
+        ({"to": HUMAN}, 21205),
+    ],
+)
+def test_invalid_creates_answer_twilio_errors_and_place_no_call(
+    sim: Sim, params: dict[str, str], code: int
+) -> None:
+    before = len(sim.http.get("/sim/calls").json()["calls"])
+
+    error = refused(sim.create, **params)
+
+    assert (error.status, error.code) == (400, code)
+    assert error.msg
+    assert len(sim.http.get("/sim/calls").json()["calls"]) == before
+
+
+def test_error_bodies_have_exactly_twilio_keys(sim: Sim) -> None:
+    answer = httpx.post(
+        f"{sim.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json",
+        data={"From": "+14155550100", "Url": "http://example.com/a"},
+        auth=(ACCOUNT_SID, "test-auth-token"),
+    )
+
+    body = answer.json()
+    assert answer.status_code == 400
+    assert set(body) == ERROR_KEYS
+    assert (body["code"], body["status"]) == (21201, 400)
+    assert body["more_info"] == "https://www.twilio.com/docs/errors/21201"
+
+
+def test_list_filters_and_pages_through_the_client(sim: Sim) -> None:
+    sids = {sim.create(to=BUSY, from_="+14155550142", twiml="<Response/>").sid for _ in range(6)}
+    for sid in sids:
+        sim.wait_status(sid, "busy")
+    sim.create(to=HUMAN, from_="+14155550142", twiml="<Response/>")
+
+    listed = sim.client.calls.list(from_="+14155550142", status="busy", page_size=2, limit=5)
+
+    assert len(listed) == 5
+    assert {call.sid for call in listed} <= sids
+    assert all(call.status == "busy" for call in listed)
+    page = sim.client.calls.page(from_="+14155550142", status="busy", page_size=2)
+    pages = 1
+    while page.next_page_url:
+        page = page.next_page()
+        pages += 1
+    assert pages == 3
+
+
+def test_delete_removes_an_ended_call_and_refuses_a_live_one(sim: Sim) -> None:
+    ended = sim.create(to=BUSY, twiml="<Response/>")
+    sim.wait_status(ended.sid, "busy")
+    live = sim.create(to=HUMAN, twiml='<Response><Pause length="60"/></Response>')
+    sim.wait_status(live.sid, "in-progress")
+
+    assert sim.client.calls(ended.sid).delete() is True
+    assert refused(sim.client.calls(ended.sid).fetch).code == 20404
+    assert refused(sim.client.calls(live.sid).delete).status == 400
+    sim.hang_up(live.sid)
+
+
+def test_every_operation_answers_what_the_openapi_description_says(sim: Sim) -> None:
+    http_client = sim.client.http_client
+    assert isinstance(http_client, ValidatingHttpClient)
+    before = http_client.validated
+
+    call = sim.create(to=HUMAN, twiml='<Response><Pause length="60"/></Response>')
+    sim.wait_status(call.sid, "in-progress")
+    sim.client.calls(call.sid).fetch()
+    sim.client.calls(call.sid).update(twiml="<Response><Say>Bye</Say></Response>")
+    sim.wait_status(call.sid, "completed")
+    sim.client.calls.list(to=HUMAN, limit=3)
+    sim.client.calls(call.sid).delete()
+
+    assert http_client.validated - before == 5
