@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("twilio/", include("calls.webhook_urls")),
+    path("", include("queues.urls")),
 ]

@@ -3,4 +3,7 @@ from django.apps import AppConfig
 
 class QueuesConfig(AppConfig):
     name = "queues"
-    verbose_name = "Queues, surveys and campaigns"
+    verbose_name = "Queues, agents and surveys"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  connects the signal receivers

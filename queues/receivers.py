@@ -1,0 +1,23 @@
+"""Reactions to the calls core's news: agents' legs and callers' hang-ups.
+
+Connected in `QueuesConfig.ready()`. `call_status_changed` is sent after the
+status change has committed, once per move, so each reaction runs once.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from calls.models import Call
+from calls.signals import call_status_changed
+
+from . import services
+
+
+@receiver(call_status_changed, sender=Call, dispatch_uid="queues.call_status_changed")
+def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) -> None:
+    """A `<Dial>` leg drives its agent's status; a caller's end closes their queue entry."""
+    if call.parent_id is not None:
+        services.record_leg_status(call)
+    elif call.is_final:
+        services.record_call_ended(call)

@@ -1,0 +1,281 @@
+"""Reads that take more than a filter: who is next, who is idle, and the figures.
+
+The daily figures follow the usual call-center definitions:
+- average speed of answer: mean wait from enqueue to the agent's answer, over
+  answered entries;
+- abandonment rate: entries whose caller hung up before an agent answered,
+  over all entries that ended;
+- service level: entries answered within the queue's `service_level_seconds`,
+  over answered plus abandoned entries (an overflowed caller was neither);
+- survey average: mean of the 1 to 5 ratings given after that day's calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from calls.models import Call, Redirect, RedirectState, RedirectTrigger
+
+from .models import (
+    Agent,
+    AgentStatus,
+    EntryOutcome,
+    EntryStatus,
+    Queue,
+    QueueEntry,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+)
+
+HEAD_OF_QUEUE_STEP = dt.timedelta(microseconds=1)
+# Redirects that did change, or are about to change, the call.
+EFFECTIVE_REDIRECT_STATES = (
+    RedirectState.SCHEDULED,
+    RedirectState.QUEUED,
+    RedirectState.SENDING,
+    RedirectState.DONE,
+)
+
+
+def waiting_entries(queue: Queue) -> QuerySet[QueueEntry]:
+    """Callers on hold in `queue`, next to be served first."""
+    return QueueEntry.objects.filter(queue=queue, status=EntryStatus.WAITING).order_by("rank", "id")
+
+
+def idle_agents(queue: Queue) -> QuerySet[Agent]:
+    """Available agents serving `queue`, longest idle first."""
+    return Agent.objects.filter(queues=queue, status=AgentStatus.AVAILABLE).order_by(
+        F("idle_since").asc(nulls_first=True), "id"
+    )
+
+
+def agents_done_wrapping_up(now: dt.datetime) -> list[int]:
+    """Ids of agents whose wrap-up time has run out.
+
+    Each agent has their own wrap-up length; the team is small, so the
+    comparison is made here rather than with database interval arithmetic
+    that SQLite (the embedded default) lacks.
+    """
+    wrapping = Agent.objects.filter(status=AgentStatus.WRAP_UP).values_list(
+        "pk", "status_changed_at", "wrap_up_seconds"
+    )
+    return [
+        pk
+        for pk, since, seconds in wrapping
+        if since is None or since + dt.timedelta(seconds=seconds) <= now
+    ]
+
+
+def overdue_entries(queue: Queue, now: dt.datetime) -> QuerySet[QueueEntry]:
+    """Callers who have waited longer than the queue's maximum wait."""
+    if queue.max_wait_seconds is None:
+        return QueueEntry.objects.none()
+    limit = now - dt.timedelta(seconds=queue.max_wait_seconds)
+    return waiting_entries(queue).filter(enqueued_at__lte=limit)
+
+
+def head_of_queue_rank(entry: QueueEntry) -> dt.datetime:
+    """A rank ahead of everyone waiting in the entry's queue."""
+    first = waiting_entries(entry.queue).exclude(pk=entry.pk).aggregate(first=Min("rank"))["first"]
+    return min(first or entry.rank, entry.rank) - HEAD_OF_QUEUE_STEP
+
+
+def redirected_since(call: Call, redirect: Redirect | None) -> bool:
+    """Whether someone asked to change the call after `redirect` (an offer) was made.
+
+    A redirect waiting for its time has not touched the call yet; one waiting
+    for the agent's leg to end has the last word when it does, so it counts.
+    """
+    later = Redirect.objects.filter(call=call, state__in=EFFECTIVE_REDIRECT_STATES).exclude(
+        trigger=RedirectTrigger.AT, state=RedirectState.SCHEDULED
+    )
+    if redirect is not None:
+        later = later.filter(pk__gt=redirect.pk)
+    return later.exists()
+
+
+def next_question(question: SurveyQuestion) -> SurveyQuestion | None:
+    return (
+        SurveyQuestion.objects.filter(survey_id=question.survey_id, position__gt=question.position)
+        .order_by("position", "id")
+        .first()
+    )
+
+
+def first_question(survey: Survey) -> SurveyQuestion | None:
+    return survey.questions.order_by("position", "id").first()
+
+
+def is_open(queue: Queue, moment: dt.datetime) -> bool:
+    """Whether the queue takes callers at `moment` (its opening hours, local time)."""
+    local = timezone.localtime(moment)
+    if str(local.isoweekday()) not in queue.open_weekdays:
+        return False
+    if queue.opens_at is None or queue.closes_at is None:
+        return True
+    now = local.time()
+    if queue.opens_at <= queue.closes_at:
+        return queue.opens_at <= now < queue.closes_at
+    # Open across midnight, e.g. 22:00 to 06:00.
+    return now >= queue.opens_at or now < queue.closes_at
+
+
+def agent_who_talked_to(call: Call) -> tuple[Agent | None, Queue | None]:
+    """The agent and queue of the call's last conversation."""
+    entry = (
+        QueueEntry.objects.filter(call=call, outcome=EntryOutcome.CONNECTED)
+        .select_related("agent", "queue")
+        .order_by("-answered_at", "-id")
+        .first()
+    )
+    if entry is None:
+        return None, None
+    return entry.agent, entry.queue
+
+
+# Live figures --------------------------------------------------------------------------
+
+
+def with_live_figures(queues: QuerySet[Queue]) -> QuerySet[Queue]:
+    """Queues annotated with callers waiting, the oldest enqueue, and agents available."""
+    waiting = Q(entries__status=EntryStatus.WAITING)
+    return queues.annotate(
+        waiting_count=Count("entries", filter=waiting, distinct=True),
+        oldest_waiting_since=Min("entries__enqueued_at", filter=waiting),
+        agents_available=Count(
+            "agents", filter=Q(agents__status=AgentStatus.AVAILABLE), distinct=True
+        ),
+    )
+
+
+def longest_wait_seconds(queue: Queue, now: dt.datetime | None = None) -> int:
+    """Seconds the longest-waiting caller has waited (needs `with_live_figures`)."""
+    since = queue.oldest_waiting_since
+    if since is None:
+        return 0
+    return max(0, int(((now or timezone.now()) - since).total_seconds()))
+
+
+# Daily figures -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    queue_id: int
+    day: dt.date
+    entries: int
+    answered: int
+    abandoned: int
+    overflowed: int
+    average_speed_of_answer: float | None
+    abandonment_rate: float | None
+    service_level: float | None
+    survey_average: float | None
+
+
+def daily_figures(queue: Queue, since: dt.date, until: dt.date) -> list[DayFigures]:
+    """One row per day (in the project's time zone) with calls, oldest first."""
+    tz = timezone.get_current_timezone()
+    entries = (
+        QueueEntry.objects.filter(
+            queue=queue,
+            status=EntryStatus.ENDED,
+            enqueued_at__date__gte=since,
+            enqueued_at__date__lte=until,
+        )
+        .annotate(
+            day=TruncDate("enqueued_at", tzinfo=tz),
+            wait=ExpressionWrapper(
+                F("answered_at") - F("enqueued_at"), output_field=DurationField()
+            ),
+        )
+        .values("day")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=Q(outcome=EntryOutcome.CONNECTED)),
+            abandoned=Count("id", filter=Q(outcome=EntryOutcome.ABANDONED)),
+            overflowed=Count("id", filter=Q(outcome=EntryOutcome.OVERFLOWED)),
+            within=Count(
+                "id",
+                filter=Q(
+                    outcome=EntryOutcome.CONNECTED,
+                    wait__lte=dt.timedelta(seconds=queue.service_level_seconds),
+                ),
+            ),
+            speed=Avg("wait", filter=Q(outcome=EntryOutcome.CONNECTED)),
+        )
+        .order_by("day")
+    )
+    ratings = dict(
+        SurveyResponse.objects.filter(
+            queue=queue,
+            score__isnull=False,
+            created_at__date__gte=since,
+            created_at__date__lte=until,
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(average=Avg("score"))
+        .values_list("day", "average")
+    )
+    return [
+        DayFigures(
+            queue_id=queue.pk,
+            day=row["day"],
+            entries=row["total"],
+            answered=row["answered"],
+            abandoned=row["abandoned"],
+            overflowed=row["overflowed"],
+            average_speed_of_answer=_seconds(row["speed"]),
+            abandonment_rate=_ratio(row["abandoned"], row["total"]),
+            service_level=_ratio(row["within"], row["answered"] + row["abandoned"]),
+            survey_average=_rounded(ratings.get(row["day"])),
+        )
+        for row in entries
+    ]
+
+
+def survey_averages(responses: QuerySet[SurveyResponse], by: str) -> list[dict[str, object]]:
+    """Mean rating and number of ratings grouped by `by` ("agent" or "queue")."""
+    rows = (
+        responses.filter(score__isnull=False)
+        .values(f"{by}_id", f"{by}__name")
+        .annotate(average=Avg("score"), answers=Count("id"))
+        .order_by(f"{by}__name")
+    )
+    return [
+        {
+            "id": row[f"{by}_id"],
+            "name": row[f"{by}__name"],
+            "average": _rounded(row["average"]),
+            "answers": row["answers"],
+        }
+        for row in rows
+    ]
+
+
+def _seconds(value: dt.timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds(), 1)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)

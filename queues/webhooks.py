@@ -1,0 +1,121 @@
+"""The TwiML flows of queues and surveys: the views Twilio requests.
+
+Each is signature-checked against PUBLIC_BASE_URL (`calls.signatures`), decides
+through `queues.services` and answers a document from `queues.twiml` at once;
+nothing here calls Twilio, which waits at most 15 seconds for an answer.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
+from twilio.twiml.voice_response import VoiceResponse
+
+from calls import services as call_services
+from calls.exceptions import RuleViolation
+from calls.models import Call
+from calls.signatures import twilio_webhook
+
+from . import selectors, services, twiml
+from .models import InboundNumber, QueueEntry, Survey, SurveyQuestion
+from .services import DialEnded
+
+TWIML = "text/xml; charset=utf-8"
+
+
+def _answer(document: VoiceResponse) -> HttpResponse:
+    return HttpResponse(str(document), content_type=TWIML)
+
+
+def _call_of(request: HttpRequest) -> Call:
+    """The call the request is about, recorded on first sight (an inbound call)."""
+    return call_services.record_call_from_webhook(request.POST)
+
+
+@twilio_webhook
+@require_POST
+def voice(request: HttpRequest) -> HttpResponse:
+    """The voice URL of our inbound numbers: the number's queue greets and holds the caller."""
+    try:
+        call = _call_of(request)
+    except RuleViolation as refused:
+        return HttpResponseBadRequest(refused.message)
+    number = (
+        InboundNumber.objects.select_related("queue")
+        .filter(phone_number=request.POST.get("To", ""))
+        .first()
+    )
+    if number is None:
+        return _answer(twiml.goodbye_document(twiml.NOT_IN_SERVICE))
+    return _answer(services.answer_inbound(call, number.queue))
+
+
+@twilio_webhook
+@require_POST
+def hold_ended(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """The hold music's loops ran out (the document's trailing Redirect)."""
+    get_object_or_404(QueueEntry, pk=entry_id, call__sid=request.POST.get("CallSid", ""))
+    return _answer(services.hold_ended(entry_id))
+
+
+@twilio_webhook
+@require_POST
+def dial_ended(request: HttpRequest, entry_id: int, offer: int) -> HttpResponse:
+    """The Dial of an agent is over (see `services.record_dial_ended` for the survey)."""
+    get_object_or_404(QueueEntry, pk=entry_id, call__sid=request.POST.get("CallSid", ""))
+    result = services.record_dial_ended(
+        entry_id,
+        offer=offer,
+        dial_status=request.POST.get("DialCallStatus", ""),
+        dial_duration=_int_or_none(request.POST.get("DialCallDuration")),
+    )
+    entry = result.entry
+    if result.outcome == DialEnded.BACK_ON_HOLD:
+        return _answer(twiml.hold_document(entry, say=twiml.BACK_ON_HOLD))
+    if result.outcome == DialEnded.SURVEY:
+        return _answer(twiml.survey_start_document(entry.queue.survey))
+    if result.outcome == DialEnded.GOODBYE:
+        return _answer(twiml.goodbye_document())
+    # Overtaken by a newer redirect: Twilio discards this answer, or will shortly.
+    return _answer(twiml.music_document(entry.queue))
+
+
+@twilio_webhook
+@require_POST
+def survey_start(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Where a redirect sends a caller for a survey: the introduction and first question."""
+    survey = get_object_or_404(Survey, pk=survey_id)
+    return _answer(twiml.survey_start_document(survey))
+
+
+@twilio_webhook
+@require_POST
+def survey_answer(request: HttpRequest, question_id: int) -> HttpResponse:
+    """The keys pressed for one question (none when the Gather timed out).
+
+    An invalid or missing answer is asked once more, then the survey moves on
+    without one.
+    """
+    question = get_object_or_404(SurveyQuestion.objects.select_related("survey"), pk=question_id)
+    try:
+        call = _call_of(request)
+    except RuleViolation as refused:
+        return HttpResponseBadRequest(refused.message)
+    attempt = _int_or_none(request.GET.get("attempt")) or 1
+    response = services.record_survey_answer(call, question, request.POST.get("Digits", ""))
+    if response is None and attempt < 2:
+        return _answer(
+            twiml.question_document(question, attempt=attempt + 1, say=twiml.NOT_UNDERSTOOD)
+        )
+    following = selectors.next_question(question)
+    if following is None:
+        return _answer(twiml.survey_end_document(question.survey))
+    return _answer(twiml.question_document(following))
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

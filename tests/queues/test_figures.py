@@ -1,0 +1,85 @@
+"""Daily figures and live figures against a hand count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from calls.models import CallStatus
+from queues import selectors, services
+from queues.models import EntryOutcome, Queue, QueueEntry, SurveyResponse
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def answered_after(entry: QueueEntry, agent, seconds: int) -> QueueEntry:
+    entry = services.take_off_hold(entry, agent=agent)
+    services.record_dial_ended(entry.pk, offer=entry.offers, dial_status="completed")
+    QueueEntry.objects.filter(pk=entry.pk).update(
+        answered_at=entry.enqueued_at + dt.timedelta(seconds=seconds)
+    )
+    return entry
+
+
+def test_daily_figures_match_a_hand_count(queue, caller, make_agent, survey):
+    ann, bob = make_agent("Ann"), make_agent("Bob")
+    quick = answered_after(caller("+14155550101"), ann, 10)
+    answered_after(caller("+14155550102"), bob, 30)
+    gone = caller("+14155550103")
+    gone.call.status = CallStatus.COMPLETED
+    services.record_call_ended(gone.call)
+    queue.max_wait_seconds = 1
+    queue.save()
+    overflowed = caller("+14155550104")
+    services.overflow_overdue(now=timezone.now() + dt.timedelta(seconds=2))
+    still_waiting = caller("+14155550105")
+    rating = survey.questions.get(position=1)
+    services.record_survey_answer(quick.call, rating, "4")
+    services.record_survey_answer(
+        answered_after(caller("+14155550106"), make_agent("Cy"), 40).call, rating, "5"
+    )
+    today = timezone.localdate()
+
+    [figures] = selectors.daily_figures(queue, today, today)
+
+    overflowed.refresh_from_db()
+    assert overflowed.outcome == EntryOutcome.OVERFLOWED
+    assert still_waiting not in QueueEntry.objects.filter(status="ended")
+    # Hand count: 5 ended (3 answered after 10, 30, 40 s; 1 abandoned; 1 overflowed).
+    assert (figures.entries, figures.answered, figures.abandoned, figures.overflowed) == (
+        5,
+        3,
+        1,
+        1,
+    )
+    assert figures.average_speed_of_answer == pytest.approx(80 / 3, abs=0.1)
+    assert figures.abandonment_rate == pytest.approx(1 / 5, abs=1e-4)
+    assert figures.service_level == pytest.approx(1 / 4, abs=1e-4)
+    assert figures.survey_average == 4.5
+    last_week = today - dt.timedelta(days=7)
+    assert selectors.daily_figures(queue, last_week, today - dt.timedelta(days=1)) == []
+
+
+def test_live_figures_and_averages(queue, caller, make_agent, survey):
+    ann = make_agent("Ann")
+    make_agent("Bob", available=False)
+    first = caller("+14155550101")
+    QueueEntry.objects.filter(pk=first.pk).update(
+        enqueued_at=timezone.now() - dt.timedelta(seconds=45)
+    )
+    caller("+14155550102")
+
+    live = selectors.with_live_figures(Queue.objects.filter(pk=queue.pk)).get()
+
+    assert (live.waiting_count, live.agents_available) == (2, 1)
+    assert 45 <= selectors.longest_wait_seconds(live) < 50
+    rating = survey.questions.get(position=1)
+    for digits in ("3", "4"):
+        entry = services.take_off_hold(caller(f"+1415555020{digits}"), agent=ann)
+        services.record_dial_ended(entry.pk, offer=1, dial_status="completed")
+        services.record_survey_answer(entry.call, rating, digits)
+        services.release_wrapped_up_agents(timezone.now() + dt.timedelta(minutes=1))
+    by_agent = selectors.survey_averages(SurveyResponse.objects.all(), "agent")
+    assert by_agent == [{"id": ann.pk, "name": "Ann", "average": 3.5, "answers": 2}]
