@@ -122,6 +122,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The twilio client logs every request's headers at INFO.
+    "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }
 
 # Celery. The embedded default keeps the queue in files under var/, so web,
@@ -163,6 +165,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Call center back office API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name per choice set shared by several fields of the calls API.
+    "ENUM_NAME_OVERRIDES": {
+        "CallStatusEnum": "calls.models.CallStatus",
+        "CallOutcomeEnum": "calls.models.Outcome",
+        "HttpMethodEnum": "calls.models.HttpMethod",
+        "CallSourceEnum": "calls.models.Source",
+    },
 }
 
 # Calls core: the Twilio client's HTTP timeout (seconds), the region assumed for

@@ -85,7 +85,8 @@ def _created_at_twilio(call: Call) -> TwilioCall | None:
     listed = [
         found
         for found in telephony.list_calls(to=call.to_number, from_=call.from_number)
-        if found.direction == Direction.OUTBOUND_API
+        if (found.to_number, found.from_number) == (call.to_number, call.from_number)
+        and found.direction == Direction.OUTBOUND_API
         and not found.parent_call_sid
         and found.date_created is not None
         and found.date_created >= sent_at

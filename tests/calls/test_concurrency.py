@@ -1,0 +1,71 @@
+"""Tasks run twice at once (acks_late redelivery, two workers) change things once.
+
+Each thread has its own database connection, as two worker processes would.
+"""
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from calls import services
+from calls.models import Call, Redirect, RedirectState
+from calls.services.common import RetryLater
+from tests.calls.conftest import place
+from tests.support.twilio_requests import status_params
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def at_once(function, *args, times: int = 2) -> list:
+    def run():
+        try:
+            return function(*args)
+        except RetryLater as later:
+            return later
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(times) as pool:
+        return [f.result() for f in [pool.submit(run) for _ in range(times)]]
+
+
+def test_two_dispatches_at_once_dial_once(twilio):
+    twilio.delay = 0.3
+    call = place()
+    results = at_once(services.dispatch_call, call.pk)
+    assert len(twilio.requests("create")) == 1
+    assert sum(result is not None for result in results) == 1
+    assert Call.objects.get(pk=call.pk).sid
+
+
+def test_two_sends_of_one_redirect_at_once_update_once(twilio):
+    call = services.dispatch_call(place().pk)
+    services.record_status_event(status_params(call.sid, "in-progress", 2))
+    redirect = services.request_redirect(call, url="https://app.example/next")
+    twilio.delay = 0.3
+    at_once(services.send_redirect, redirect.pk)
+    assert len(twilio.requests("update")) == 1
+    assert Redirect.objects.get(pk=redirect.pk).state == RedirectState.DONE
+
+
+def test_beat_runs_at_once_claim_each_due_redirect_once(twilio):
+    call = services.dispatch_call(place().pk)
+    services.record_status_event(status_params(call.sid, "in-progress", 2))
+    at = timezone.now() + dt.timedelta(seconds=30)
+    due = {
+        services.request_redirect(call, url=f"https://app.example/{n}", at=at).pk for n in range(40)
+    }
+    claims = at_once(lambda: services.fire_due_redirects(now=at), times=4)
+    claimed = [pk for claim in claims for pk in claim]
+    assert sorted(claimed) == sorted(due)
+
+
+def test_the_same_callback_at_once_is_stored_once(twilio):
+    call = services.dispatch_call(place().pk)
+    params = status_params(call.sid, "ringing", 1)
+    results = at_once(services.record_status_event, params, times=4)
+    assert sum(result is not None for result in results) == 1
+    assert call.events.count() == 1

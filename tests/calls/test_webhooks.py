@@ -1,0 +1,183 @@
+"""The /twilio/ webhooks: signed against PUBLIC_BASE_URL, CSRF-exempt, IfMachine applied."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from calls import services
+from calls.models import Call, CallEvent, CallStatus, Outcome
+from tests.calls.conftest import PUBLIC_BASE_URL, place
+from tests.support.twilio_requests import post_as_twilio, signature_for, status_params
+
+pytestmark = pytest.mark.django_db
+
+STATUS_PATH = "/twilio/status"
+
+
+@pytest.fixture
+def twilio_client() -> Client:
+    """A client that would fail any CSRF-protected view: Twilio sends no token."""
+    return Client(enforce_csrf_checks=True)
+
+
+def test_a_signed_status_callback_is_recorded(twilio_client, dialed_call):
+    params = status_params(dialed_call.sid, "ringing", 1)
+    response = post_as_twilio(twilio_client, STATUS_PATH, params)
+    assert response.status_code == 204
+    assert Call.objects.get(pk=dialed_call.pk).status == CallStatus.RINGING
+
+
+def test_a_missing_signature_is_forbidden_and_nothing_recorded(twilio_client, dialed_call):
+    response = twilio_client.post(STATUS_PATH, status_params(dialed_call.sid, "ringing", 1))
+    assert response.status_code == 403
+    assert not CallEvent.objects.exists()
+
+
+def test_a_forged_signature_is_forbidden(twilio_client, dialed_call):
+    params = status_params(dialed_call.sid, "ringing", 1)
+    forged = RequestValidator("not-our-token").compute_signature(
+        PUBLIC_BASE_URL + STATUS_PATH, params
+    )
+    response = twilio_client.post(STATUS_PATH, params, headers={"X-Twilio-Signature": forged})
+    assert response.status_code == 403
+
+
+def test_a_signature_over_other_parameters_is_forbidden(twilio_client, dialed_call):
+    params = status_params(dialed_call.sid, "ringing", 1)
+    signature = signature_for(STATUS_PATH, params)
+    tampered = {**params, "CallStatus": "completed"}
+    response = twilio_client.post(STATUS_PATH, tampered, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert Call.objects.get(pk=dialed_call.pk).status == CallStatus.QUEUED
+
+
+def test_behind_a_proxy_the_public_url_is_what_counts(twilio_client, dialed_call, settings):
+    """Twilio signed https://callcenter.example.com/…; we are reached as http://10.0.0.7:8000."""
+    settings.ALLOWED_HOSTS = ["10.0.0.7"]
+    params = status_params(dialed_call.sid, "ringing", 1)
+    response = twilio_client.post(
+        STATUS_PATH,
+        params,
+        headers={"X-Twilio-Signature": signature_for(STATUS_PATH, params)},
+        HTTP_HOST="10.0.0.7:8000",
+    )
+    assert response.status_code == 204
+    inner = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+        "http://10.0.0.7:8000" + STATUS_PATH, params
+    )
+    refused = twilio_client.post(
+        STATUS_PATH, params, headers={"X-Twilio-Signature": inner}, HTTP_HOST="10.0.0.7:8000"
+    )
+    assert refused.status_code == 403
+
+
+def test_the_query_string_is_part_of_what_is_signed(twilio_client, twilio):
+    call = place()
+    path = f"{STATUS_PATH}?call={call.pk}"
+    params = status_params("CA" + "4" * 32, "initiated", 0)
+    assert post_as_twilio(twilio_client, path, params).status_code == 204
+    unsigned_query = twilio_client.post(
+        path, params, headers={"X-Twilio-Signature": signature_for(STATUS_PATH, params)}
+    )
+    assert unsigned_query.status_code == 403
+    assert Call.objects.get(pk=call.pk).sid == "CA" + "4" * 32
+
+
+def answer(client: Client, call: Call, **extra) -> str:
+    path = reverse("calls-webhooks:answer", kwargs={"call_id": call.pk})
+    params = status_params(call.sid, "in-progress", None, **extra)
+    params.pop("CallbackSource")
+    response = post_as_twilio(client, path, params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    return response.content.decode()
+
+
+def dialed(twilio, **overrides) -> Call:
+    return services.dispatch_call(place(**overrides).pk)
+
+
+def test_if_machine_none_hands_over_with_dial_status_answered(twilio_client, twilio):
+    call = dialed(twilio, url="https://app.example/flow?lang=en")
+    document = answer(twilio_client, call)
+    assert (
+        '<Redirect method="POST">https://app.example/flow?lang=en&amp;DialStatus=answered'
+        "</Redirect>" in document
+    )
+    call.refresh_from_db()
+    assert (call.status, call.outcome) == (CallStatus.IN_PROGRESS, Outcome.ANSWERED)
+
+
+def test_if_machine_none_asks_twilio_for_no_detection(twilio):
+    dialed(twilio)
+    assert "MachineDetection" not in twilio.requests("create")[0].form
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "dial_status"),
+    [
+        ("human", "answered-human"),
+        ("unknown", "answered-human"),
+        ("machine_end_beep", "answered-machine"),
+        ("machine_end_silence", "answered-machine"),
+    ],
+)
+def test_if_machine_continue_detects_message_end(twilio_client, twilio, answered_by, dial_status):
+    call = dialed(twilio, if_machine="continue", method="GET")
+    assert twilio.requests("create")[0].value("MachineDetection") == "DetectMessageEnd"
+    document = answer(twilio_client, call, AnsweredBy=answered_by)
+    assert f'<Redirect method="GET">https://app.example/flow?DialStatus={dial_status}' in document
+    call.refresh_from_db()
+    assert (call.outcome, call.answered_by) == (dial_status, answered_by)
+
+
+@pytest.mark.parametrize("answered_by", ["machine_start", "fax"])
+def test_if_machine_hangup_hangs_up_on_a_machine_at_once(twilio_client, twilio, answered_by):
+    call = dialed(twilio, if_machine="hangup")
+    assert twilio.requests("create")[0].value("MachineDetection") == "Enable"
+    document = answer(twilio_client, call, AnsweredBy=answered_by)
+    assert "<Hangup />" in document
+    assert "Redirect" not in document
+    call.refresh_from_db()
+    assert call.outcome == Outcome.HANGUP_MACHINE
+
+
+def test_if_machine_hangup_lets_a_human_through(twilio_client, twilio):
+    call = dialed(twilio, if_machine="hangup")
+    document = answer(twilio_client, call, AnsweredBy="human")
+    assert "DialStatus=answered-human" in document
+
+
+def test_inline_twiml_is_answered_as_given(twilio_client, twilio):
+    twiml = "<Response><Say>Your order has shipped.</Say></Response>"
+    call = dialed(twilio, url="", twiml=twiml)
+    assert answer(twilio_client, call) == twiml
+
+
+def test_a_repeated_answer_request_keeps_the_first_outcome(twilio_client, twilio):
+    call = dialed(twilio, if_machine="continue")
+    answer(twilio_client, call, AnsweredBy="human")
+    again = answer(twilio_client, call, AnsweredBy="machine_end_beep")
+    assert "DialStatus=answered-human" in again
+    assert call.events.filter(kind="answer").count() == 1
+
+
+def test_the_fallback_sends_the_call_to_the_users_fallback(twilio_client, twilio):
+    call = dialed(twilio, fallback_url="https://backup.example/flow", fallback_method="GET")
+    path = reverse("calls-webhooks:fallback", kwargs={"call_id": call.pk})
+    params = {**status_params(call.sid, "in-progress", None), "ErrorCode": "11200"}
+    response = post_as_twilio(twilio_client, path, params)
+    assert (
+        '<Redirect method="GET">https://backup.example/flow</Redirect>' in response.content.decode()
+    )
+    assert call.events.get().params["ErrorCode"] == "11200"
+
+
+def test_every_url_handed_to_twilio_is_public_and_absolute(twilio):
+    call = dialed(twilio)
+    create = twilio.requests("create")[0]
+    assert create.value("Url") == f"{PUBLIC_BASE_URL}/twilio/calls/{call.pk}/answer"
+    assert create.value("FallbackUrl") == f"{PUBLIC_BASE_URL}/twilio/calls/{call.pk}/fallback"
+    assert create.value("StatusCallback") == f"{PUBLIC_BASE_URL}/twilio/status?call={call.pk}"
+    assert create.form["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
