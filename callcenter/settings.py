@@ -182,6 +182,7 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
 RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 1.0},
+    "campaigns-dialer-tick": {"task": "campaigns.tasks.tick", "schedule": 1.0},
     "work-queues": {"task": "queues.tasks.work_queues", "schedule": 2.0},
     "reconcile-stale-calls": {
         "task": "calls.tasks.reconcile_stale_calls",

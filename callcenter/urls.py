@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("twilio/", include("calls.webhook_urls")),
+    path("", include("campaigns.urls")),
     path("", include("queues.urls")),
 ]

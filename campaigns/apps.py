@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = "Outbound campaigns"
+
+    def ready(self) -> None:
+        from calls.models import Call
+        from calls.signals import call_status_changed
+
+        from .services.outcomes import on_call_status_changed
+
+        call_status_changed.connect(
+            on_call_status_changed, sender=Call, dispatch_uid="campaigns.settle_call"
+        )

@@ -1,0 +1,271 @@
+"""Campaigns in the admin: edit, start/pause/resume/cancel, import contacts and the
+do-not-call list, and watch progress. Every change goes through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from calls.exceptions import RuleViolation
+
+from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
+from .models import Attempt, Campaign, Contact, DoNotCall
+from .selectors import campaign_progress
+from .services import contacts, dnc, lifecycle
+
+PROGRESS_BAR = '<progress value="{}" max="100" style="width:8em" title="{}% done"></progress> {}%'
+
+
+def progress_bar(campaign: Campaign) -> str:
+    done = campaign_progress(campaign).percent_done
+    return format_html(PROGRESS_BAR, done, done, done)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ["name", "state", "progress", "calls_per_second", "caller_id", "created_at"]
+    list_filter = ["state", "content_kind", "if_machine"]
+    search_fields = ["name"]
+    readonly_fields = ["state", "started_at", "finished_at"]
+    actions = ["start", "pause", "resume", "cancel"]
+    fieldsets = [
+        (None, {"fields": ["name", "caller_id", "state", "started_at", "finished_at"]}),
+        (
+            "What the callee gets",
+            {
+                "fields": [
+                    "content_kind",
+                    "message",
+                    "message_audio_url",
+                    "survey",
+                    "answer_url",
+                    "answer_method",
+                    "twiml",
+                ]
+            },
+        ),
+        (
+            "Machines, keys and limits",
+            {
+                "fields": [
+                    "if_machine",
+                    "voicemail_message",
+                    "voicemail_audio_url",
+                    "send_digits",
+                    "timeout",
+                    "time_limit",
+                ]
+            },
+        ),
+        ("Pacing", {"fields": ["calls_per_second", "max_concurrent_calls"]}),
+        (
+            "When",
+            {
+                "fields": [
+                    "time_zone",
+                    "window_days",
+                    ("window_start", "window_end"),
+                    ("starts_at", "ends_at"),
+                ]
+            },
+        ),
+        (
+            "Retries (total attempts after each outcome, and the wait in seconds)",
+            {
+                "fields": [
+                    ("busy_max_attempts", "busy_retry_delay"),
+                    ("no_answer_max_attempts", "no_answer_retry_delay"),
+                    ("failed_max_attempts", "failed_retry_delay"),
+                    ("machine_max_attempts", "machine_retry_delay"),
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="progress")
+    def progress(self, campaign: Campaign) -> str:
+        return progress_bar(campaign)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.state == "draft")
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: CampaignForm, change: bool):
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if change:
+            saved = lifecycle.update_campaign(obj.pk, **fields)
+        else:
+            saved = lifecycle.create_campaign(created_by=request.user, **fields)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        lifecycle.delete_campaign(obj.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        campaign = get_object_or_404(Campaign, pk=object_id)
+        extra = {
+            "campaign_progress": campaign_progress(campaign),
+            "progress_bar": progress_bar(campaign),
+            "upload_url": reverse("admin:campaigns_campaign_upload", args=[campaign.pk]),
+            "contacts_url": reverse("admin:campaigns_contact_changelist")
+            + f"?campaign__id__exact={campaign.pk}",
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path(
+            "<int:campaign_id>/upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="campaigns_campaign_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        if not self.has_change_permission(request, campaign):
+            return HttpResponse(status=403)
+        form = CsvUploadForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            text = form.text()
+            if text is not None:
+                try:
+                    report = contacts.import_contacts(campaign.pk, text)
+                except RuleViolation as error:
+                    form.add_error("file", error.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": campaign,
+            "title": f"Import contacts into {campaign}",
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], move: Callable, verb: str):
+        if not request.user.has_perm("campaigns.run_campaign"):
+            self.message_user(request, "You may not run campaigns.", messages.ERROR)
+            return
+        for campaign in queryset:
+            try:
+                move(campaign.pk)
+            except RuleViolation as error:
+                self.message_user(request, f"{campaign}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{campaign}: {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Start the selected campaigns")
+    def start(self, request, queryset):
+        self._run(request, queryset, lifecycle.start, "started")
+
+    @admin.action(description="Pause the selected campaigns (no new dials)")
+    def pause(self, request, queryset):
+        self._run(request, queryset, lifecycle.pause, "paused")
+
+    @admin.action(description="Resume the selected campaigns")
+    def resume(self, request, queryset):
+        self._run(request, queryset, lifecycle.resume, "resumed")
+
+    @admin.action(description="Cancel the selected campaigns")
+    def cancel(self, request, queryset):
+        self._run(request, queryset, lifecycle.cancel, "canceled")
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    fields = ["number", "call", "outcome", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """Read only: contacts come from imports and change through the dialer."""
+
+    list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
+    list_filter = ["state", "outcome", "campaign"]
+    search_fields = ["phone_number"]
+    list_select_related = ["campaign"]
+    inlines = [AttemptInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DoNotCall)
+class DoNotCallAdmin(admin.ModelAdmin):
+    list_display = ["value", "is_prefix", "reason", "created_at"]
+    list_filter = ["is_prefix"]
+    search_fields = ["value", "reason"]
+    form = DoNotCallForm
+    change_list_template = "admin/campaigns/donotcall/change_list.html"
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: DoNotCall, form, change: bool) -> None:
+        saved = dnc.add_entry(
+            obj.value, is_prefix=obj.is_prefix, reason=obj.reason, created_by=request.user
+        )
+        obj.pk = saved.pk
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path(
+            "upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="campaigns_donotcall_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        form = DncUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            text = form.text()
+            if text is not None:
+                try:
+                    report = dnc.import_entries(text, created_by=request.user)
+                except RuleViolation as error:
+                    form.add_error("file", error.message)
+                else:
+                    self.message_user(
+                        request,
+                        f"{report.added} added, {report.already_listed} already listed, "
+                        f"{len(report.rejected)} rejected.",
+                        messages.SUCCESS,
+                    )
+                    for row in report.rejected:
+                        self.message_user(
+                            request,
+                            f"Line {row['line']} ({row['value']}): {row['reason']}",
+                            messages.WARNING,
+                        )
+                    return HttpResponseRedirect(reverse("admin:campaigns_donotcall_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import do-not-call entries",
+            "form": form,
+            "report": None,
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)

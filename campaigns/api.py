@@ -1,0 +1,189 @@
+"""The campaigns REST API (`/api/v1/campaigns/`). Views check shapes and call
+`campaigns.services`; a refused move (pausing a draft…) is a 409 with the reason."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from calls.api import ServiceErrorsMixin
+from calls.permissions import ActionPermission
+
+from .models import Campaign, DoNotCall
+from .selectors import campaign_progress
+from .serializers import (
+    CampaignSerializer,
+    ContactSerializer,
+    ContactUploadSerializer,
+    DoNotCallSerializer,
+)
+from .services import contacts, dnc, lifecycle
+
+VIEW = "campaigns.view_campaign"
+ADD = "campaigns.add_campaign"
+CHANGE = "campaigns.change_campaign"
+DELETE = "campaigns.delete_campaign"
+RUN = "campaigns.run_campaign"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def uploaded_text(request: Request) -> str:
+    serializer = ContactUploadSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    upload = serializer.validated_data["file"]
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [f"At most {MAX_UPLOAD_BYTES // 2**20} MiB a file."]})
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": ["The file must be UTF-8 text (CSV)."]}) from exc
+
+
+class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+    """Campaigns: create and edit, start/pause/resume/cancel, progress, contacts."""
+
+    serializer_class = CampaignSerializer
+    pagination_class = PageNumberPagination
+    permission_classes = [ActionPermission]
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        "list": VIEW,
+        "retrieve": VIEW,
+        "metadata": VIEW,
+        "stats": VIEW,
+        "contacts": VIEW,
+        "create": ADD,
+        "update": CHANGE,
+        "partial_update": CHANGE,
+        "upload_contacts": CHANGE,
+        "destroy": DELETE,
+        "start": RUN,
+        "pause": RUN,
+        "resume": RUN,
+        "cancel": RUN,
+    }
+    queryset = Campaign.objects.select_related("survey")
+
+    def perform_create(self, serializer: CampaignSerializer) -> None:
+        try:
+            serializer.instance = lifecycle.create_campaign(
+                created_by=self.request.user, **serializer.validated_data
+            )
+        except IntegrityError as exc:
+            raise ValidationError({"name": ["A campaign with this name exists."]}) from exc
+
+    def perform_update(self, serializer: CampaignSerializer) -> None:
+        serializer.instance = lifecycle.update_campaign(
+            serializer.instance.pk, **serializer.validated_data
+        )
+
+    def perform_destroy(self, campaign: Campaign) -> None:
+        lifecycle.delete_campaign(campaign.pk)
+
+    def _move(self, move) -> Response:
+        campaign = move(self.get_object().pk)
+        return Response(self.get_serializer(campaign).data)
+
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        """Schedule the campaign; it runs at once unless its start time is later."""
+        return self._move(lifecycle.start)
+
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        """Stop new dials at once; calls under way go on."""
+        return self._move(lifecycle.pause)
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        return self._move(lifecycle.resume)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """No more dials; contacts not reached yet end `canceled`."""
+        return self._move(lifecycle.cancel)
+
+    @action(detail=True, methods=["get"])
+    def stats(self, request: Request, pk: str) -> Response:
+        """Counts by outcome, percent done, current calls/s and ETA."""
+        return Response(campaign_progress(self.get_object()).as_dict())
+
+    @extend_schema(responses=ContactSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def contacts(self, request: Request, pk: str) -> Response:
+        queryset = self.get_object().contacts.order_by("id")
+        outcome = request.query_params.get("outcome")
+        if outcome:
+            queryset = queryset.filter(outcome=outcome)
+        page = self.paginate_queryset(queryset)
+        rows = ContactSerializer(page if page is not None else queryset, many=True).data
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
+
+    @extend_schema(request=ContactUploadSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="contacts/upload",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def upload_contacts(self, request: Request, pk: str) -> Response:
+        """Import a CSV; the answer counts imported rows and lists rejected ones with reasons."""
+        report = contacts.import_contacts(self.get_object().pk, uploaded_text(request))
+        return Response(report.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class DoNotCallViewSet(
+    ServiceErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The do-not-call list: numbers and prefixes, never dialed by any campaign."""
+
+    serializer_class = DoNotCallSerializer
+    pagination_class = PageNumberPagination
+    permission_classes = [ActionPermission]
+    action_permissions = {
+        "list": "campaigns.view_donotcall",
+        "retrieve": "campaigns.view_donotcall",
+        "metadata": "campaigns.view_donotcall",
+        "create": "campaigns.add_donotcall",
+        "destroy": "campaigns.delete_donotcall",
+        "upload": "campaigns.add_donotcall",
+    }
+
+    def get_queryset(self) -> QuerySet[DoNotCall]:
+        return DoNotCall.objects.all()
+
+    def perform_create(self, serializer: DoNotCallSerializer) -> None:
+        serializer.instance = dnc.add_entry(
+            created_by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, entry: DoNotCall) -> None:
+        dnc.remove_entry(entry.pk)
+
+    @extend_schema(request=ContactUploadSerializer)
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def upload(self, request: Request) -> Response:
+        """Import a CSV with a `number` or `prefix` column (and optional `reason`)."""
+        with transaction.atomic():
+            report = dnc.import_entries(uploaded_text(request), created_by=request.user)
+        return Response(
+            {
+                "added": report.added,
+                "already_listed": report.already_listed,
+                "rejected": report.rejected,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,60 @@
+"""Admin forms: the services' rules shown beside the input they name."""
+
+from django import forms
+
+from calls.exceptions import RuleViolation
+
+from .models import Campaign, DoNotCall
+from .services.dnc import normalised_entry
+from .services.lifecycle import EDITABLE_FIELDS, checked_fields
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = sorted(EDITABLE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            cleaned.update(checked_fields({name: cleaned.get(name) for name in self.Meta.fields}))
+        except RuleViolation as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, error.message)
+        return cleaned
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV with a header row: phone_number (or phone, number, to), optional "
+        "send_digits, and any other columns as variables ($name in the message)."
+    )
+
+    def text(self) -> str | None:
+        try:
+            return self.cleaned_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.add_error("file", "The file must be UTF-8 text (CSV).")
+            return None
+
+
+class DncUploadForm(CsvUploadForm):
+    file = forms.FileField(help_text="CSV with a 'number' or 'prefix' column, optional 'reason'.")
+
+
+class DoNotCallForm(forms.ModelForm):
+    class Meta:
+        model = DoNotCall
+        fields = ["value", "is_prefix", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["value"] = normalised_entry(
+                cleaned.get("value", ""), is_prefix=cleaned.get("is_prefix", False)
+            )
+        except RuleViolation as error:
+            self.add_error("value", error.message)
+        return cleaned

@@ -1,0 +1,80 @@
+"""What each attempt came to, and whether the contact is called again.
+
+Settled from the core's `call_status_changed` signal when a campaign call
+ends, and again by the dialer's tick for any end whose signal was lost (a
+process killed between commit and signal), so every contact gets its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from calls.models import FINAL_STATUSES, Call, CallStatus, Source
+
+from ..models import Attempt, CampaignState, Contact, ContactOutcome, ContactState, RetryReason
+
+logger = logging.getLogger(__name__)
+
+RETRY_REASONS = {
+    ContactOutcome.BUSY: RetryReason.BUSY,
+    ContactOutcome.NO_ANSWER: RetryReason.NO_ANSWER,
+    ContactOutcome.FAILED: RetryReason.FAILED,
+    ContactOutcome.ANSWERED_MACHINE: RetryReason.MACHINE,
+    ContactOutcome.HANGUP_MACHINE: RetryReason.MACHINE,
+}
+NO_MORE_DIALS = frozenset({CampaignState.COMPLETED, CampaignState.CANCELED})
+
+
+def outcome_of(call: Call) -> str:
+    """The 2008 DialStatus for an answered call, else the final status itself."""
+    if call.status == CallStatus.COMPLETED:
+        return call.outcome or ContactOutcome.ANSWERED
+    return call.status
+
+
+def settle_call(call_id: int) -> Contact | None:
+    """Record the ended call's outcome on its attempt and contact; schedule a retry
+    when the campaign's rule for that outcome allows one more attempt.
+
+    Idempotent: only the contact's current call, still `dialing`, moves it.
+    """
+    with transaction.atomic():
+        attempt = Attempt.objects.filter(call_id=call_id).select_related("call").first()
+        if attempt is None or attempt.call.status not in FINAL_STATUSES:
+            return None
+        contact = (
+            Contact.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .get(pk=attempt.contact_id)
+        )
+        outcome = outcome_of(attempt.call)
+        if attempt.outcome != outcome:
+            attempt.outcome = outcome
+            attempt.save(update_fields=["outcome"])
+        if contact.state != ContactState.DIALING or contact.last_call_id != call_id:
+            return contact
+        contact.outcome = outcome
+        contact.state = ContactState.DONE
+        reason = RETRY_REASONS.get(outcome)
+        if reason and contact.campaign.state not in NO_MORE_DIALS:
+            max_attempts, delay = contact.campaign.retry_rule(reason)
+            if contact.attempts < max_attempts:
+                contact.state = ContactState.WAITING
+                contact.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        contact.save(update_fields=["outcome", "state", "next_attempt_at", "updated_at"])
+    return contact
+
+
+def on_call_status_changed(sender, call: Call, previous_status: str, event=None, **kwargs) -> None:
+    """Receiver of `calls.signals.call_status_changed`, sent after the commit."""
+    if call.source != Source.CAMPAIGN or call.status not in FINAL_STATUSES:
+        return
+    try:
+        settle_call(call.pk)
+    except DatabaseError:
+        # The dialer's tick settles it from the database on its next run.
+        logger.exception("Could not settle campaign call %s now", call.pk)

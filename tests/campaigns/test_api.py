@@ -1,0 +1,79 @@
+"""The campaigns API: CRUD, moves with 409 on illegal ones, uploads with reports, DNC, stats."""
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+CAMPAIGN = {
+    "name": "Flu shots",
+    "caller_id": "415 555 0100",
+    "message": "Hello $first_name",
+    "window_days": "1234567",
+    "window_start": "00:00",
+    "window_end": "23:59:59",
+    "calls_per_second": "2",
+}
+
+
+@pytest.fixture
+def api() -> APIClient:
+    user = User.objects.create_user("planner")
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaigns"))
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def upload(api, campaign_id: int, text: str):
+    file = SimpleUploadedFile("contacts.csv", text.encode(), content_type="text/csv")
+    return api.post(
+        f"/api/v1/campaigns/{campaign_id}/contacts/upload/", {"file": file}, format="multipart"
+    )
+
+
+def test_create_upload_start_pause_and_read_stats(api):
+    created = api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["state"], body["caller_id"]) == ("draft", "+14155550100")
+    report = upload(api, body["id"], "phone_number,first_name\n2125550101,Ann\nbad,Bob\n")
+    assert report.status_code == 201
+    assert report.json()["imported"] == 1
+    assert report.json()["rejected"][0]["line"] == 3
+    assert api.post(f"/api/v1/campaigns/{body['id']}/start/").json()["state"] == "running"
+    assert api.post(f"/api/v1/campaigns/{body['id']}/pause/").json()["state"] == "paused"
+    stats = api.get(f"/api/v1/campaigns/{body['id']}/stats/").json()
+    assert (stats["total"], stats["waiting"], stats["percent_done"]) == (1, 1, 0.0)
+
+
+def test_an_illegal_move_is_a_409_with_the_reason(api):
+    campaign_id = api.post("/api/v1/campaigns/", CAMPAIGN, format="json").json()["id"]
+    refused = api.post(f"/api/v1/campaigns/{campaign_id}/pause/")
+    assert refused.status_code == 409
+    assert "Cannot pause a campaign that is draft" in refused.json()["detail"]
+
+
+def test_a_wrong_setting_is_a_400_on_its_field_and_nothing_is_saved(api):
+    refused = api.post("/api/v1/campaigns/", {**CAMPAIGN, "timeout": 700}, format="json")
+    assert refused.status_code == 400
+    assert "timeout" in refused.json()
+    assert api.get("/api/v1/campaigns/").json()["count"] == 0
+
+
+def test_dnc_entries_through_the_api(api):
+    added = api.post(
+        "/api/v1/campaigns/do-not-call/", {"value": "+1900", "is_prefix": True}, format="json"
+    )
+    assert added.status_code == 201
+    assert api.get("/api/v1/campaigns/do-not-call/").json()["results"][0]["value"] == "+1900"
+    refused = api.post("/api/v1/campaigns/do-not-call/", {"value": "nope"}, format="json")
+    assert refused.status_code == 400
+
+
+def test_without_permission_the_api_refuses(api):
+    stranger = APIClient()
+    stranger.force_authenticate(User.objects.create_user("viewer"))
+    assert stranger.get("/api/v1/campaigns/").status_code == 403
