@@ -1,0 +1,120 @@
+"""Seeds the embedded demo: logins, a queue with agents and a survey, a campaign.
+
+It lives in the campaigns app because campaigns sit on top of calls and queues.
+Every object is found by its name first, so running it again changes nothing.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from campaigns.models import Campaign, ContentKind
+from campaigns.services.contacts import import_contacts
+from campaigns.services.lifecycle import create_campaign
+from queues.models import (
+    Agent,
+    EndpointKind,
+    InboundNumber,
+    QuestionKind,
+    Queue,
+    Survey,
+    SurveyQuestion,
+)
+
+# voicesim's built-in phonebook: +15550006DDD presses DDD at every <Gather>,
+# +15550003NNN is an answering machine, +15550001NNN is busy, others are humans.
+INBOUND_NUMBER = "+14155550100"
+AGENTS = (
+    ("Alice (phone)", EndpointKind.NUMBER, "+14155550111"),
+    ("Bob (SIP)", EndpointKind.SIP, "sip:bob@desk.example.com"),
+    ("Carol (browser)", EndpointKind.CLIENT, "carol"),
+)
+CONTACTS_CSV = """phone_number,first_name
+(415) 555-0142,Ada
++1 555 000 3001,Grace
++1 555 000 1001,Linus
++1 555 000 6004,Barbara
+"""
+USERS = (
+    ("supervisor", "Supervisors", True),
+    ("viewer", "Viewers", False),
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demo data. Running it again changes nothing."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        self._users()
+        survey = self._survey()
+        queue = self._queue(survey)
+        self._campaign(survey)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready: logins supervisor/supervisor and viewer/viewer; "
+                f"queue {queue.name!r} answers {INBOUND_NUMBER}."
+            )
+        )
+
+    def _users(self) -> None:
+        user_model = get_user_model()
+        for username, group_name, is_superuser in USERS:
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": is_superuser}
+            )
+            if created:
+                user.set_password(username)
+                user.save(update_fields=["password"])
+            group = Group.objects.filter(name=group_name).first()
+            if group is not None:
+                user.groups.add(group)
+
+    def _survey(self) -> Survey:
+        survey, created = Survey.objects.get_or_create(name="After-call survey")
+        if created:
+            SurveyQuestion.objects.create(
+                survey=survey,
+                position=1,
+                kind=QuestionKind.RATING,
+                prompt="How satisfied were you with our representative?",
+            )
+            SurveyQuestion.objects.create(
+                survey=survey,
+                position=2,
+                kind=QuestionKind.YES_NO,
+                prompt="Was your question answered?",
+            )
+        return survey
+
+    def _queue(self, survey: Survey) -> Queue:
+        queue, _ = Queue.objects.get_or_create(
+            name="Support",
+            defaults={
+                "greeting": "Thank you for calling, a representative will be with you shortly",
+                "survey": survey,
+            },
+        )
+        InboundNumber.objects.get_or_create(
+            phone_number=INBOUND_NUMBER, defaults={"queue": queue, "label": "Support line"}
+        )
+        for name, kind, endpoint in AGENTS:
+            agent, _ = Agent.objects.get_or_create(
+                name=name, defaults={"endpoint_kind": kind, "endpoint": endpoint}
+            )
+            agent.queues.add(queue)
+        return queue
+
+    def _campaign(self, survey: Survey) -> None:
+        if Campaign.objects.filter(name="Renewal reminders").exists():
+            return
+        campaign = create_campaign(
+            name="Renewal reminders",
+            caller_id="+14155550100",
+            content_kind=ContentKind.MESSAGE,
+            message="Hello, this is a reminder that your subscription renews next week.",
+            if_machine="continue",
+            voicemail_message="Hello, please call us back about your subscription renewal.",
+        )
+        import_contacts(campaign.pk, CONTACTS_CSV)
