@@ -1,0 +1,174 @@
+"""Shapes of the calls API. Serializers check shapes only; every rule about
+calls lives in `calls.services`, which the views call with the validated data.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import Call, CallEvent, Redirect
+
+# Where the call goes for its instructions, on a call or on a redirect.
+FLOW_FIELDS = ["url", "twiml", "method", "fallback_url", "fallback_method"]
+# How an outbound call is dialed.
+DIALING_FIELDS = ["if_machine", "send_digits", "timeout", "time_limit"]
+
+
+def expose_from(fields: dict[str, Any]) -> dict[str, Any]:
+    """Twilio calls the caller ID `from`, a Python keyword: we declare `from_` and
+    offer it to clients as `from`, in place."""
+    return {("from" if name == "from_" else name): field for name, field in fields.items()}
+
+
+class FromFieldMixin:
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return expose_from(super().get_fields())
+
+
+class RejectUnknownFieldsMixin:
+    """A misspelt or unsupported parameter (`StatusCallback`, `record`) is an error,
+    not dropped in silence: the client would believe it took effect."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                accepted = ", ".join(self.fields)
+                raise serializers.ValidationError(
+                    {name: [f"Unknown field; this request takes {accepted}."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class CallEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallEvent
+        fields = [
+            "id",
+            "kind",
+            "call_status",
+            "sequence_number",
+            "timestamp",
+            "params",
+            "received_at",
+        ]
+        read_only_fields = fields
+
+
+class RedirectSerializer(serializers.ModelSerializer):
+    call_sid = serializers.CharField(source="call.sid", read_only=True, allow_null=True)
+    action = serializers.CharField(source="get_action_display", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Redirect
+        fields = [
+            "id",
+            "call",
+            "call_sid",
+            "action",
+            *FLOW_FIELDS,
+            "target_status",
+            "origin",
+            "requested_by",
+            "reason",
+            "trigger",
+            "due_at",
+            "state",
+            "attempts",
+            "error_code",
+            "error_message",
+            "created_at",
+            "sent_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class CallSerializer(FromFieldMixin, serializers.ModelSerializer):
+    parent_sid = serializers.CharField(source="parent.sid", read_only=True, default=None)
+    to = serializers.CharField(source="to_number", read_only=True)
+    from_ = serializers.CharField(source="from_number", read_only=True)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "sid",
+            "parent",
+            "parent_sid",
+            "direction",
+            "from_",
+            "to",
+            "status",
+            "answered_by",
+            "outcome",
+            "start_time",
+            "end_time",
+            "duration",
+            "price",
+            "price_unit",
+            "queue_time",
+            *FLOW_FIELDS,
+            *DIALING_FIELDS,
+            "source",
+            "error_code",
+            "error_message",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CallDetailSerializer(CallSerializer):
+    """A call with its legs, every callback Twilio sent about it, and its redirects."""
+
+    legs = CallSerializer(many=True, read_only=True)
+    events = CallEventSerializer(many=True, read_only=True)
+    redirects = RedirectSerializer(many=True, read_only=True)
+
+    class Meta(CallSerializer.Meta):
+        fields = [*CallSerializer.Meta.fields, "legs", "events", "redirects"]
+        read_only_fields = fields
+
+
+class PlaceCallSerializer(RejectUnknownFieldsMixin, FromFieldMixin, serializers.ModelSerializer):
+    """What `POST /calls/` accepts: the Twilio create parameters we support, in snake case.
+
+    Its validated data are the keyword arguments of `services.place_call`; what
+    was not sent keeps the service's default.
+    """
+
+    to = serializers.CharField(max_length=128, help_text="any format")
+    # Bound as `from`: `source` keeps the service's keyword in the validated data.
+    from_ = serializers.CharField(source="from_", max_length=128, help_text="any format")
+
+    class Meta:
+        model = Call
+        fields = [
+            "to",
+            "from_",
+            *FLOW_FIELDS,
+            *DIALING_FIELDS,
+        ]
+
+
+class ControlRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=200, required=False, help_text="why, in a few words (kept on the record)"
+    )
+
+
+class HangUpRequestSerializer(ControlRequestSerializer):
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="ISO 8601; in the future. Omit for now."
+    )
+
+
+class RedirectRequestSerializer(HangUpRequestSerializer, serializers.ModelSerializer):
+    """New Url (with Method and fallback) or inline Twiml for a live call."""
+
+    class Meta:
+        model = Redirect
+        fields = [*FLOW_FIELDS, "at", "reason"]
