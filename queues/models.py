@@ -5,8 +5,12 @@ services so every path obeys the same rules and every change of a live call is a
 `calls.Redirect`.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from calls import rules
+from calls.exceptions import RuleViolation
 
 HOLD_LOOP_DEFAULT = 10
 
@@ -121,6 +125,23 @@ class Queue(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        errors = {}
+        if set(self.open_weekdays) - set("1234567") or len(set(self.open_weekdays)) != len(
+            self.open_weekdays
+        ):
+            errors["open_weekdays"] = "ISO weekday digits, each once: 1 = Monday … 7 = Sunday."
+        if (self.opens_at is None) != (self.closes_at is None):
+            errors["closes_at"] = "Give both the opening and the closing time, or neither."
+        if self.overflow_action == OverflowAction.VOICEMAIL and not self.voicemail_url:
+            errors["voicemail_url"] = "Overflow to voicemail needs the voicemail URL."
+        if self.overflow_action == OverflowAction.QUEUE and (
+            self.overflow_queue_id is None or self.overflow_queue_id == self.pk
+        ):
+            errors["overflow_queue"] = "Overflow to a queue needs another queue."
+        if errors:
+            raise ValidationError(errors)
+
 
 class InboundNumber(models.Model):
     """A number of ours whose inbound calls wait in a queue."""
@@ -134,6 +155,13 @@ class InboundNumber(models.Model):
 
     def __str__(self) -> str:
         return self.phone_number
+
+    def clean(self) -> None:
+        """Twilio sends To in E.164, so the number is kept in that form whatever was typed."""
+        try:
+            self.phone_number = rules.phone_number(self.phone_number, field="phone_number")
+        except RuleViolation as refused:
+            raise ValidationError({"phone_number": refused.message}) from refused
 
 
 class EndpointKind(models.TextChoices):

@@ -412,7 +412,7 @@ class Migration(migrations.Migration):
                     "score",
                     models.PositiveSmallIntegerField(
                         blank=True,
-                        help_text="rating questions: the 1–5 rating, for averages",
+                        help_text="rating questions: the 1 to 5 rating, for averages",
                         null=True,
                     ),
                 ),
