@@ -1,7 +1,8 @@
-"""A readiness probe for load balancers: the database and the broker answer."""
+"""Probes for load balancers: liveness (the process answers) and readiness (the
+database and the broker answer)."""
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 from .celery import app
 
@@ -22,3 +23,9 @@ def healthz(request):
         checks["broker"] = f"error: {exc}"
     ok = not any(str(value).startswith("error") for value in checks.values())
     return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)
+
+
+def livez(request):
+    """Liveness: answers without touching the database or the broker, so a slow
+    database gets the instance taken out of rotation (readiness), not restarted."""
+    return HttpResponse("ok", content_type="text/plain")
