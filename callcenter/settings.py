@@ -161,6 +161,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 50,
 }
+# Each list view names its own pagination class (cursor pagination on big
+# tables); PAGE_SIZE is only their shared default size.
+SILENCED_SYSTEM_CHECKS = ["rest_framework.W001"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Call center back office API",
     "VERSION": "1",
