@@ -1,8 +1,8 @@
-"""The queues' URLs: TwiML flows under /twilio/."""
+"""The queues' URLs: TwiML flows under /twilio/ and the REST API under /api/v1/."""
 
 from django.urls import include, path
 
-from . import webhooks
+from . import api_urls, webhooks
 
 app_name = "queues"
 
@@ -24,4 +24,5 @@ twilio_patterns = [
 
 urlpatterns = [
     path("twilio/", include(twilio_patterns)),
+    path("api/v1/", include(api_urls)),
 ]

@@ -1,0 +1,327 @@
+"""The supervisors' admin for queues, agents and surveys.
+
+Queues, surveys and agents' settings are edited here as configuration; what
+changes live calls or an agent's status (take off hold, send to survey, hang
+up, sign in or out) goes through `queues.services` from admin actions, like
+the API, so every change is a recorded `Redirect` with who asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from calls.admin import ReadOnlyInline, ServiceAdmin
+from calls.exceptions import RuleViolation
+from calls.models import Source
+from calls.urls_public import public_url
+
+from . import selectors, services
+from .models import (
+    Agent,
+    AgentStatus,
+    EntryStatus,
+    InboundNumber,
+    Queue,
+    QueueEntry,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+)
+
+CONTROL_CALLS = "calls.control_call"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return str(dt.timedelta(seconds=int(seconds)))
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+class InboundNumberInline(admin.TabularInline):
+    model = InboundNumber
+    extra = 0
+    fields = ["phone_number", "label"]
+
+
+class WaitingCallerInline(ReadOnlyInline):
+    """The callers on hold, next to be served first, with how long they have waited."""
+
+    model = QueueEntry
+    verbose_name = "caller on hold"
+    verbose_name_plural = "callers on hold"
+    fields = ["caller", "enqueued_at", "waited", "position_at_enqueue", "offers"]
+    readonly_fields = ["caller", "waited"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[QueueEntry]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=EntryStatus.WAITING)
+            .select_related("call")
+            .order_by("rank", "id")
+        )
+
+    @admin.display(description="caller")
+    def caller(self, entry: QueueEntry) -> str:
+        return entry.call.from_number
+
+    @admin.display(description="waited")
+    def waited(self, entry: QueueEntry) -> str:
+        return _duration((timezone.now() - entry.enqueued_at).total_seconds())
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "waiting",
+        "longest_wait",
+        "agents_available",
+        "auto_distribute",
+        "survey",
+    ]
+    list_select_related = ["survey"]
+    search_fields = ["name"]
+    inlines = [InboundNumberInline, WaitingCallerInline]
+    readonly_fields = ["webhook_urls", "today"]
+    fieldsets = [
+        (None, {"fields": ["name", "greeting", "hold_music_url", "hold_loop", "survey"]}),
+        (
+            "Overflow",
+            {
+                "fields": [
+                    "max_wait_seconds",
+                    "overflow_action",
+                    "overflow_message",
+                    "voicemail_url",
+                    "overflow_queue",
+                ]
+            },
+        ),
+        (
+            "Opening hours",
+            {"fields": ["opens_at", "closes_at", "open_weekdays", "closed_message"]},
+        ),
+        ("Service", {"fields": ["service_level_seconds", "auto_distribute", "today"]}),
+        ("Twilio number settings", {"fields": ["webhook_urls"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Queue]:
+        return selectors.with_live_figures(super().get_queryset(request))
+
+    @admin.display(description="waiting", ordering="waiting_count")
+    def waiting(self, queue: Queue) -> int:
+        return queue.waiting_count
+
+    @admin.display(description="longest wait", ordering="oldest_waiting_since")
+    def longest_wait(self, queue: Queue) -> str:
+        return _duration(selectors.longest_wait_seconds(queue)) if queue.waiting_count else "-"
+
+    @admin.display(description="agents available", ordering="agents_available")
+    def agents_available(self, queue: Queue) -> int:
+        return queue.agents_available
+
+    @admin.display(description="Voice URL and status callback of this queue's numbers")
+    def webhook_urls(self, queue: Queue) -> str:
+        return format_html(
+            "A call comes in: <code>{}</code> (POST)<br>"
+            "Call status changes: <code>{}</code> (POST)",
+            public_url("queues:voice"),
+            public_url("calls-webhooks:status"),
+        )
+
+    @admin.display(description="today")
+    def today(self, queue: Queue) -> str:
+        if queue.pk is None:
+            return "-"
+        day = timezone.localdate()
+        rows = selectors.daily_figures(queue, day, day)
+        if not rows:
+            return "No call has ended today."
+        figures = rows[0]
+        return format_html_join(
+            " · ",
+            "{}: {}",
+            [
+                ("calls", figures.entries),
+                ("average speed of answer", _duration(figures.average_speed_of_answer)),
+                ("abandoned", _rate(figures.abandonment_rate)),
+                (f"answered within {queue.service_level_seconds} s", _rate(figures.service_level)),
+                ("survey average", figures.survey_average or "-"),
+            ],
+        )
+
+
+class AgentForm(forms.ModelForm):
+    class Meta:
+        model = Agent
+        fields = ["name", "endpoint_kind", "endpoint", "wrap_up_seconds", "ring_timeout", "queues"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "endpoint_kind" in data and "endpoint" in data:
+            try:
+                data["endpoint"] = services.agent_endpoint(data["endpoint_kind"], data["endpoint"])
+            except RuleViolation as refused:
+                raise ValidationError({"endpoint": refused.message}) from refused
+        return data
+
+
+@admin.register(Agent)
+class AgentAdmin(ServiceAdmin):
+    """Agents' settings are edited here; their status moves with their calls, or
+    with the sign-in and sign-out actions."""
+
+    form = AgentForm
+    list_display = ["name", "endpoint_kind", "endpoint", "status", "status_changed_at"]
+    list_filter = ["status", "queues", "endpoint_kind"]
+    search_fields = ["name", "endpoint"]
+    filter_horizontal = ["queues"]
+    readonly_fields = ["status", "status_changed_at", "idle_since"]
+    actions = ["sign_in", "sign_out"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("queues.add_agent")
+
+    def has_change_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
+        return request.user.has_perm("queues.change_agent")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
+        return request.user.has_perm("queues.delete_agent")
+
+    @admin.action(description="Sign in (available)", permissions=["change"])
+    def sign_in(self, request: HttpRequest, agents: QuerySet[Agent]) -> None:
+        self.run_service(
+            request, agents, services.set_agent_status, "Signed in", status=AgentStatus.AVAILABLE
+        )
+
+    @admin.action(description="Sign out (offline)", permissions=["change"])
+    def sign_out(self, request: HttpRequest, agents: QuerySet[Agent]) -> None:
+        self.run_service(
+            request, agents, services.set_agent_status, "Signed out", status=AgentStatus.OFFLINE
+        )
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, agent: Agent) -> str:
+        return f"{agent} ({agent.get_status_display().lower()})"
+
+
+class EntryActionForm(ActionForm):
+    """The action bar with the agent to take a caller to (empty: the longest idle).
+
+    Every agent is listed with their status; one who is not available is
+    refused by the service with a message that says why.
+    """
+
+    agent = AgentChoiceField(
+        Agent.objects.order_by("name"), required=False, empty_label="next available agent"
+    )
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(ServiceAdmin):
+    action_form = EntryActionForm
+    list_display = [
+        "call",
+        "queue",
+        "status",
+        "outcome",
+        "enqueued_at",
+        "wait",
+        "agent",
+        "offers",
+    ]
+    list_filter = ["status", "outcome", "queue", "agent"]
+    list_select_related = ["call", "queue", "agent"]
+    search_fields = ["=call__sid", "=call__from_number"]
+    date_hierarchy = "enqueued_at"
+    actions = ["take_off_hold", "send_to_survey", "hang_up_politely"]
+
+    @admin.display(description="wait")
+    def wait(self, entry: QueueEntry) -> str:
+        until = entry.answered_at or entry.dequeued_at or timezone.now()
+        return _duration((until - entry.enqueued_at).total_seconds())
+
+    @admin.action(description="Take off hold (to the agent chosen beside)", permissions=["control"])
+    def take_off_hold(self, request: HttpRequest, entries: QuerySet[QueueEntry]) -> None:
+        try:
+            agent = self.action_form.base_fields["agent"].clean(request.POST.get("agent"))
+        except ValidationError as refused:
+            self.message_user(request, f"Agent: {' '.join(refused.messages)}", messages.ERROR)
+            return
+        self._act(request, entries, services.take_off_hold, "Taken off hold", agent=agent)
+
+    @admin.action(description="Send to the survey", permissions=["control"])
+    def send_to_survey(self, request: HttpRequest, entries: QuerySet[QueueEntry]) -> None:
+        self._act(request, entries, services.send_to_survey, "Sent to the survey")
+
+    @admin.action(description="Hang up politely (goodbye)", permissions=["control"])
+    def hang_up_politely(self, request: HttpRequest, entries: QuerySet[QueueEntry]) -> None:
+        self._act(request, entries, services.hang_up_politely, "Said goodbye to")
+
+    def _act(self, request: HttpRequest, entries, service, verb: str, **arguments) -> None:
+        self.run_service(
+            request,
+            entries,
+            service,
+            verb,
+            origin=Source.ADMIN,
+            requested_by=request.user,
+            **arguments,
+        )
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 1
+    fields = ["position", "kind", "prompt", "num_digits"]
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["name", "questions_count", "start_url"]
+    search_fields = ["name"]
+    inlines = [SurveyQuestionInline]
+
+    @admin.display(description="questions")
+    def questions_count(self, survey: Survey) -> int:
+        return survey.questions.count()
+
+    @admin.display(description="URL to redirect a call to")
+    def start_url(self, survey: Survey) -> str:
+        url = public_url("queues:survey-start", survey_id=survey.pk)
+        return format_html("<code>{}</code>", url)
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ServiceAdmin):
+    list_display = ["created_at", "call", "question", "answer", "score", "agent", "queue"]
+    list_filter = ["survey", "question", "agent", "queue", "score"]
+    list_select_related = ["call", "question", "agent", "queue"]
+    search_fields = ["=call__sid"]
+    date_hierarchy = "created_at"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        """The mean rating per agent and per queue of what the filters select, above the list."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            responses = changelist.queryset
+            response.context_data["averages"] = {
+                by: selectors.survey_averages(responses, by) for by in ("agent", "queue")
+            }
+        return response

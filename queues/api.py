@@ -1,0 +1,198 @@
+"""The queues REST API (`/api/v1/`). Views validate shapes, then call
+`queues.services`; the services' errors become 4xx answers (`ServiceErrorsMixin`).
+
+Taking a caller off hold, sending them to the survey and hanging up on them
+change a live call, so they need the same `calls.control_call` permission as
+the calls API's redirects.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from calls.api import REFUSED_BY_STATE, NewestFirst, ServiceErrorsMixin
+from calls.models import Source
+from calls.permissions import ActionPermission
+from calls.serializers import RedirectSerializer
+
+from . import selectors, services
+from .models import Agent, Queue, QueueEntry, Survey, SurveyResponse
+from .serializers import (
+    AgentSerializer,
+    AgentStatusSerializer,
+    AverageSerializer,
+    AveragesQuerySerializer,
+    DayFiguresSerializer,
+    FiguresQuerySerializer,
+    NoBodySerializer,
+    QueueEntrySerializer,
+    QueueSerializer,
+    SendToSurveySerializer,
+    SurveyResponseSerializer,
+    SurveySerializer,
+    TakeOffHoldSerializer,
+)
+
+CONTROL_CALLS = "calls.control_call"
+READ_ACTIONS = ("list", "retrieve", "metadata")
+
+
+def read_permissions(codename: str, **actions: str) -> dict[str, str]:
+    return {**dict.fromkeys(READ_ACTIONS, codename), **actions}
+
+
+class QueueViewSet(viewsets.ReadOnlyModelViewSet):
+    """Queues with their live figures; `figures` gives them per day."""
+
+    serializer_class = QueueSerializer
+    permission_classes = [ActionPermission]
+    action_permissions = read_permissions("queues.view_queue", figures="queues.view_queue")
+
+    def get_queryset(self) -> QuerySet[Queue]:
+        return selectors.with_live_figures(Queue.objects.prefetch_related("numbers"))
+
+    @extend_schema(parameters=[FiguresQuerySerializer], responses=DayFiguresSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def figures(self, request: Request, pk: str) -> Response:
+        """Average speed of answer, abandonment rate, service level and survey average
+        for each day from `since` to `until` (dates in the project's time zone)."""
+        query = FiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.daily_figures(self.get_object(), **query.validated_data)
+        return Response(DayFiguresSerializer(rows, many=True).data)
+
+
+class AgentViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    """Agents and their status; sign one in (`available`) or out (`offline`)."""
+
+    queryset = Agent.objects.prefetch_related("queues")
+    permission_classes = [ActionPermission]
+    action_permissions = read_permissions("queues.view_agent", status="queues.change_agent")
+    filterset_fields = ["status", "queues"]
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return AgentStatusSerializer if self.action == "status" else AgentSerializer
+
+    @extend_schema(responses={200: AgentSerializer, 409: REFUSED_BY_STATE})
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk: str) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agent = services.set_agent_status(self.get_object(), serializer.validated_data["status"])
+        return Response(AgentSerializer(agent).data)
+
+
+class QueueEntryFilter(django_filters.FilterSet):
+    enqueued_after = django_filters.IsoDateTimeFilter("enqueued_at", lookup_expr="gte")
+    enqueued_before = django_filters.IsoDateTimeFilter("enqueued_at", lookup_expr="lt")
+
+    class Meta:
+        model = QueueEntry
+        fields = ["queue", "status", "outcome", "agent", "call"]
+
+
+class LatestEnqueuedFirst(CursorPagination):
+    ordering = ("-enqueued_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    """Callers' stays in queues, latest first; the supervisor's actions on a
+    waiting or connected caller."""
+
+    queryset = QueueEntry.objects.select_related("call")
+    permission_classes = [ActionPermission]
+    action_permissions = read_permissions(
+        "queues.view_queueentry",
+        take_off_hold=CONTROL_CALLS,
+        send_to_survey=CONTROL_CALLS,
+        hang_up=CONTROL_CALLS,
+    )
+    filterset_class = QueueEntryFilter
+    pagination_class = LatestEnqueuedFirst
+    serializer_classes = {
+        "take_off_hold": TakeOffHoldSerializer,
+        "send_to_survey": SendToSurveySerializer,
+        "hang_up": NoBodySerializer,
+    }
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return self.serializer_classes.get(self.action, QueueEntrySerializer)
+
+    def _validated(self) -> dict:
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(responses={202: QueueEntrySerializer, 409: REFUSED_BY_STATE})
+    @action(detail=True, methods=["post"], url_path="take-off-hold")
+    def take_off_hold(self, request: Request, pk: str) -> Response:
+        """Connect the caller to the named agent, or to the longest-idle available one."""
+        entry = services.take_off_hold(
+            self.get_object(),
+            agent=self._validated().get("agent"),
+            origin=Source.API,
+            requested_by=request.user,
+        )
+        return Response(QueueEntrySerializer(entry).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
+    @action(detail=True, methods=["post"], url_path="send-to-survey")
+    def send_to_survey(self, request: Request, pk: str) -> Response:
+        """Send the caller to the survey now (the queue's, unless one is named)."""
+        redirect = services.send_to_survey(
+            self.get_object(),
+            survey=self._validated().get("survey"),
+            origin=Source.API,
+            requested_by=request.user,
+        )
+        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
+    @action(detail=True, methods=["post"], url_path="hang-up")
+    def hang_up(self, request: Request, pk: str) -> Response:
+        """Say goodbye to the caller and hang up."""
+        self._validated()
+        redirect = services.hang_up_politely(
+            self.get_object(), origin=Source.API, requested_by=request.user
+        )
+        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Survey.objects.prefetch_related("questions")
+    serializer_class = SurveySerializer
+    permission_classes = [ActionPermission]
+    action_permissions = read_permissions("queues.view_survey")
+
+
+class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Survey answers; `averages` gives the mean rating per agent or per queue."""
+
+    queryset = SurveyResponse.objects.select_related("call")
+    serializer_class = SurveyResponseSerializer
+    permission_classes = [ActionPermission]
+    action_permissions = read_permissions(
+        "queues.view_surveyresponse", averages="queues.view_surveyresponse"
+    )
+    filterset_fields = ["survey", "question", "agent", "queue", "call"]
+    pagination_class = NewestFirst
+
+    @extend_schema(parameters=[AveragesQuerySerializer], responses=AverageSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def averages(self, request: Request) -> Response:
+        """Mean 1 to 5 rating per `by` (agent or queue), over the responses the filters select."""
+        query = AveragesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        responses = self.filter_queryset(self.get_queryset())
+        rows = selectors.survey_averages(responses, query.validated_data["by"])
+        return Response(AverageSerializer(rows, many=True).data)
