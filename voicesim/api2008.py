@@ -19,8 +19,8 @@ from voicesim.calls import FINAL_STATUSES, Call, Source
 from voicesim.clock import rfc2822
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found, not_in_progress
-from voicesim.forms import check_auth, check_method, check_url, read_form
-from voicesim.numbers import ten_digits, to_e164
+from voicesim.forms import check_auth, check_method, check_url, parties, read_form
+from voicesim.numbers import ten_digits
 
 SEND_DIGITS = re.compile(r"^[0-9*#wW]*$")
 #: the 2008 numeric call status
@@ -84,17 +84,10 @@ async def create(request: Request) -> Response:
     try:
         check_auth(request, engine.account_sid, engine.auth_token)
         form = await read_form(request)
-        caller, called, url = form.get("Caller"), form.get("Called"), form.get("Url")
-        if not called:
-            raise TwilioError(400, 21201, "No called number is specified")
-        if not caller:
-            raise TwilioError(400, 21213, "No caller number is specified")
-        called_number = to_e164(called)
-        if called_number is None:
-            raise TwilioError(400, 21211, f"Invalid Called number: {called}")
-        caller_number = to_e164(caller)
-        if caller_number is None:
-            raise TwilioError(400, 21212, f"Invalid Caller number: {caller}")
+        called_number, caller_number = parties(
+            form.get("Called"), form.get("Caller"), ("Called", "Caller")
+        )
+        url = form.get("Url")
         if not url:
             raise TwilioError(400, 21205, "Url parameter is required")
         check_url(url, "Url")

@@ -43,7 +43,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await engine.startup()
         try:
             yield
         finally:

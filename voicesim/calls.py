@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,8 +44,10 @@ class Source:
     method: str = "POST"
     twiml: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
-    #: use the call's fallback URL when this fetch fails
-    allow_fallback: bool = True
+
+
+class Interrupted(Exception):
+    """Raised inside a call's flow when a pending change must take over."""
 
 
 @dataclass
@@ -98,8 +99,6 @@ class Call:
     answered_by: str | None = None
     duration: int | None = None
     error_code: int | None = None
-    created_mono: float = field(default_factory=time.monotonic)
-    created_wall: float = field(default_factory=time.time)
     created_sim: float = 0.0
     answered_sim: float | None = None
     ended_sim: float | None = None
@@ -115,6 +114,7 @@ class Call:
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    time_limit_timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
     legs: list[str] = field(default_factory=list)
 
@@ -183,8 +183,6 @@ class Call:
             "answered_by": self.answered_by,
             "duration": self.duration,
             "error_code": self.error_code,
-            "created_monotonic": self.created_mono,
-            "created_wall": self.created_wall,
             "created_sim": self.created_sim,
             "answered_sim": self.answered_sim,
             "ended_sim": self.ended_sim,

@@ -103,7 +103,7 @@ async def hangup(request: Request) -> Response:
     call = _call(request)
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
-    _engine(request).hangup(call, "completed", reason="far end hung up (sim API)")
+    _engine(request).terminate(call, "completed", reason="far end hung up (sim API)")
     return JSONResponse({"sid": call.sid, "hangup": "requested"})
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 
 from voicesim.errors import TwilioError, authenticate_error
+from voicesim.numbers import to_e164
 
 HTTP_METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE"}
 
@@ -82,3 +83,23 @@ def check_method(value: str | None, name: str) -> str:
     if method not in HTTP_METHODS:
         raise TwilioError(400, 20001, f"{name} must be GET or POST, not {value!r}")
     return method
+
+
+def parties(to: str | None, from_: str | None, names: tuple[str, str]) -> tuple[str, str]:
+    """Both ends of a new call in E.164, refused with Twilio's codes when missing or wrong.
+
+    ``names`` are the parameter names of the API front (``To``/``From`` or
+    ``Called``/``Caller``) so the message speaks its language.
+    """
+    to_name, from_name = names
+    if not to:
+        raise TwilioError(400, 21201, f"No '{to_name}' number is specified")
+    if not from_:
+        raise TwilioError(400, 21213, f"No '{from_name}' number is specified")
+    to_number = to_e164(to)
+    if to_number is None:
+        raise TwilioError(400, 21211, f"Invalid '{to_name}' Phone Number: {to}")
+    from_number = to_e164(from_)
+    if from_number is None:
+        raise TwilioError(400, 21212, f"Invalid '{from_name}' Phone Number: {from_}")
+    return to_number, from_number

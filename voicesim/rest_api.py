@@ -19,9 +19,17 @@ from starlette.routing import Route
 from voicesim.calls import FINAL_STATUSES, Call, Source
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found, not_in_progress
-from voicesim.forms import Form, check_auth, check_method, check_url, query_form, read_form
+from voicesim.forms import (
+    Form,
+    check_auth,
+    check_method,
+    check_url,
+    parties,
+    query_form,
+    read_form,
+)
 from voicesim.numbers import to_e164
-from voicesim.twiml_runner import DocumentError, parse_twiml
+from voicesim.twiml_runner import DocumentError, is_studio_flow, parse_twiml
 
 SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
 EVENTS = {"initiated", "ringing", "answered", "completed"}
@@ -74,17 +82,7 @@ async def create(request: Request) -> Response:
     engine = engine_of(request)
     check_auth(request, engine.account_sid, engine.auth_token)
     form = await read_form(request)
-    to, from_ = form.get("To"), form.get("From")
-    if not to:
-        raise TwilioError(400, 21201, "No 'To' number is specified")
-    if not from_:
-        raise TwilioError(400, 21213, "No 'From' number is specified")
-    to_number = to_e164(to)
-    if to_number is None:
-        raise TwilioError(400, 21211, f"Invalid 'To' Phone Number: {to}")
-    from_number = to_e164(from_)
-    if from_number is None:
-        raise TwilioError(400, 21212, f"Invalid 'From' Phone Number: {from_}")
+    to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
     url, twiml = url_or_twiml(form, required=True)
     events = set()
     for value in form.getlist("StatusCallbackEvent"):
@@ -124,7 +122,6 @@ async def create(request: Request) -> Response:
         async_amd_callback_method=check_method(
             form.get("AsyncAmdStatusCallbackMethod"), "AsyncAmdStatusCallbackMethod"
         ),
-        caller_name=form.get("CallerId") or None,
     )
     engine.start(call)
     return JSONResponse(call.to_json(), status_code=201)
@@ -144,6 +141,7 @@ async def fetch(request: Request) -> Response:
 
 
 async def update(request: Request) -> Response:
+    """Redirect or hang up a live call; every parameter is checked before anything changes."""
     engine = engine_of(request)
     call = find_call(request)
     form = await read_form(request)
@@ -153,11 +151,13 @@ async def update(request: Request) -> Response:
     url, twiml = url_or_twiml(form, required=False)
     method = check_method(form.get("Method"), "Method")
     fallback_url = check_url(form.get("FallbackUrl"), "FallbackUrl")
+    fallback_method = check_method(form.get("FallbackMethod"), "FallbackMethod")
     status_callback = check_url(form.get("StatusCallback"), "StatusCallback")
-    time_limit = form.get("TimeLimit")
+    callback_method = check_method(form.get("StatusCallbackMethod"), "StatusCallbackMethod")
+    time_limit = _int(form, "TimeLimit", 0, 1, 86400)
     if call.status in FINAL_STATUSES:
         raise not_in_progress()
-    if (url or twiml) and engine.is_studio_flow(url) and call.answered_sim is not None:
+    if is_studio_flow(url) and call.answered_sim is not None:
         raise TwilioError(
             400,
             21220,
@@ -165,27 +165,18 @@ async def update(request: Request) -> Response:
             "Studio Flows can only be triggered for ringing calls.",
         )
     if fallback_url:
-        call.fallback_url = fallback_url
-        call.fallback_method = check_method(form.get("FallbackMethod"), "FallbackMethod")
+        call.fallback_url, call.fallback_method = fallback_url, fallback_method
     if status_callback:
-        call.status_callback = status_callback
-        call.status_callback_method = check_method(
-            form.get("StatusCallbackMethod"), "StatusCallbackMethod"
-        )
+        call.status_callback, call.status_callback_method = status_callback, callback_method
     if time_limit:
-        limit = _int(form, "TimeLimit", 14400, 1, 86400)
-        call.time_limit = limit
-        elapsed = 0.0 if call.answered_sim is None else engine.clock.now() - call.answered_sim
-        if call.answered_sim is not None:
-            engine.after(call, max(0.0, limit - elapsed), "time limit reached")
+        engine.limit_time(call, time_limit)
     call.touch()
     if status == "completed":
-        engine.hangup(call, "completed", reason="Status=completed via API")
+        engine.terminate(call, "completed", reason="Status=completed via API")
+    elif status == "canceled" and call.answered_sim is None:
+        engine.terminate(call, "canceled", reason="Status=canceled via API")
     elif status == "canceled":
-        if call.answered_sim is None:
-            engine.hangup(call, "canceled", reason="Status=canceled via API")
-        else:
-            call.transcript.add("cancel-ignored", note="call already in progress")
+        call.transcript.add("cancel-ignored", note="call already in progress")
     elif url or twiml:
         engine.redirect(call, Source(url=url, method=method, twiml=twiml))
     return JSONResponse(call.to_json())

@@ -10,7 +10,10 @@ replaces the current document (Redirect, Gather/Dial actions).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import re
+import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
@@ -18,8 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from voicesim.calls import FINAL_STATUSES, Call, Source
-from voicesim.engine import Interrupted
+from voicesim.calls import Call, Interrupted, Source
 from voicesim.numbers import to_e164
 from voicesim.phonebook import Behaviour
 
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 WORDS_PER_SECOND = 2.5
 PLAY_LENGTH = 3.0
 APPLICATION_ERROR = "An application error has occurred. Goodbye."
+STUDIO_FLOW = re.compile(r"^https://webhooks\.twilio\.com/v1/Accounts/[^/]+/Flows/FW", re.I)
+#: DialCallStatus when no leg answered: the first of these any leg ended with
+UNANSWERED_DIAL = ("busy", "no-answer", "failed", "canceled")
 
 
 class Stop(Exception):
@@ -41,6 +46,11 @@ class DocumentError(Exception):
     def __init__(self, code: int, detail: str) -> None:
         super().__init__(detail)
         self.code = code
+
+
+def is_studio_flow(url: str | None) -> bool:
+    """Seed 001: a Studio Flow webhook; it only takes calls that are still ringing."""
+    return bool(url and STUDIO_FLOW.match(url))
 
 
 def parse_twiml(text: str) -> Element:
@@ -58,13 +68,19 @@ def say_seconds(text: str) -> float:
     return max(0.5, len(text.split()) / WORDS_PER_SECOND)
 
 
-def loops(element: Element, default: int = 1) -> int | None:
+def loops(element: Element) -> int | None:
     """The ``loop`` attribute; ``None`` means forever (``loop="0"``)."""
-    try:
-        value = int(element.get("loop", default))
-    except ValueError:
-        value = default
+    value = int(number(element.get("loop"), 1))
     return None if value <= 0 else value
+
+
+def number(value: str | None, default: float) -> float:
+    """A numeric attribute, ``default`` when absent or not a number."""
+    try:
+        result = float(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+    return default if math.isnan(result) else result
 
 
 class TwimlRunner:
@@ -77,10 +93,10 @@ class TwimlRunner:
         self.log = call.transcript
 
     # ----------------------------------------------------------------- driving
-    async def run(self, source: Source | None, whisper: bool = False) -> None:
+    async def run(self, source: Source | None) -> None:
         """Run from ``source``; a redirect update restarts from its new source."""
         current = source
-        while current is not None and self.call.status not in FINAL_STATUSES:
+        while current is not None and self.call.is_live:
             try:
                 current = await self._run_source(current)
             except Interrupted:
@@ -92,25 +108,37 @@ class TwimlRunner:
             except Stop:
                 return
 
-    async def notify_only(self, source: Source, extra: dict[str, str]) -> None:
-        """Request a URL whose answer does not matter (2008 ``hangup-machine``)."""
-        params = self.params(extra)
-        answer = await self.engine.webhooks.send(source.url, source.method, params)
-        self.log.add(
-            "fetch",
-            url=source.url,
-            method=source.method,
-            http_status=answer.status,
-            error=answer.error,
-            note="notification only, answer ignored",
-        )
+    async def notify(self, source: Source) -> None:
+        """Request a URL whose answer does not matter (2008 ``hangup-machine``, Dial action)."""
+        with contextlib.suppress(DocumentError):  # the transcript has the failed fetch
+            await self.request(source.url, source.method, source.extra, note="answer ignored")
 
     def params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         params = self.engine.base_params(self.call)
-        params["CallToken"] = self.engine.call_token()
+        params["CallToken"] = secrets.token_urlsafe(24)
         if extra:
             params.update(extra)
         return params
+
+    async def request(
+        self, url: str, method: str, extra: dict[str, str], note: str | None = None
+    ) -> str:
+        """Fetch ``url`` signed with the call's parameters; its body or a ``DocumentError``."""
+        if is_studio_flow(url):
+            self.log.add("studio-flow", url=url, note="the flow is not simulated: empty document")
+            return "<Response/>"
+        answer = await self.engine.webhooks.send(url, method, self.params(extra))
+        self.log.add(
+            "fetch",
+            url=url,
+            method=method.upper(),
+            http_status=answer.status,
+            error=answer.error,
+            note=note,
+        )
+        if not answer.ok:
+            raise DocumentError(11200, answer.error or f"HTTP {answer.status}")
+        return answer.text
 
     async def _run_source(self, source: Source) -> Source | None:
         root, doc_url = await self.load(source)
@@ -125,49 +153,43 @@ class TwimlRunner:
                 return parse_twiml(source.twiml), call.url
             return await self._fetch(source.url, source.method, source.extra), source.url
         except DocumentError as error:
-            failed_url = source.url
-            first = error
-        self.log.add("error", code=first.code, message=str(first), url=failed_url)
-        if call.fallback_url and source.allow_fallback:
-            extra = dict(source.extra)
-            extra.update({"ErrorCode": str(first.code), "ErrorUrl": failed_url or ""})
+            failure = error
+        self.log.add("error", code=failure.code, message=str(failure), url=source.url)
+        if call.fallback_url:
+            extra = {**source.extra, "ErrorCode": str(failure.code), "ErrorUrl": source.url or ""}
             try:
                 root = await self._fetch(call.fallback_url, call.fallback_method, extra)
+            except DocumentError as error:
+                failure = error
+                self.log.add("error", code=error.code, message=str(error), url=call.fallback_url)
+            else:
                 self.log.add("fallback", url=call.fallback_url)
                 return root, call.fallback_url
-            except DocumentError as error:
-                self.log.add("error", code=error.code, message=str(error), url=call.fallback_url)
-                first = error
-        call.error_code = first.code
+        call.error_code = failure.code
         self.log.add("say", text=APPLICATION_ERROR)
         status = "completed" if call.answered_sim is not None else "failed"
-        await self.engine.finish(call, status, reason=f"error {first.code}")
+        self.engine.finish(call, status, reason=f"error {failure.code}")
         raise Stop
 
     async def _fetch(self, url: str | None, method: str, extra: dict[str, str]) -> Element:
         if not url:
             raise DocumentError(11200, "no URL to fetch")
-        params = self.params(extra)
-        answer = await self.engine.webhooks.send(url, method, params)
-        self.log.add(
-            "fetch", url=url, method=method.upper(), http_status=answer.status, error=answer.error
-        )
+        text = await self.request(url, method, extra)
         self.engine.check(self.call)
-        if not answer.ok:
-            raise DocumentError(11200, answer.error or f"HTTP {answer.status}")
-        return parse_twiml(answer.text)
+        return parse_twiml(text)
 
-    def resolve(self, doc_url: str | None, target: str) -> str:
+    def resolve(self, doc_url: str | None, target: str | None) -> str:
         target = (target or "").strip()
         return urljoin(doc_url, target) if doc_url else target
 
     # ----------------------------------------------------------------- verbs
     async def execute(self, verbs: list[Element], doc_url: str | None) -> Source | None:
+        call = self.call
+        if call.answered_sim is None and not (verbs and verbs[0].tag == "Reject"):
+            self.engine.answer(call, self.behaviour)  # an inbound call is answered by its TwiML
         for verb in verbs:
-            if self.call.status in FINAL_STATUSES:
+            if not call.is_live:
                 raise Stop
-            if verb.tag != "Reject" and self.call.answered_sim is None:
-                self.engine.answer_inbound(self.call, self.behaviour)
             handler = getattr(self, f"verb_{verb.tag.lower()}", None)
             if handler is None:
                 self.log.add("verb", verb=verb.tag, note="not simulated, skipped")
@@ -193,7 +215,7 @@ class TwimlRunner:
             self.log.add("digits-sent", digits=digits)
             await self.engine.wait(self.call, len(digits) * 0.1)
             return
-        url = self.resolve(doc_url, verb.text or "")
+        url = self.resolve(doc_url, verb.text)
         count = loops(verb)
         self.log.add("play", url=url, loop="forever" if count is None else count)
         played = 0
@@ -206,28 +228,25 @@ class TwimlRunner:
             raise
 
     async def verb_pause(self, verb: Element, doc_url: str | None) -> None:
-        length = _number(verb.get("length"), 1.0)
+        length = number(verb.get("length"), 1.0)
         self.log.add("pause", length=length)
         await self.engine.wait(self.call, length)
 
     async def verb_hangup(self, verb: Element, doc_url: str | None) -> None:
-        await self.engine.finish(self.call, "completed", reason="<Hangup>")
+        self.engine.finish(self.call, "completed", reason="<Hangup>")
         raise Stop
 
     async def verb_reject(self, verb: Element, doc_url: str | None) -> None:
         reason = verb.get("reason", "rejected")
-        if self.call.answered_sim is None:
-            await self.engine.finish(
-                self.call,
-                "busy" if reason == "busy" else "failed",
-                reason=f"<Reject reason={reason}>",
-            )
+        if self.call.answered_sim is not None:
+            status = "completed"
         else:
-            await self.engine.finish(self.call, "completed", reason=f"<Reject reason={reason}>")
+            status = "busy" if reason == "busy" else "failed"
+        self.engine.finish(self.call, status, reason=f"<Reject reason={reason}>")
         raise Stop
 
     async def verb_redirect(self, verb: Element, doc_url: str | None) -> Source:
-        url = self.resolve(doc_url, verb.text or "")
+        url = self.resolve(doc_url, verb.text)
         self.log.add("redirect", url=url)
         return Source(url=url, method=verb.get("method", "POST"))
 
@@ -246,25 +265,19 @@ class TwimlRunner:
         )
         for task in pending:
             task.cancel()
-        if getter in done:
-            key = getter.result()
-            if stopper in done:
-                call.digits.put_nowait(key)
-                raise Interrupted
-            return key
         if stopper in done:
+            if getter in done:
+                call.digits.put_nowait(getter.result())
             raise Interrupted
-        return None
+        return getter.result() if getter in done else None
 
     async def verb_gather(self, verb: Element, doc_url: str | None) -> Source | None:
         call = self.call
-        num_digits = int(_number(verb.get("numDigits"), 0))
+        num_digits = int(number(verb.get("numDigits"), 0))
         finish_key = verb.get("finishOnKey", "#")
-        timeout = _number(verb.get("timeout"), 5.0)
+        timeout = number(verb.get("timeout"), 5.0)
         action = verb.get("action")
         method = verb.get("method", "POST")
-        index = call.gathers
-        call.gathers += 1
         self.log.add(
             "gather",
             num_digits=num_digits or None,
@@ -275,45 +288,51 @@ class TwimlRunner:
         while not call.digits.empty():
             call.digits.get_nowait()
         call.gather_active = True
-        presses = self.behaviour.digits
-        keys = presses[min(index, len(presses) - 1)] if presses else ""
-        if keys:
-            handle = asyncio.get_running_loop().call_later(
-                self.engine.clock.real_seconds(self.behaviour.press_after),
-                lambda: call.gather_active and self.engine.press(call, keys, who="phonebook"),
-            )
-            call.timers.append(handle)
+        self._press_as_the_phonebook_says(call.gathers)
+        call.gathers += 1
         try:
-            first = await self._prompts(list(verb))
+            first = await self._prompts(list(verb), doc_url)
             digits, finished_on = await self._collect(first, num_digits, finish_key, timeout)
         finally:
             call.gather_active = False
         self.log.add("gather-result", digits=digits, finished_on_key=finished_on)
-        if not digits:
-            return None
         target = self.resolve(doc_url, action) if action else doc_url
-        if not target:
+        if not digits or not target:
             return None
         extra = {"Digits": digits}
         if finished_on:
             extra["FinishedOnKey"] = finished_on
         return Source(url=target, method=method, extra=extra)
 
-    async def _prompts(self, children: list[Element]) -> str | None:
+    def _press_as_the_phonebook_says(self, index: int) -> None:
+        """The far end presses its keys for the ``index``-th Gather a moment after it starts."""
+        presses = self.behaviour.digits
+        keys = presses[min(index, len(presses) - 1)] if presses else ""
+        if not keys:
+            return
+        call = self.call
+
+        def press() -> None:
+            if call.gather_active:
+                self.engine.press(call, keys, who="phonebook")
+
+        delay = self.engine.clock.real_seconds(self.behaviour.press_after)
+        call.timers.append(asyncio.get_running_loop().call_later(delay, press))
+
+    async def _prompts(self, children: list[Element], doc_url: str | None) -> str | None:
         """Nested Say/Play/Pause; the first key pressed stops them."""
         for child in children:
+            count = loops(child)
             if child.tag == "Say":
                 text = (child.text or "").strip()
-                count = loops(child)
                 seconds = None if count is None else say_seconds(text) * count
                 self.log.add("say", text=text, in_gather=True)
             elif child.tag == "Play":
-                url = (child.text or "").strip()
-                count = loops(child)
+                url = self.resolve(doc_url, child.text)
                 seconds = None if count is None else PLAY_LENGTH * count
                 self.log.add("play", url=url, in_gather=True)
             elif child.tag == "Pause":
-                seconds = _number(child.get("length"), 1.0)
+                seconds = number(child.get("length"), 1.0)
                 self.log.add("pause", length=seconds, in_gather=True)
             else:
                 continue
@@ -325,6 +344,7 @@ class TwimlRunner:
     async def _collect(
         self, first: str | None, num_digits: int, finish_key: str, timeout: float
     ) -> tuple[str, str | None]:
+        """Keys until ``finishOnKey``, ``numDigits`` or ``timeout`` seconds of silence."""
         digits = ""
         key = first
         while True:
@@ -341,22 +361,49 @@ class TwimlRunner:
 
     # ----------------------------------------------------------------- dial
     async def verb_dial(self, verb: Element, doc_url: str | None) -> Source | None:
-        engine, call = self.engine, self.call
-        timeout = _number(verb.get("timeout"), 30.0)
-        time_limit = _number(verb.get("timeLimit"), 14400.0)
-        caller_id = verb.get("callerId") or call.from_
-        action = verb.get("action")
+        """Ring every noun at once; the first to answer is bridged, the others canceled."""
+        engine = self.engine
+        action = self.resolve(doc_url, verb.get("action")) if verb.get("action") else None
         method = verb.get("method", "POST")
-        targets = self._dial_targets(verb)
+        legs = self._start_legs(verb, doc_url)
+        winner: Call | None = None
+        try:
+            winner = await self._first_answer(legs)
+            if winner is not None:
+                for leg in legs:
+                    if leg is not winner and leg.is_live:
+                        engine.hangup(leg, "canceled", reason="another leg answered")
+                self.log.add("leg-connected", leg=winner.sid)
+                await self._wait_events([winner.done])
+        except Interrupted:
+            # Twilio ends the legs and requests the action before anything else.
+            for leg in legs:
+                if leg.is_live:
+                    engine.hangup(leg, reason="parent call redirected or hung up")
+            await asyncio.gather(*(leg.done.wait() for leg in legs))
+            self._log_legs(legs)
+            if action:
+                await self.notify(Source(action, method, extra=self._dial_result(legs, winner)))
+            raise
+        self._log_legs(legs)
+        result = self._dial_result(legs, winner)
+        self.log.add("dial-result", **result)
+        return Source(action, method, extra=result) if action else None
+
+    def _start_legs(self, verb: Element, doc_url: str | None) -> list[Call]:
+        call = self.call
+        timeout = number(verb.get("timeout"), 30.0)
+        time_limit = number(verb.get("timeLimit"), 14400.0)
+        caller_id = verb.get("callerId") or call.from_
         legs: list[Call] = []
-        for target, noun in targets:
-            number = to_e164(target) if noun.tag in ("Number", "Dial") else target
-            if not number:
+        for target, noun in self._dial_targets(verb):
+            to = to_e164(target) if noun.tag in ("Number", "Dial") else target
+            if not to:
                 self.log.add("error", code=13223, message=f"Dial: invalid number {target!r}")
                 continue
             events = (noun.get("statusCallbackEvent") or "completed").replace(",", " ").split()
-            leg = engine.new_call(
-                to=number,
+            leg = self.engine.new_call(
+                to=to,
                 from_=caller_id,
                 direction="outbound-dial",
                 api_version=call.api_version,
@@ -371,50 +418,23 @@ class TwimlRunner:
                 send_digits=noun.get("sendDigits", ""),
             )
             call.legs.append(leg.sid)
-            engine.start(leg)
-            self.log.add("leg-started", leg=leg.sid, to=number, noun=noun.tag)
+            self.engine.start(leg)
+            self.log.add("leg-started", leg=leg.sid, to=to, noun=noun.tag)
             legs.append(leg)
-        winner: Call | None = None
-        try:
-            while legs:
-                winner = next((leg for leg in legs if leg.status == "in-progress"), None)
-                if winner or all(leg.done.is_set() for leg in legs):
-                    break
-                await self._wait_events([leg.answered for leg in legs if not leg.done.is_set()])
-            if winner:
-                for leg in legs:
-                    if leg is not winner and leg.is_live:
-                        engine.hangup(leg, "canceled", reason="another leg answered")
-                self.log.add("leg-connected", leg=winner.sid)
-                await self._wait_events([winner.done])
-        except Interrupted:
-            for leg in legs:
-                if leg.is_live:
-                    engine.hangup(leg, "completed", reason="parent call redirected or hung up")
-            await asyncio.gather(*(leg.done.wait() for leg in legs))
-            for leg in legs:
-                self.log.add("leg-ended", leg=leg.sid, status=leg.status)
-            if action:
-                extra = self._dial_result(legs, winner, interrupted=True)
-                url = self.resolve(doc_url, action)
-                params = self.params(extra)
-                answer = await engine.webhooks.send(url, method, params)
-                self.log.add(
-                    "fetch",
-                    url=url,
-                    method=method.upper(),
-                    http_status=answer.status,
-                    error=answer.error,
-                    note="Dial action after interruption, ignored",
-                )
-            raise
+        return legs
+
+    async def _first_answer(self, legs: list[Call]) -> Call | None:
+        """The first leg to answer, or ``None`` once every leg has ended unanswered."""
+        while True:
+            winner = next((leg for leg in legs if leg.status == "in-progress"), None)
+            ringing = [leg.answered for leg in legs if not leg.done.is_set()]
+            if winner is not None or not ringing:
+                return winner
+            await self._wait_events(ringing)
+
+    def _log_legs(self, legs: list[Call]) -> None:
         for leg in legs:
             self.log.add("leg-ended", leg=leg.sid, status=leg.status, duration=leg.duration)
-        extra = self._dial_result(legs, winner, interrupted=False)
-        self.log.add("dial-result", **{k: v for k, v in extra.items()})
-        if action:
-            return Source(url=self.resolve(doc_url, action), method=method, extra=extra)
-        return None
 
     async def _wait_events(self, events: list[asyncio.Event]) -> None:
         """Wait until one of ``events`` is set; a change on the parent call interrupts."""
@@ -446,34 +466,17 @@ class TwimlRunner:
                 self.log.add("verb", verb=f"Dial/{noun.tag}", note="noun not simulated")
         return targets
 
-    def _dial_result(self, legs: list[Call], winner: Call | None, interrupted: bool) -> dict:
-        if winner is not None or interrupted:
-            status = "completed" if winner is not None else "canceled"
-            if interrupted and winner is None and not legs:
-                status = "failed"
-        elif not legs:
-            status = "failed"
-        else:
-            statuses = [leg.status for leg in legs]
-            for candidate in ("busy", "no-answer", "failed", "canceled"):
-                if candidate in statuses:
-                    status = candidate
-                    break
-            else:
-                status = "completed"
-        if interrupted and winner is not None:
+    @staticmethod
+    def _dial_result(legs: list[Call], winner: Call | None) -> dict[str, str]:
+        """``DialCallStatus``, ``DialCallSid`` and ``DialCallDuration`` for the action."""
+        if winner is not None:
             status = "completed"
+        else:
+            ended = {leg.status for leg in legs}
+            status = next((s for s in UNANSWERED_DIAL if s in ended), "failed")
         chosen = winner or (legs[0] if legs else None)
         result = {"DialCallStatus": status}
         if chosen is not None:
             result["DialCallSid"] = chosen.sid
             result["DialCallDuration"] = str(chosen.duration or 0)
         return result
-
-
-def _number(value: str | None, default: float) -> float:
-    try:
-        number = float(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-    return default if math.isnan(number) else number

@@ -34,6 +34,17 @@ def call_of(answer: httpx.Response) -> Element:
     return call
 
 
+def place_with_if_machine(
+    api2008: httpx.Client, app: App, to: str, if_machine: str, say: str
+) -> str:
+    """Place a 2008 call whose handler says ``say``; its sid."""
+    url = app.route("handler", f"<Response><Say>{say}</Say></Response>")
+    answer = api2008.post(
+        CALLS, data={"Caller": "4158675309", "Called": to, "Url": url, "IfMachine": if_machine}
+    )
+    return call_of(answer).findtext("Sid")
+
+
 @pytest.mark.parametrize(
     ("caller", "extra", "shown_caller"),
     [
@@ -81,13 +92,8 @@ def test_seed_002_creates_answer_twilio_response_xml(
 def test_if_machine_tells_the_application_who_answered(
     sim: Sim, app: App, api2008: httpx.Client, if_machine: str, to: str, dial_status: str
 ) -> None:
-    url = app.route("handler", "<Response><Say>Message for you</Say></Response>")
+    sid = place_with_if_machine(api2008, app, to, if_machine, "Message for you")
 
-    answer = api2008.post(
-        CALLS, data={"Caller": "4158675309", "Called": to, "Url": url, "IfMachine": if_machine}
-    )
-
-    sid = call_of(answer).findtext("Sid")
     assert app.wait_for("handler")[0].get("DialStatus") == dial_status
     sim.wait_status(sid, "completed")
     assert [entry["text"] for entry in sim.events(sid, "say")] == ["Message for you"]
@@ -96,12 +102,8 @@ def test_if_machine_tells_the_application_who_answered(
 def test_if_machine_continue_leaves_the_message_after_the_beep(
     sim: Sim, app: App, api2008: httpx.Client
 ) -> None:
-    url = app.route("handler", "<Response><Say>Message for you</Say></Response>")
-    answer = api2008.post(
-        CALLS, data={"Caller": "4158675309", "Called": MACHINE, "Url": url, "IfMachine": "Continue"}
-    )
+    sid = place_with_if_machine(api2008, app, MACHINE, "Continue", "Message for you")
 
-    sid = call_of(answer).findtext("Sid")
     sim.wait_status(sid, "completed")
     answered = next(e["t"] for e in sim.events(sid, "status") if e["status"] == "in-progress")
     assert sim.events(sid, "say")[0]["t"] - answered >= 5
@@ -110,13 +112,8 @@ def test_if_machine_continue_leaves_the_message_after_the_beep(
 def test_if_machine_hangup_hangs_up_first_then_notifies_hangup_machine(
     sim: Sim, app: App, api2008: httpx.Client
 ) -> None:
-    url = app.route("handler", "<Response><Say>Nobody should hear this</Say></Response>")
+    sid = place_with_if_machine(api2008, app, MACHINE, "Hangup", "Nobody should hear this")
 
-    answer = api2008.post(
-        CALLS, data={"Caller": "4158675309", "Called": MACHINE, "Url": url, "IfMachine": "Hangup"}
-    )
-
-    sid = call_of(answer).findtext("Sid")
     hit = app.wait_for("handler")[0]
     assert (hit.get("DialStatus"), hit.get("CallStatus")) == ("hangup-machine", "completed")
     assert sim.wait_status(sid, "completed")["dial_status"] == "hangup-machine"

@@ -148,9 +148,8 @@ def test_cancel_does_nothing_to_an_in_progress_call_and_completed_hangs_it_up(
     sim.wait_event(call.sid, "cancel-ignored")
     assert sim.client.calls(call.sid).fetch().status == "in-progress"
 
-    sim.client.calls(call.sid).update(status="completed")
-    sim.wait_status(call.sid, "completed")
-    assert sim.events(call.sid, "play-interrupted")
+    assert sim.client.calls(call.sid).update(status="completed").status == "completed"
+    sim.wait_event(call.sid, "play-interrupted")
 
 
 def test_far_end_hanging_up_completes_the_call(sim: Sim, app: App) -> None:
@@ -167,6 +166,16 @@ def test_time_limit_ends_the_call(sim: Sim, app: App) -> None:
     sim.wait_status(call.sid, "completed")
     assert sim.events(call.sid, "hangup")[0]["reason"] == "time limit reached"
     assert 7 <= int(sim.client.calls(call.sid).fetch().duration) <= 15
+
+
+def test_a_time_limit_update_restarts_the_countdown(sim: Sim, app: App) -> None:
+    call = sim.create(to=HUMAN, url=app.route("hold", hold_music()), time_limit=40)
+    sim.wait_status(call.sid, "in-progress")
+
+    sim.client.calls(call.sid).update(time_limit=80)
+
+    sim.wait_status(call.sid, "completed")
+    assert 70 <= int(sim.client.calls(call.sid).fetch().duration) <= 95
 
 
 def test_send_digits_reach_the_far_end_before_the_twiml_runs(sim: Sim, app: App) -> None:

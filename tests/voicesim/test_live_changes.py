@@ -69,14 +69,15 @@ def test_a_studio_flow_is_refused_for_an_in_progress_call(sim: Sim, app: App) ->
 
 
 def test_a_studio_flow_is_accepted_for_a_ringing_call(sim: Sim, app: App) -> None:
-    sim.phonebook("+14155550191", kind="human", answer_after=30)
+    sim.phonebook("+14155550191", kind="human", answer_after=40)
     call = sim.create(to="+14155550191", url=app.route("hold", HOLD))
     sim.wait_status(call.sid, "ringing")
 
     assert sim.client.calls(call.sid).update(url=STUDIO_FLOW).status == "ringing"
 
-    sim.wait_event(call.sid, "redirect-before-answer", url=STUDIO_FLOW)
-    sim.hang_up(call.sid)
+    sim.wait_event(call.sid, "studio-flow", url=STUDIO_FLOW)
+    sim.wait_status(call.sid, "completed")
+    assert app.hits("hold") == []
 
 
 @pytest.mark.parametrize(
