@@ -12,10 +12,10 @@ from calls.models import Call, CallEvent, CallStatus, Direction, Redirect, Redir
 
 def member_of(group: str | None, *, username: str = "", staff: bool = False, perms=()):
     """A user in `group` (one of the groups `migrate` creates), with extra `perms`
-    given as "app_label.codename"."""
+    given as "app_label.codename". No password: tests log in with `force_login`
+    or a token, and hashing one would cost a third of a second each."""
     user = get_user_model().objects.create_user(
         username=username or f"{group or 'nobody'}-{uuid.uuid4().hex[:6]}".lower(),
-        password="correct horse battery staple",
         is_staff=staff,
     )
     if group:
