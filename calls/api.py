@@ -1,5 +1,5 @@
 """The calls REST API (`/api/v1/`). Views validate shapes, then call
-`calls.services`; the services' errors become 4xx/5xx answers here."""
+`calls.services`; the services' errors become 4xx answers here."""
 
 from collections.abc import Callable
 from typing import Any

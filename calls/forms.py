@@ -28,6 +28,7 @@ class ServiceForm(forms.ModelForm):
 
     class Meta:
         formfield_callback = service_formfield
+        labels = {"url": "URL", "twiml": "TwiML", "fallback_url": "Fallback URL"}
 
     def field_for(self, error: RuleViolation) -> str | None:
         """The form field a rule violation is about, if it is about this form's input."""

@@ -249,20 +249,18 @@ class TestRedirectToUrl:
 
 class TestPlaceCall:
     URL = f"{CHANGELIST}place/"
+    FORM = {
+        "to": "(415) 555-1212",
+        "from_": "+14155550100",
+        "url": "https://flows.example.com/a",
+        "method": "POST",
+        "fallback_method": "POST",
+        "if_machine": "none",
+        "timeout": 60,
+    }
 
     def test_places_a_pending_call_and_opens_it(self, supervisor):
-        response = supervisor.post(
-            self.URL,
-            {
-                "to": "(415) 555-1212",
-                "from_": "+14155550100",
-                "url": "https://flows.example.com/a",
-                "method": "POST",
-                "fallback_method": "POST",
-                "if_machine": "none",
-                "timeout": 60,
-            },
-        )
+        response = supervisor.post(self.URL, self.FORM)
 
         call = Call.objects.get()
         assert response.status_code == 302
@@ -271,18 +269,7 @@ class TestPlaceCall:
         assert call.created_by == supervisor.user
 
     def test_a_bad_number_is_shown_on_its_field(self, supervisor):
-        response = supervisor.post(
-            self.URL,
-            {
-                "to": "12",
-                "from_": "+14155550100",
-                "url": "https://flows.example.com/a",
-                "method": "POST",
-                "fallback_method": "POST",
-                "if_machine": "none",
-                "timeout": 60,
-            },
-        )
+        response = supervisor.post(self.URL, {**self.FORM, "to": "12"})
 
         assert response.status_code == 200
         assert response.context["form"].errors["to"]
