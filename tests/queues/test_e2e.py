@@ -163,7 +163,16 @@ def test_callers_reach_each_kind_of_agent_and_rate_them(stack, support, api):
         support.survey.closing,
     ]
 
-    # The other two callers hang up on their agents: no survey, agents wrap up.
+    # A supervisor sends the SIP agent's caller to the survey mid-conversation: the
+    # Dial action Twilio requests after the interruption changes nothing.
+    sip_sid, sip_entry = callers[1]
+    api.post(f"queue-entries/{sip_entry.pk}/send-to-survey/").raise_for_status()
+    wait_until(lambda: question in said_on(stack, sip_sid))
+    [action] = [e for e in heard(stack, sip_sid, "fetch") if e["url"].endswith("/dial-ended")]
+    assert action["http_status"] == 200
+    assert said_on(stack, sip_sid).count(support.survey.introduction) == 1
+
+    # Both hang up without answering: no more responses, agents wrap up.
     for sid, _ in callers[1:]:
         stack.sim("POST", f"calls/{sid}/hangup")
     for each in agents:
