@@ -220,9 +220,15 @@ def overflow_overdue(now: dt.datetime | None = None) -> int:
                 )
                 if entry is None:
                     break
-                document = _overflow(entry)
-                _redirect_or_leave(
-                    entry, twiml=str(document), origin=Source.QUEUE, reason="maximum wait reached"
+                if entry.call.is_final:
+                    # Hung up a moment ago; the final status callback is on its way.
+                    _end_entry(entry, EntryOutcome.ABANDONED)
+                    continue
+                call_services.request_redirect(
+                    entry.call,
+                    twiml=str(_overflow(entry)),
+                    origin=Source.QUEUE,
+                    reason="maximum wait reached",
                 )
                 moved += 1
     return moved
@@ -236,19 +242,6 @@ def _overflow(entry: QueueEntry) -> VoiceResponse:
         moved = enqueue_call(entry.call, queue.overflow_queue)
         return twiml.hold_document(moved, say=moved.queue.greeting)
     return twiml.overflow_document(queue)
-
-
-def _redirect_or_leave(entry: QueueEntry, **redirect) -> Redirect | None:
-    """Redirect the entry's caller; a call that has just ended is simply left alone.
-
-    The caller's final status callback closes the entry.
-    """
-    try:
-        return call_services.request_redirect(entry.call, **redirect)
-    except RuleViolation:
-        if Call.objects.filter(pk=entry.call_id, status__in=FINAL_STATUSES).exists():
-            return None
-        raise
 
 
 def record_call_ended(call: Call) -> None:
@@ -299,7 +292,11 @@ def take_off_hold(
                     code="agent-busy",
                 )
         else:
-            agent = selectors.idle_agents(entry.queue).select_for_update(skip_locked=True).first()
+            agent = (
+                selectors.idle_agents(entry.queue)
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
             if agent is None:
                 raise RuleViolation(
                     f"No agent of {entry.queue} is available.", field="agent", code="no-agent"
@@ -351,7 +348,9 @@ def _offer_next(queue: Queue) -> bool:
         )
         if entry is None:
             return False
-        agent = selectors.idle_agents(queue).select_for_update(skip_locked=True).first()
+        agent = (
+            selectors.idle_agents(queue).select_for_update(skip_locked=True, of=("self",)).first()
+        )
         if agent is None:
             return False
         try:

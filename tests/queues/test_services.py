@@ -272,3 +272,17 @@ def test_endpoints_are_normalised_or_refused():
     assert services.agent_endpoint(EndpointKind.CLIENT, "client:alice") == "alice"
     with pytest.raises(RuleViolation):
         services.agent_endpoint(EndpointKind.SIP, "bob@example.com")
+
+
+def test_a_caller_who_hung_up_is_not_overflowed(queue, caller):
+    queue.max_wait_seconds = 60
+    queue.save()
+    entry = caller()
+    entry.call.status = CallStatus.COMPLETED
+    entry.call.save()
+
+    assert services.overflow_overdue(now=timezone.now() + dt.timedelta(seconds=61)) == 0
+
+    entry.refresh_from_db()
+    assert entry.outcome == EntryOutcome.ABANDONED
+    assert not Redirect.objects.exists()
