@@ -137,8 +137,13 @@ def _finish(contact: Contact, outcome: str) -> None:
     contact.save(update_fields=["state", "outcome", "updated_at"])
 
 
-def dial_next(campaign_id: int, zones: list[str]) -> DialResult:
-    """Claim one due contact in an open window and place its call, in one transaction."""
+def dial_next(campaign_id: int, zones: list[str], *, start_at: float = 0.0) -> DialResult:
+    """Claim one due contact in an open window and place its call, in one transaction.
+
+    The claim is made ahead of the paced moment `start_at` (time.monotonic())
+    and committed at it: only the commit and the create stand between the
+    token and Twilio, so the spacing of creates stays the bucket's.
+    """
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
         now = timezone.now()
@@ -158,10 +163,13 @@ def dial_next(campaign_id: int, zones: list[str]) -> DialResult:
                 continue
             try:
                 with transaction.atomic():
-                    return DialResult("dialed", _place(campaign, contact))
+                    call = _place(campaign, contact)
             except RuleViolation as exc:
                 logger.warning("Contact %s cannot be dialed: %s", contact.pk, exc.message)
                 _finish(contact, ContactOutcome.FAILED)
+                continue
+            time.sleep(max(start_at - time.monotonic(), 0.0))
+            return DialResult("dialed", call)
     return NOTHING_DUE
 
 
@@ -237,8 +245,7 @@ def run_loop(campaign_id: int, slot: int) -> bool:
             if wait is None:
                 more = True
                 break
-            time.sleep(wait)
-            result = dial_next(campaign_id, zones)
+            result = dial_next(campaign_id, zones, start_at=time.monotonic() + wait)
             if result.call is not None:
                 send_now(result.call)
             more = result.kind in ("dialed", "at-capacity")

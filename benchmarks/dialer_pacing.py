@@ -1,0 +1,286 @@
+"""Dialer pacing: campaigns against voicesim at 1, 10 and 50 calls/s, measured by
+voicesim's own create times, and the most two worker processes reach.
+
+Usage (PostgreSQL and Redis; a scratch database beside DATABASE_URL is created
+and dropped):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/4 \\
+    .venv/bin/python benchmarks/dialer_pacing.py [--quick]
+
+The whole product runs for real: gunicorn (answer URL and status callbacks),
+two `celery worker` processes (one process each), `celery beat`, and voicesim.
+For each setting a campaign of 60, 600 and 3,000 contacts (a tenth with
+--quick) is started and, once voicesim has every create, printed: the achieved
+rate (first to last create), the most creates in any one-second window, and
+duplicates. Then a campaign at the highest setting allowed shows what two
+worker processes reach, against a plain loop of `client.calls.create` to the
+same voicesim in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import time as clock_time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+from status_callbacks import drop_database, free_port, scratch_database  # noqa: E402
+
+from tests.support.processes import (  # noqa: E402
+    URL_PATTERN,
+    VENV_BIN,
+    child_env,
+    start_process,
+    stop_process,
+    wait_for_line,
+)
+
+SPEED = 10
+ACCOUNT_SID = "AC" + "d" * 32
+AUTH_TOKEN = "dialer-benchmark-token"
+CALLER_ID = "+14155550100"
+SETTINGS = [(1, 60), (10, 600), (50, 3000)]
+TOLERANCE = 0.02
+
+
+@dataclass(frozen=True)
+class Figures:
+    creates: int
+    rate: float
+    busiest_second: int
+    duplicates: int
+
+
+def figures(create_times: list[float], numbers: list[str]) -> Figures:
+    """Rate from the first to the last create; the fullest [t, t+1) window; repeats."""
+    times = sorted(create_times)
+    busiest, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        busiest = max(busiest, end - start + 1)
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    rate = (len(times) - 1) / span if span else float("inf")
+    return Figures(len(times), rate, busiest, len(numbers) - len(set(numbers)))
+
+
+class Product:
+    """voicesim, gunicorn, two workers and beat on a scratch database."""
+
+    def __init__(self, database_url: str, logs: Path):
+        self.logs = logs
+        self.processes = []
+        voicesim_log = logs / "voicesim.log"
+        self.voicesim = self._start(
+            [
+                str(VENV_BIN / "python"),
+                "-m",
+                "voicesim",
+                "--port",
+                "0",
+                "--speed",
+                str(SPEED),
+                "--account-sid",
+                ACCOUNT_SID,
+                "--auth-token",
+                AUTH_TOKEN,
+            ],
+            child_env(),
+            voicesim_log,
+        )
+        self.voicesim_url = wait_for_line(voicesim_log, URL_PATTERN, self.voicesim).group(0)
+        port = free_port()
+        self.env = child_env(
+            DATABASE_URL=database_url,
+            DATABASE_CONN_MAX_AGE="600",
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+            TWILIO_API_BASE_URL=self.voicesim_url,
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            LOG_LEVEL="WARNING",
+        )
+        os.environ.update(self.env)
+        self._run_manage("migrate", "-v0")
+        web = self._start(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "callcenter.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],
+            self.env,
+            logs / "web.log",
+        )
+        wait_for_line(logs / "web.log", re.compile(r"Booting worker"), web, timeout=30)
+        for name in ("one", "two"):
+            log = logs / f"worker-{name}.log"
+            worker = self._start(
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "callcenter",
+                    "worker",
+                    "-n",
+                    f"{name}@%h",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                self.env,
+                log,
+            )
+            wait_for_line(log, re.compile(r"ready\."), worker, timeout=60)
+        self._start(
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "callcenter",
+                "beat",
+                "--schedule",
+                str(logs / "beat-schedule"),
+            ],
+            self.env,
+            logs / "beat.log",
+        )
+        self.sim = httpx.Client(base_url=self.voicesim_url, auth=(ACCOUNT_SID, AUTH_TOKEN))
+
+    def _start(self, args, env, log):
+        process = start_process(args, env, log)
+        self.processes.append(process)
+        return process
+
+    def _run_manage(self, *args: str) -> None:
+        subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=REPO, check=True)
+
+    def create_times(self, numbers: set[str]) -> tuple[list[float], list[str]]:
+        """Real seconds of voicesim's creates to `numbers`, and the numbers called."""
+        calls = [
+            call
+            for call in self.sim.get("/sim/calls", timeout=60).json()["calls"]
+            if call["to"] in numbers and call["direction"] == "outbound-api"
+        ]
+        return [call["created_sim"] / SPEED for call in calls], [call["to"] for call in calls]
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            stop_process(process)
+
+
+def run_campaign(product: Product, label: str, rate: int, contacts: int, block: int) -> Figures:
+    from campaigns.services import contacts as contact_import
+    from campaigns.services import lifecycle
+
+    numbers = [f"+1646{block}{index:06d}" for index in range(contacts)]
+    campaign = lifecycle.create_campaign(
+        name=f"pacing {label}",
+        caller_id=CALLER_ID,
+        message="This is a pacing test. Goodbye.",
+        calls_per_second=rate,
+        max_concurrent_calls=100_000,
+        window_days="1234567",
+        window_start=clock_time(0),
+        window_end=clock_time(23, 59, 59),
+    )
+    contact_import.import_contacts(campaign.pk, "phone_number\n" + "\n".join(numbers))
+    lifecycle.start(campaign.pk)
+    wanted = set(numbers)
+    deadline = time.monotonic() + contacts / rate * 3 + 60
+    while time.monotonic() < deadline:
+        times, called = product.create_times(wanted)
+        if len(set(called)) == contacts:
+            break
+        time.sleep(2)
+    else:
+        sys.exit(f"{label}: only {len(set(called))} of {contacts} contacts dialed in time")
+    time.sleep(2)  # a duplicate would show up now
+    times, called = product.create_times(wanted)
+    return figures(times, called)
+
+
+def plain_loop(product: Product, contacts: int, block: int) -> Figures:
+    """`client.calls.create` one after another, as fast as it goes."""
+    from calls import telephony
+
+    numbers = [f"+1646{block}{index:06d}" for index in range(contacts)]
+    for number in numbers:
+        telephony.client().calls.create(
+            to=number, from_=CALLER_ID, twiml="<Response><Hangup/></Response>"
+        )
+    times, called = product.create_times(set(numbers))
+    return figures(times, called)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the contacts")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+        sys.exit("CELERY_BROKER_URL must point at Redis (the shared token bucket lives there)")
+    admin, scratch = scratch_database(database_url)
+    product = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="dialer-pacing-") as logs:
+            product = Product(scratch, Path(logs))
+            import django
+
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callcenter.settings")
+            django.setup()
+            print(f"voicesim at speed {SPEED}; 2 worker processes, beat, gunicorn, PostgreSQL")
+            print(
+                f"{'setting':>10} {'contacts':>8} {'achieved':>10} {'off by':>7} "
+                f"{'max in 1 s':>10} {'dupes':>5}"
+            )
+            failed = False
+            for block, (rate, contacts) in enumerate(SETTINGS, start=1):
+                n = max(contacts // scale, 5)
+                result = run_campaign(product, f"{rate}/s", rate, n, block)
+                off = result.rate / rate - 1
+                ok = abs(off) <= TOLERANCE and result.busiest_second <= rate
+                failed |= not ok or result.duplicates > 0
+                print(
+                    f"{rate:>8}/s {n:>8} {result.rate:>8.3f}/s {off:>+7.2%} "
+                    f"{result.busiest_second:>10} {result.duplicates:>5}"
+                    f"{'' if ok else '  OUT OF BOUNDS'}"
+                )
+            top = 100
+            n = 2000 // scale
+            dialer = run_campaign(product, "throughput", top, n, 7)
+            loop = plain_loop(product, n, 8)
+            print(
+                f"two workers at the {top}/s ceiling: {dialer.rate:.1f} calls/s "
+                f"(max {dialer.busiest_second} in 1 s, {dialer.duplicates} dupes); "
+                f"plain client.calls.create loop: {loop.rate:.1f} calls/s; "
+                f"ratio {dialer.rate / loop.rate:.2f}"
+            )
+            product.stop()
+            product = None
+    finally:
+        if product is not None:
+            product.stop()
+        drop_database(admin, scratch)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
