@@ -19,7 +19,7 @@ from voicesim.calls import FINAL_STATUSES, Call, Source
 from voicesim.clock import rfc2822
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found, not_in_progress
-from voicesim.forms import check_auth, check_method, check_url, parties, read_form
+from voicesim.forms import bounded_int, check_auth, check_method, check_url, parties, read_form
 from voicesim.numbers import ten_digits
 
 SEND_DIGITS = re.compile(r"^[0-9*#wW]*$")
@@ -97,13 +97,7 @@ async def create(request: Request) -> Response:
         if_machine = (form.get("IfMachine") or "").lower() or None
         if if_machine not in (None, "continue", "hangup"):
             raise TwilioError(400, 20001, "IfMachine must be Continue or Hangup")
-        timeout_raw = form.get("Timeout") or "60"
-        try:
-            timeout = int(timeout_raw)
-        except ValueError as exc:
-            raise TwilioError(400, 20001, f"Timeout must be an integer: {timeout_raw}") from exc
-        if not 1 <= timeout <= 999:
-            raise TwilioError(400, 20001, "Timeout must be between 1 and 999 seconds")
+        timeout = bounded_int(form, "Timeout", 60, 1, 999)
         method = check_method(form.get("Method"), "Method")
     except TwilioError as error:
         return error_xml(error)

@@ -122,6 +122,11 @@ class Call:
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 
+    @property
+    def resource_status(self) -> str:
+        """The status the REST resource shows (``initiated`` is an event, not a status)."""
+        return RESOURCE_STATUS.get(self.status, self.status)
+
     def touch(self) -> None:
         self.date_updated = utcnow()
 
@@ -153,7 +158,7 @@ class Call:
             "from": self.from_,
             "from_formatted": national_format(self.from_),
             "phone_number_sid": self.phone_number_sid,
-            "status": RESOURCE_STATUS.get(self.status, self.status),
+            "status": self.resource_status,
             "start_time": rfc2822(self.start_time),
             "end_time": rfc2822(self.end_time),
             "duration": None if self.duration is None else str(self.duration),

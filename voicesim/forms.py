@@ -69,6 +69,20 @@ def valid_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(host) and "_" not in host
 
 
+def bounded_int(form: Form, key: str, default: int, low: int, high: int) -> int:
+    """An integer parameter from ``low`` to ``high``; ``default`` when absent."""
+    raw = form.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise TwilioError(400, 20001, f"{key} must be an integer, not {raw!r}") from exc
+    if not low <= value <= high:
+        raise TwilioError(400, 20001, f"{key} must be between {low} and {high}, not {value}")
+    return value
+
+
 def check_url(value: str | None, name: str) -> str | None:
     """21205 for anything but an absolute http(s) URL with a proper host."""
     if value is None or value == "":

@@ -21,6 +21,7 @@ from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found, not_in_progress
 from voicesim.forms import (
     Form,
+    bounded_int,
     check_auth,
     check_method,
     check_url,
@@ -39,19 +40,6 @@ MAX_PAGE_SIZE = 1000
 
 def engine_of(request: Request) -> Engine:
     return request.app.state.engine
-
-
-def _int(form: Form, key: str, default: int, low: int, high: int) -> int:
-    raw = form.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise TwilioError(400, 20001, f"{key} must be an integer, not {raw!r}") from exc
-    if not low <= value <= high:
-        raise TwilioError(400, 20001, f"{key} must be between {low} and {high}, not {value}")
-    return value
 
 
 def check_twiml(twiml: str | None) -> str | None:
@@ -113,10 +101,10 @@ async def create(request: Request) -> Response:
         ),
         status_callback_events=frozenset(events or {"completed"}),
         send_digits=send_digits,
-        timeout=_int(form, "Timeout", 60, 1, 600),
-        time_limit=_int(form, "TimeLimit", 14400, 1, 86400),
+        timeout=bounded_int(form, "Timeout", 60, 1, 600),
+        time_limit=bounded_int(form, "TimeLimit", 14400, 1, 86400),
         machine_detection=detection,
-        machine_detection_timeout=_int(form, "MachineDetectionTimeout", 30, 3, 59),
+        machine_detection_timeout=bounded_int(form, "MachineDetectionTimeout", 30, 3, 59),
         async_amd=async_amd,
         async_amd_callback=check_url(form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback"),
         async_amd_callback_method=check_method(
@@ -154,7 +142,7 @@ async def update(request: Request) -> Response:
     fallback_method = check_method(form.get("FallbackMethod"), "FallbackMethod")
     status_callback = check_url(form.get("StatusCallback"), "StatusCallback")
     callback_method = check_method(form.get("StatusCallbackMethod"), "StatusCallbackMethod")
-    time_limit = _int(form, "TimeLimit", 0, 1, 86400)
+    time_limit = bounded_int(form, "TimeLimit", 0, 1, 86400)
     if call.status in FINAL_STATUSES:
         raise not_in_progress()
     if is_studio_flow(url) and call.answered_sim is not None:
@@ -244,11 +232,11 @@ async def list_calls(request: Request) -> Response:
         calls = [c for c in calls if c.parent_sid == form.get("ParentCallSid")]
     if form.get("Status"):
         wanted = form.get("Status")
-        calls = [c for c in calls if c.to_json()["status"] == wanted]
+        calls = [c for c in calls if c.resource_status == wanted]
     calls = _date_filter(calls, form, "StartTime", "start_time")
     calls = _date_filter(calls, form, "EndTime", "end_time")
-    page_size = _int(form, "PageSize", 50, 1, MAX_PAGE_SIZE)
-    page = _int(form, "Page", 0, 0, 10**9)
+    page_size = bounded_int(form, "PageSize", 50, 1, MAX_PAGE_SIZE)
+    page = bounded_int(form, "Page", 0, 0, 10**9)
     start = page * page_size
     chunk = calls[start : start + page_size]
     filters = [(k, v) for k, v in form.pairs if k not in ("PageSize", "Page", "PageToken")]
