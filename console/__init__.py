@@ -1,0 +1,1 @@
+"""The supervisor console: the admin's dashboard, live board and call timelines."""

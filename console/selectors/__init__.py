@@ -1,0 +1,1 @@
+"""Reads of the supervisor console: the dashboard, the live board and call timelines."""

@@ -1,0 +1,360 @@
+"""The dashboard's figures and chart series for a period.
+
+Queue figures are `queues.selectors.daily_figures` (one row per queue and day)
+combined with their weights, not recomputed, so the dashboard and the queues'
+own pages always agree. Calls, waits and campaign counts are each one grouped
+query over the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncHour
+from django.utils import timezone
+
+from calls.models import Call, CallStatus, Direction, Outcome
+from campaigns.models import Campaign, CampaignState, ContactOutcome
+from campaigns.selectors import Progress, campaign_progress
+from queues import selectors as queue_selectors
+from queues.models import EntryOutcome, EntryStatus, Queue, QueueEntry, SurveyResponse
+
+from ..periods import Period
+
+# Twilio's AnsweredBy values that are not a person (`unknown` counts as a person).
+MACHINE_ANSWER = Q(answered_by__startswith="machine") | Q(answered_by="fax")
+# A call that reached in-progress: status only moves forward, so completed ones too.
+ANSWERED = Q(status__in=[CallStatus.IN_PROGRESS, CallStatus.COMPLETED])
+
+# Outcome of a call in the "calls per hour" chart: (key, label, condition), first match wins.
+CALL_OUTCOMES: list[tuple[str, str, Q]] = [
+    ("machine", "Answering machine", MACHINE_ANSWER),
+    ("answered", "Answered", ANSWERED),
+    ("busy", "Busy", Q(status=CallStatus.BUSY)),
+    ("no-answer", "No answer", Q(status=CallStatus.NO_ANSWER)),
+    ("failed", "Failed or canceled", Q(status__in=[CallStatus.FAILED, CallStatus.CANCELED])),
+]
+NOT_ENDED = ("live", "Not ended yet")
+
+# Upper bounds (seconds) of the wait distribution's bars; the last bar is open-ended.
+WAIT_LIMITS = (10, 20, 30, 60, 120, 300)
+WAIT_OUTCOMES = [
+    (EntryOutcome.CONNECTED, "Answered by an agent"),
+    (EntryOutcome.ABANDONED, "Abandoned"),
+    (EntryOutcome.OVERFLOWED, "Overflowed"),
+    (EntryOutcome.HUNG_UP, "Ended by a supervisor"),
+]
+ACTIVE_CAMPAIGN_STATES = (CampaignState.RUNNING, CampaignState.PAUSED)
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    calls_in: int
+    calls_out: int
+    answered_out: int
+    people: int
+    machines: int
+    messages_left: int
+    machines_hung_up: int
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """One queue's (or all queues') figures over the period."""
+
+    name: str
+    entries: int
+    answered: int
+    abandoned: int
+    overflowed: int
+    average_speed_of_answer: float | None
+    abandonment_rate: float | None
+    service_level: float | None
+    service_level_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign: Campaign
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    calls: CallTotals
+    queues: list[QueueFigures]
+    all_queues: QueueFigures
+    survey_average: float | None
+    survey_answers: int
+    campaigns: list[CampaignRow]
+    charts: dict[str, dict] = field(default_factory=dict)
+
+
+def dashboard(period: Period) -> Dashboard:
+    per_queue, all_queues = queue_figures(period)
+    ratings = _ratings(period)
+    survey = ratings.aggregate(average=Avg("score"), answers=Count("id"))
+    campaigns = campaign_rows(period)
+    return Dashboard(
+        period=period,
+        calls=call_totals(period),
+        queues=per_queue,
+        all_queues=all_queues,
+        survey_average=_rounded(survey["average"]),
+        survey_answers=survey["answers"],
+        campaigns=campaigns,
+        charts={
+            "calls": calls_by_outcome(period),
+            "waits": wait_distribution(period),
+            "campaigns": campaign_chart(campaigns),
+            "agents": survey_by_agent(ratings),
+        },
+    )
+
+
+# Figures -------------------------------------------------------------------------------
+
+
+def _calls(period: Period) -> QuerySet[Call]:
+    """Calls (not their legs) created in the period."""
+    return Call.objects.filter(
+        parent__isnull=True, created_at__gte=period.start, created_at__lt=period.end
+    )
+
+
+def call_totals(period: Period) -> CallTotals:
+    outbound = Q(direction=Direction.OUTBOUND_API)
+    counts = _calls(period).aggregate(
+        calls_in=Count("id", filter=Q(direction=Direction.INBOUND)),
+        calls_out=Count("id", filter=outbound),
+        answered_out=Count("id", filter=outbound & ANSWERED),
+        people=Count("id", filter=outbound & ANSWERED & ~MACHINE_ANSWER),
+        machines=Count("id", filter=outbound & MACHINE_ANSWER),
+        messages_left=Count("id", filter=Q(outcome=Outcome.ANSWERED_MACHINE)),
+        machines_hung_up=Count("id", filter=Q(outcome=Outcome.HANGUP_MACHINE)),
+    )
+    return CallTotals(**counts)
+
+
+def queue_figures(period: Period) -> tuple[list[QueueFigures], QueueFigures]:
+    """Each queue with calls in the period, and all queues together."""
+    per_queue: list[QueueFigures] = []
+    every_day: list[queue_selectors.DayFigures] = []
+    for queue in Queue.objects.order_by("name"):
+        days = queue_selectors.daily_figures(queue, period.since, period.until)
+        if days:
+            per_queue.append(_combined(queue.name, days, queue.service_level_seconds))
+            every_day.extend(days)
+    return per_queue, _combined("All queues", every_day)
+
+
+def _combined(
+    name: str, days: Iterable[queue_selectors.DayFigures], service_level_seconds: int | None = None
+) -> QueueFigures:
+    """Days (of one queue or several) as one row: sums, and rates weighted by what they count.
+
+    The number of calls within the service level is recovered from each day's
+    rate and base (rounded to four places, exact for any day's count).
+    """
+    days = list(days)
+    entries = sum(day.entries for day in days)
+    answered = sum(day.answered for day in days)
+    abandoned = sum(day.abandoned for day in days)
+    waited = sum(
+        day.average_speed_of_answer * day.answered
+        for day in days
+        if day.average_speed_of_answer is not None
+    )
+    within = sum(
+        round(day.service_level * (day.answered + day.abandoned))
+        for day in days
+        if day.service_level is not None
+    )
+    return QueueFigures(
+        name=name,
+        entries=entries,
+        answered=answered,
+        abandoned=abandoned,
+        overflowed=sum(day.overflowed for day in days),
+        average_speed_of_answer=round(waited / answered, 1) if answered else None,
+        abandonment_rate=_ratio(abandoned, entries),
+        service_level=_ratio(within, answered + abandoned),
+        service_level_seconds=service_level_seconds,
+    )
+
+
+def _ratings(period: Period) -> QuerySet[SurveyResponse]:
+    """Rating answers given in the period, after queue calls and campaign calls alike."""
+    return SurveyResponse.objects.filter(
+        score__isnull=False, created_at__gte=period.start, created_at__lt=period.end
+    )
+
+
+def campaign_rows(period: Period) -> list[CampaignRow]:
+    """Campaigns running or paused now, and those that dialed during the period."""
+    dialed = Q(
+        contacts__attempt_set__created_at__gte=period.start,
+        contacts__attempt_set__created_at__lt=period.end,
+    )
+    campaigns = (
+        Campaign.objects.filter(dialed | Q(state__in=ACTIVE_CAMPAIGN_STATES))
+        .distinct()
+        .order_by("name")
+    )
+    return [CampaignRow(campaign, campaign_progress(campaign)) for campaign in campaigns]
+
+
+# Charts: Chart.js `data` objects (labels and datasets); the page picks the colours by key.
+
+
+def calls_by_outcome(period: Period) -> dict:
+    """Calls per hour of the day (one day) or per day (a range), stacked by outcome."""
+    tz = timezone.get_current_timezone()
+    bucket = Case(
+        *(When(condition, then=Value(key)) for key, _, condition in CALL_OUTCOMES),
+        default=Value(NOT_ENDED[0]),
+        output_field=CharField(),
+    )
+    if period.is_one_day:
+        slot = TruncHour("created_at", tzinfo=tz)
+        slots = [dt.datetime.combine(period.since, dt.time(hour), tzinfo=tz) for hour in range(24)]
+        labels = [f"{moment:%H}:00" for moment in slots]
+    else:
+        slot = TruncDate("created_at", tzinfo=tz)
+        slots = period.days
+        labels = [f"{day:%a %-d %b}" for day in slots]
+    counts = {
+        (_slot_key(row["slot"]), row["bucket"]): row["n"]
+        for row in _calls(period)
+        .annotate(slot=slot, bucket=bucket)
+        .values("slot", "bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    keys = [_slot_key(each) for each in slots]
+    return _chart(
+        labels,
+        [(key, label) for key, label, _ in CALL_OUTCOMES] + [NOT_ENDED],
+        lambda outcome_key: [counts.get((key, outcome_key), 0) for key in keys],
+    )
+
+
+def _slot_key(moment: dt.date | dt.datetime) -> tuple:
+    """Comparable key of an hour or a day, whatever zone the database answered in."""
+    if isinstance(moment, dt.datetime):
+        local = timezone.localtime(moment)
+        return (local.date(), local.hour)
+    return (moment, None)
+
+
+def wait_distribution(period: Period) -> dict:
+    """How long callers waited on hold before their stay ended, in bands, by outcome.
+
+    The wait ends when an agent answers, or else when the stay ends.
+    """
+    band = Case(
+        *(
+            When(wait__lt=dt.timedelta(seconds=limit), then=Value(index))
+            for index, limit in enumerate(WAIT_LIMITS)
+        ),
+        default=Value(len(WAIT_LIMITS)),
+        output_field=IntegerField(),
+    )
+    counts = {
+        (row["outcome"], row["band"]): row["n"]
+        for row in QueueEntry.objects.filter(
+            status=EntryStatus.ENDED,
+            enqueued_at__gte=period.start,
+            enqueued_at__lt=period.end,
+        )
+        .annotate(
+            wait=ExpressionWrapper(
+                Coalesce("answered_at", "ended_at") - F("enqueued_at"),
+                output_field=DurationField(),
+            )
+        )
+        .annotate(band=band)
+        .values("outcome", "band")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    bands = range(len(WAIT_LIMITS) + 1)
+    return _chart(
+        _wait_labels(),
+        WAIT_OUTCOMES,
+        lambda outcome: [counts.get((outcome, index), 0) for index in bands],
+    )
+
+
+def _wait_labels() -> list[str]:
+    def text(seconds: int) -> str:
+        return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+
+    lower = (0, *WAIT_LIMITS)
+    labels = [f"{text(low)} to {text(high)}" for low, high in zip(lower, WAIT_LIMITS, strict=False)]
+    return [f"under {text(WAIT_LIMITS[0])}", *labels[1:], f"{text(WAIT_LIMITS[-1])} or more"]
+
+
+def campaign_chart(rows: list[CampaignRow]) -> dict:
+    """Each campaign's contacts: done by outcome, being dialed, and still waiting."""
+    outcomes = [
+        (outcome.value, outcome.label)
+        for outcome in ContactOutcome
+        if any(row.progress.outcomes.get(outcome.value) for row in rows)
+    ]
+    series = {
+        **{key: [row.progress.outcomes.get(key, 0) for row in rows] for key, _ in outcomes},
+        "dialing": [row.progress.dialing for row in rows],
+        "waiting": [row.progress.waiting for row in rows],
+    }
+    return _chart(
+        [row.campaign.name for row in rows],
+        [*outcomes, ("dialing", "Being dialed"), ("waiting", "Not done yet")],
+        series.__getitem__,
+    )
+
+
+def survey_by_agent(ratings: QuerySet[SurveyResponse]) -> dict:
+    """Each agent's mean rating (1 to 5) over the period, with how many ratings it is."""
+    rows = queue_selectors.survey_averages(ratings.filter(agent__isnull=False), "agent")
+    chart = _chart(
+        [row["name"] for row in rows],
+        [("average", "Average rating")],
+        lambda _: [row["average"] for row in rows],
+    )
+    chart["answers"] = [row["answers"] for row in rows]
+    return chart
+
+
+def _chart(labels: list[str], series: list[tuple[str, str]], values) -> dict:
+    datasets = [{"key": key, "label": label, "data": values(key)} for key, label in series]
+    return {
+        "labels": labels,
+        "datasets": datasets,
+        "empty": not any(value for dataset in datasets for value in dataset["data"]),
+    }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)

@@ -1,0 +1,213 @@
+"""A call's life in order: what Twilio told us, what people and rules asked for,
+its legs, its stays in queues, its campaign attempt and its survey answers.
+
+Each record kind becomes moments on one time line, so a supervisor reads a
+call as a story instead of five tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
+from campaigns.models import Attempt
+from queues.models import QueueEntry, SurveyResponse
+
+FINISHED_REDIRECT_STATES = (
+    RedirectState.DONE,
+    RedirectState.FAILED,
+    RedirectState.CANCELED,
+    RedirectState.SKIPPED,
+)
+
+
+@dataclass(frozen=True)
+class Moment:
+    at: dt.datetime
+    what: str
+    detail: str = ""
+    who: str = ""
+    tone: str = ""  # "good" or "bad" when the moment is a result
+    leg: Call | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    call: Call
+    legs: list[Call]
+    moments: list[Moment]
+
+
+def call_timeline(call: Call) -> Timeline:
+    legs = list(call.legs.order_by("created_at", "id"))
+    moments = [
+        Moment(
+            call.created_at,
+            "Call recorded",
+            f"source: {call.get_source_display()}",
+            who=_person(call.created_by),
+        ),
+        *([Moment(call.dispatched_at, "Sent to Twilio")] if call.dispatched_at else []),
+        *_event_moments(call, legs),
+        *(_leg_moment(leg) for leg in legs),
+        *_redirect_moments(call),
+        *_queue_moments(call),
+        *_campaign_moments(call),
+        *_survey_moments(call),
+    ]
+    return Timeline(call, legs, sorted(moments, key=lambda moment: moment.at))
+
+
+def _person(user) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def _event_moments(call: Call, legs: list[Call]) -> list[Moment]:
+    by_id = {leg.pk: leg for leg in legs}
+    events = CallEvent.objects.filter(Q(call=call) | Q(call__in=legs)).order_by("received_at", "id")
+    return [_event_moment(event, by_id.get(event.call_id)) for event in events]
+
+
+def _event_moment(event: CallEvent, leg: Call | None) -> Moment:
+    params = event.params or {}
+    prefix = f"Leg to {leg.to_number}: " if leg is not None else ""
+    if event.kind == EventKind.AMD:
+        what = f"Machine detection: {params.get('AnsweredBy', 'no result')}"
+        detail = _seconds_detail(params.get("MachineDetectionDuration"), "ms", "took")
+    elif event.kind == EventKind.ANSWER and params.get("ErrorCode"):
+        what = f"Answer URL failed (error {params['ErrorCode']})"
+        detail = params.get("ErrorUrl", "")
+    elif event.kind == EventKind.ANSWER:
+        answered_by = params.get("AnsweredBy")
+        what = f"Answered by {answered_by}" if answered_by else "Answered; flow requested"
+        detail = ""
+    elif event.kind == EventKind.DIAL_ACTION:
+        what = f"Dial ended: {params.get('DialCallStatus', 'unknown')}"
+        detail = _seconds_detail(params.get("DialCallDuration"), "s", "talked")
+    else:
+        what = f"Status: {event.call_status or params.get('CallStatus', '?')}"
+        detail = _status_detail(params)
+    tone = "bad" if event.call_status in ("busy", "no-answer", "failed", "canceled") else ""
+    return Moment(event.received_at, prefix + what, detail, tone=tone, leg=leg)
+
+
+def _seconds_detail(value: str | None, unit: str, verb: str) -> str:
+    return f"{verb} {value} {unit}" if value not in (None, "") else ""
+
+
+def _status_detail(params: dict) -> str:
+    parts = []
+    if params.get("SequenceNumber") not in (None, ""):
+        parts.append(f"callback #{params['SequenceNumber']}")
+    if params.get("CallDuration") not in (None, ""):
+        parts.append(f"lasted {params['CallDuration']} s")
+    if params.get("AnsweredBy"):
+        parts.append(f"answered by {params['AnsweredBy']}")
+    return ", ".join(parts)
+
+
+def _leg_moment(leg: Call) -> Moment:
+    detail = f"{leg.get_direction_display()}, now {leg.get_status_display().lower()}"
+    if leg.duration is not None:
+        detail += f", {leg.duration} s"
+    return Moment(leg.created_at, f"Leg dialed to {leg.to_number}", detail, leg=leg)
+
+
+def _redirect_moments(call: Call) -> list[Moment]:
+    moments = []
+    for redirect in call.redirects.select_related("requested_by").order_by("created_at", "id"):
+        moments.append(
+            Moment(
+                redirect.created_at,
+                f"{redirect.get_action_display()} requested",
+                _redirect_detail(redirect),
+                who=_person(redirect.requested_by) or redirect.get_origin_display(),
+            )
+        )
+        if redirect.state in FINISHED_REDIRECT_STATES:
+            moments.append(_redirect_result(redirect))
+    return moments
+
+
+def _redirect_detail(redirect: Redirect) -> str:
+    parts = []
+    if redirect.url:
+        parts.append(redirect.url)
+    elif redirect.twiml:
+        parts.append("inline TwiML")
+    if redirect.reason:
+        parts.append(redirect.reason)
+    if redirect.due_at is not None:
+        parts.append(f"due {redirect.due_at:%H:%M:%S}")
+    elif redirect.trigger != "now":
+        parts.append(redirect.get_trigger_display().lower())
+    return " · ".join(parts)
+
+
+def _redirect_result(redirect: Redirect) -> Moment:
+    state = redirect.get_state_display()
+    problem = ""
+    if redirect.error_code:
+        problem = f"Twilio {redirect.error_code}: {redirect.error_message}"
+    elif redirect.error_message:
+        problem = redirect.error_message
+    tone = "good" if redirect.state == RedirectState.DONE else "bad"
+    what = f"{redirect.get_action_display()}: {state.lower()}"
+    at = redirect.finished_at or redirect.sent_at or redirect.created_at
+    return Moment(at, what, problem, tone=tone)
+
+
+def _queue_moments(call: Call) -> list[Moment]:
+    moments = []
+    for entry in QueueEntry.objects.filter(call=call).select_related("queue", "agent"):
+        moments.append(
+            Moment(
+                entry.enqueued_at,
+                f"On hold in {entry.queue}",
+                f"position {entry.position_at_enqueue} on arrival",
+            )
+        )
+        if entry.answered_at is not None:
+            waited = int((entry.answered_at - entry.enqueued_at).total_seconds())
+            moments.append(
+                Moment(
+                    entry.answered_at,
+                    f"{entry.agent} answered",
+                    f"after {waited} s on hold",
+                    tone="good",
+                )
+            )
+        if entry.ended_at is not None:
+            outcome = entry.get_outcome_display() or "ended"
+            offers = f"{entry.offers} agent(s) tried" if entry.offers else "no agent tried"
+            moments.append(Moment(entry.ended_at, f"Left {entry.queue}: {outcome.lower()}", offers))
+    return moments
+
+
+def _campaign_moments(call: Call) -> list[Moment]:
+    attempt = Attempt.objects.filter(call=call).select_related("contact__campaign").first()
+    if attempt is None:
+        return []
+    outcome = attempt.get_outcome_display() or "pending"
+    return [
+        Moment(
+            attempt.created_at,
+            f"Campaign {attempt.contact.campaign}: attempt {attempt.number}",
+            f"contact {attempt.contact}, outcome {outcome.lower()}",
+        )
+    ]
+
+
+def _survey_moments(call: Call) -> list[Moment]:
+    responses = SurveyResponse.objects.filter(call=call).select_related("question", "agent")
+    return [
+        Moment(
+            response.created_at,
+            f"Survey answer: {response.answer}",
+            response.question.prompt + (f" (about {response.agent})" if response.agent_id else ""),
+        )
+        for response in responses.order_by("created_at", "id")
+    ]

@@ -1,0 +1,1 @@
+"""The console's admin views, as mixins of the admin site (like `AdminSite`'s own views)."""

@@ -1,0 +1,13 @@
+"""The console's tests: people in the core's groups logged in to the admin, and the
+queues' records (a queue with a survey, agents, callers on hold) made through services."""
+
+import pytest
+from django.test import Client
+
+from tests.admin.conftest import admin_as, supervisor  # noqa: F401  fixtures
+from tests.queues.conftest import caller, make_agent, queue, survey  # noqa: F401  fixtures
+
+
+@pytest.fixture
+def viewer(admin_as) -> Client:  # noqa: F811
+    return admin_as("Viewers")

@@ -1,0 +1,227 @@
+"""The live board: who sees what, who may act, and each action through its service,
+recorded with the user who asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.models import CallStatus, Direction, Redirect, RedirectState, Source
+from queues.models import EntryOutcome, EntryStatus, QueueEntry
+from tests.api.records import make_call, make_redirect
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+BOARD = reverse("admin:console_board")
+ROWS = reverse("admin:console_board_rows")
+
+
+def act(client, call, action: str, **data):
+    url = reverse("admin:console_call_action", args=[call.pk, action])
+    return client.post(url, {"next": BOARD, **data})
+
+
+def said(client, call, action: str, **data) -> list[str]:
+    """The messages the board shows after the action."""
+    url = reverse("admin:console_call_action", args=[call.pk, action])
+    response = client.post(url, {"next": BOARD, **data}, follow=True)
+    assert response.redirect_chain == [(BOARD, 302)]
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def waiting(caller) -> QueueEntry:
+    entry = caller("+14155550101")
+    QueueEntry.objects.filter(pk=entry.pk).update(
+        enqueued_at=timezone.now() - dt.timedelta(seconds=75)
+    )
+    return entry
+
+
+@pytest.fixture
+def talking():
+    return make_call(to_number="+14155550199", answered_at=timezone.now())
+
+
+def test_the_board_shows_callers_waiting_and_calls_in_progress_with_their_times(
+    supervisor, waiting, talking, make_agent
+):
+    make_agent("Ann")
+
+    response = supervisor.get(BOARD)
+
+    assert response.status_code == 200
+    [waiting_row] = response.context["board"].waiting
+    assert (waiting_row.party, waiting_row.state) == ("+14155550101", "On hold in Support")
+    assert waiting_row.elapsed in ("1:15", "1:16")
+    [talking_row] = response.context["board"].in_progress
+    assert (talking_row.party, talking_row.state) == ("+14155550199", "In progress")
+    page = response.content.decode()
+    assert 'id="waiting-callers"' in page and 'id="calls-in-progress"' in page
+    assert 'data-rows-url="/admin/console/board/rows/"' in page
+    assert "console/board.js" in page
+
+
+def test_a_supervisor_gets_the_actions_that_apply_to_each_row(
+    supervisor, waiting, talking, make_agent
+):
+    make_agent("Ann")
+    make_agent("Bob", available=False)
+
+    response = supervisor.get(ROWS)
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    [on_hold] = response.context["waiting"]
+    assert [a.slug for a in on_hold.actions] == [
+        "take-off-hold",
+        "send-to-survey",
+        "redirect",
+        "hang-up-politely",
+        "hang-up",
+    ]
+    assert [agent.name for agent in on_hold.agents] == ["Ann"]
+    [other] = response.context["in_progress"]
+    assert [a.slug for a in other.actions] == ["redirect", "hang-up"]
+    page = response.content.decode()
+    assert page.count('data-action="take-off-hold"') == 1
+    assert page.count('data-action="hang-up"') == 2
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_a_viewer_sees_the_floor_but_no_action(viewer, waiting, talking):
+    for url in (BOARD, ROWS):
+        response = viewer.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "+14155550101" in page and "+14155550199" in page
+        assert "data-action" not in page and "<form" not in page.split('id="live-board"')[-1]
+        assert "Actions</th>" not in page
+
+
+def test_a_forged_post_from_a_viewer_is_refused_and_changes_nothing(viewer, waiting, talking):
+    for call, action in ((waiting.call, "take-off-hold"), (talking, "hang-up")):
+        assert act(viewer, call, action).status_code == 403
+    assert not Redirect.objects.exists()
+    waiting.refresh_from_db()
+    assert waiting.status == EntryStatus.WAITING
+
+
+def test_anonymous_people_are_sent_to_the_login(client, talking):
+    response = client.post(reverse("admin:console_call_action", args=[talking.pk, "hang-up"]))
+
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not Redirect.objects.exists()
+
+
+def test_taking_a_caller_off_hold_records_who_asked(supervisor, waiting, make_agent):
+    make_agent("Ann")
+    bob = make_agent("Bob")
+
+    assert said(supervisor, waiting.call, "take-off-hold", agent=bob.pk) == [
+        "+14155550101 is being connected to Bob."
+    ]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.agent) == (EntryStatus.OFFERED, bob)
+    redirect = Redirect.objects.get(call=waiting.call)
+    assert (redirect.requested_by, redirect.origin) == (supervisor.user, Source.ADMIN)
+    assert "<Dial" in redirect.twiml and redirect.state == RedirectState.QUEUED
+
+
+def test_next_available_agent_is_the_longest_idle(supervisor, waiting, make_agent):
+    ann = make_agent("Ann")
+    make_agent("Bob")
+
+    act(supervisor, waiting.call, "take-off-hold", agent="")
+
+    waiting.refresh_from_db()
+    assert waiting.agent == ann
+
+
+@pytest.mark.parametrize(
+    ("action", "message", "sent"),
+    [
+        ("send-to-survey", "+14155550101 is being sent to the survey.", "/twilio/surveys/"),
+        ("hang-up-politely", "+14155550101 hears goodbye, then the call ends.", "<Hangup"),
+    ],
+)
+def test_queue_actions_end_the_stay_and_record_the_redirect(
+    supervisor, waiting, action, message, sent
+):
+    assert said(supervisor, waiting.call, action) == [message]
+    redirect = Redirect.objects.get(call=waiting.call, requested_by=supervisor.user)
+    assert sent in redirect.url + redirect.twiml
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.outcome) == (EntryStatus.ENDED, EntryOutcome.HUNG_UP)
+
+
+def test_redirect_and_hang_up_go_through_the_calls_services(supervisor, talking):
+    act(supervisor, talking, "redirect", url="flows.example.com/next")
+    act(supervisor, talking, "hang-up")
+
+    redirect, hang_up = Redirect.objects.filter(call=talking).order_by("id")
+    assert redirect.url == "https://flows.example.com/next"
+    assert hang_up.target_status == CallStatus.COMPLETED
+    assert {redirect.requested_by, hang_up.requested_by} == {supervisor.user}
+
+
+def test_refusals_come_back_as_messages_and_change_nothing(supervisor, waiting, talking):
+    assert said(supervisor, waiting.call, "take-off-hold") == [
+        "Take off hold +14155550101: refused. No agent of Support is available."
+    ]
+    assert said(supervisor, talking, "redirect", url="not a url") == [
+        f"Redirect {talking}: Enter a valid URL."
+    ]
+    talking.status = CallStatus.COMPLETED
+    talking.save()
+    [ended] = said(supervisor, talking, "hang-up")
+    assert ended.startswith(f"Hang up {talking}: refused.")
+    assert said(supervisor, talking, "send-to-survey") == [
+        f"Send to survey {talking}: refused. This caller is no longer in a queue."
+    ]
+    assert not Redirect.objects.exists()
+    waiting.refresh_from_db()
+    assert waiting.status == EntryStatus.WAITING
+
+
+def test_an_action_is_posted_once_to_a_known_name(supervisor, talking):
+    url = reverse("admin:console_call_action", args=[talking.pk, "hang-up"])
+
+    assert supervisor.get(url).status_code == 405
+    assert act(supervisor, talking, "explode").status_code == 404
+    assert not Redirect.objects.exists()
+
+
+def test_only_our_own_pages_are_gone_back_to(supervisor, talking):
+    response = supervisor.post(
+        reverse("admin:console_call_action", args=[talking.pk, "hang-up"]),
+        {"next": "https://evil.example.com/"},
+    )
+
+    assert response["Location"] == BOARD
+
+
+def test_recent_actions_tell_how_each_went_with_twilios_code(supervisor, talking):
+    make_redirect(
+        talking,
+        origin=Source.ADMIN,
+        requested_by=supervisor.user,
+        state=RedirectState.FAILED,
+        error_code=21220,
+        error_message="Call is not in-progress. Cannot redirect.",
+    )
+
+    page = supervisor.get(ROWS).content.decode()
+
+    assert "Twilio 21220" in page and "Call is not in-progress. Cannot redirect." in page
+    assert supervisor.user.username in page
+
+
+def test_outbound_calls_not_yet_ringing_are_shown_as_dialing(supervisor):
+    make_call(direction=Direction.OUTBOUND_API, status=CallStatus.QUEUED, to_number="+14155550177")
+
+    [row] = supervisor.get(ROWS).context["board"].in_progress
+
+    assert (row.party, row.state) == ("+14155550177", "Dialing")
