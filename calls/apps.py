@@ -9,4 +9,4 @@ class CallsConfig(AppConfig):
     def ready(self) -> None:
         from .groups import ensure_groups
 
-        post_migrate.connect(ensure_groups, sender=self, dispatch_uid="calls.ensure_groups")
+        post_migrate.connect(ensure_groups, dispatch_uid="calls.ensure_groups")

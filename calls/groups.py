@@ -2,26 +2,73 @@
 
 Django creates model permissions in a `post_migrate` handler, so a data
 migration on a fresh database would run before `place_call` and `control_call`
-exist; a `post_migrate` handler of our own runs after them instead.
+exist; a `post_migrate` handler of our own runs after them instead. The roles
+span apps (calls, queues, campaigns), and Django sends `post_migrate` once per
+app, so the handler runs after each one and grants whatever exists by then.
 """
 
 from django.apps import AppConfig
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
+from django.db.models import Q
+
+_CALLS_READ = ("calls.view_call", "calls.view_callevent", "calls.view_redirect")
+_QUEUES_READ = (
+    "queues.view_queue",
+    "queues.view_inboundnumber",
+    "queues.view_agent",
+    "queues.view_queueentry",
+    "queues.view_survey",
+    "queues.view_surveyquestion",
+    "queues.view_surveyresponse",
+)
+_CAMPAIGNS_READ = (
+    "campaigns.view_campaign",
+    "campaigns.view_contact",
+    "campaigns.view_attempt",
+    "campaigns.view_donotcall",
+)
+_CAMPAIGNS_WORK = (
+    "campaigns.add_campaign",
+    "campaigns.change_campaign",
+    "campaigns.run_campaign",
+    "campaigns.add_donotcall",
+    "campaigns.delete_donotcall",
+)
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    # Work in the admin: see everything, place calls, change live calls.
+    # Run the floor in the admin: see everything, place and change live calls,
+    # sign agents in and out, set up queues and surveys, run campaigns.
     "Supervisors": (
-        "view_call",
-        "place_call",
-        "control_call",
-        "view_callevent",
-        "view_redirect",
+        *_CALLS_READ,
+        "calls.place_call",
+        "calls.control_call",
+        *_QUEUES_READ,
+        "queues.add_queue",
+        "queues.change_queue",
+        "queues.add_inboundnumber",
+        "queues.change_inboundnumber",
+        "queues.add_agent",
+        "queues.change_agent",
+        "queues.add_survey",
+        "queues.change_survey",
+        "queues.add_surveyquestion",
+        "queues.change_surveyquestion",
+        *_CAMPAIGNS_READ,
+        *_CAMPAIGNS_WORK,
     ),
-    # Internal tools on the REST API: the same powers, no admin pages of their own.
-    "Integrations": ("view_call", "place_call", "control_call", "view_redirect"),
+    # Internal tools on the REST API: place and change calls, drive agents and campaigns.
+    "Integrations": (
+        *_CALLS_READ,
+        "calls.place_call",
+        "calls.control_call",
+        *_QUEUES_READ,
+        "queues.change_agent",
+        *_CAMPAIGNS_READ,
+        *_CAMPAIGNS_WORK,
+    ),
     # Dashboards and reporting: read only.
-    "Viewers": ("view_call", "view_callevent", "view_redirect"),
+    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ),
 }
 
 
@@ -29,12 +76,13 @@ def ensure_groups(
     sender: AppConfig, *, apps: Apps = global_apps, using: str = "default", **kwargs: object
 ) -> None:
     """Create the groups and grant their permissions; never takes a permission away,
-    so grants made by hand (or by other apps) survive the next `migrate`."""
+    so grants made by hand survive the next `migrate`."""
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    for name, codenames in GROUP_PERMISSIONS.items():
+    for name, permissions in GROUP_PERMISSIONS.items():
         group, _ = group_model.objects.using(using).get_or_create(name=name)
-        permissions = permission_model.objects.using(using).filter(
-            content_type__app_label=sender.label, codename__in=codenames
-        )
-        group.permissions.add(*permissions)
+        wanted = Q()
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*permission_model.objects.using(using).filter(wanted))

@@ -29,7 +29,12 @@ def test_schema_and_docs_are_served(db):
 
 @pytest.mark.parametrize("name", GROUP_PERMISSIONS)
 def test_migrate_leaves_each_group_with_its_permissions(db, name):
-    granted = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+    granted = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Group.objects.get(name=name).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
 
     assert granted == set(GROUP_PERMISSIONS[name])
 
