@@ -161,8 +161,8 @@ async def inbound(request: Request) -> Response:
         status_callback_events=frozenset(events),
         caller_name=pick("caller_name", "CallerName"),
         forwarded_from=pick("forwarded_from", "ForwardedFrom"),
+        status="ringing",
     )
-    call.status = "ringing"
     engine.start(call)
     return JSONResponse(call.to_json(), status_code=201)
 

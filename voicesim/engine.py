@@ -298,7 +298,6 @@ class Engine:
     async def _inbound(self, call: Call) -> None:
         behaviour = self.phonebook.lookup(call.from_)
         call.transcript.add("far-end", behaviour=behaviour.to_dict())
-        self.set_status(call, "ringing")
         await self.run_twiml(call, behaviour, Source(call.url, call.method, call.twiml))
 
     def answer(self, call: Call, behaviour: Behaviour) -> None:

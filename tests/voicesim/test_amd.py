@@ -56,11 +56,17 @@ def test_detection_timeout_answers_unknown(sim: Sim, app: App) -> None:
     assert app.wait_for("answer")[0].get("AnsweredBy") == "unknown"
 
 
-def test_async_detection_runs_the_twiml_at_once_and_posts_the_verdict(sim: Sim, app: App) -> None:
+@pytest.mark.parametrize(
+    ("mode", "answered_by", "took"),
+    [("Enable", "machine_start", 2000), ("DetectMessageEnd", "machine_end_beep", 5000)],
+)
+def test_async_detection_runs_the_twiml_at_once_and_posts_the_verdict(
+    sim: Sim, app: App, mode: str, answered_by: str, took: int
+) -> None:
     call = sim.create(
         to=MACHINE,
         url=app.route("answer", '<Response><Pause length="30"/></Response>'),
-        machine_detection="DetectMessageEnd",
+        machine_detection=mode,
         async_amd=True,
         async_amd_status_callback=app.url("amd"),
         async_amd_status_callback_method="POST",
@@ -71,6 +77,6 @@ def test_async_detection_runs_the_twiml_at_once_and_posts_the_verdict(sim: Sim, 
     assert twiml.at < verdict.at
     assert "AnsweredBy" not in twiml.params
     assert verdict.signature_ok
-    assert (verdict.get("CallSid"), verdict.get("AnsweredBy")) == (call.sid, "machine_end_beep")
-    assert int(verdict.get("MachineDetectionDuration")) >= 5000
+    assert (verdict.get("CallSid"), verdict.get("AnsweredBy")) == (call.sid, answered_by)
+    assert int(verdict.get("MachineDetectionDuration")) >= took
     sim.hang_up(call.sid)

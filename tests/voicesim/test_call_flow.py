@@ -121,7 +121,7 @@ def test_timeout_turns_a_slow_answer_into_no_answer(sim: Sim, app: App) -> None:
 
     sim.wait_status(call.sid, "no-answer")
     times = {entry["status"]: entry["t"] for entry in sim.events(call.sid, "status")}
-    assert 5 <= times["no-answer"] - times["ringing"] < 20
+    assert 5 <= times["no-answer"] - times["ringing"] < 50  # not the default 60 s
     assert app.hits("answer") == []
 
 
@@ -157,7 +157,7 @@ def test_far_end_hanging_up_completes_the_call(sim: Sim, app: App) -> None:
 
     sim.wait_status(call.sid, "completed")
     assert sim.events(call.sid, "hangup")[0]["reason"] == "far end hung up"
-    assert 4 <= int(sim.client.calls(call.sid).fetch().duration) <= 10
+    assert 4 <= int(sim.client.calls(call.sid).fetch().duration) <= 20
 
 
 def test_time_limit_ends_the_call(sim: Sim, app: App) -> None:
@@ -165,7 +165,7 @@ def test_time_limit_ends_the_call(sim: Sim, app: App) -> None:
 
     sim.wait_status(call.sid, "completed")
     assert sim.events(call.sid, "hangup")[0]["reason"] == "time limit reached"
-    assert 7 <= int(sim.client.calls(call.sid).fetch().duration) <= 15
+    assert 7 <= int(sim.client.calls(call.sid).fetch().duration) <= 25
 
 
 def test_a_time_limit_update_restarts_the_countdown(sim: Sim, app: App) -> None:
@@ -175,7 +175,7 @@ def test_a_time_limit_update_restarts_the_countdown(sim: Sim, app: App) -> None:
     sim.client.calls(call.sid).update(time_limit=80)
 
     sim.wait_status(call.sid, "completed")
-    assert 70 <= int(sim.client.calls(call.sid).fetch().duration) <= 95
+    assert 70 <= int(sim.client.calls(call.sid).fetch().duration) <= 150
 
 
 def test_send_digits_reach_the_far_end_before_the_twiml_runs(sim: Sim, app: App) -> None:

@@ -35,7 +35,7 @@ def test_num_digits_ends_the_gather_at_the_first_keys(sim: Sim, app: App) -> Non
 
 
 def test_keys_pressed_through_sim_stop_the_prompt_and_finish_on_hash(sim: Sim, app: App) -> None:
-    call = sim.create(to=HUMAN, url=app.route("menu", menu(app, timeout=30)))
+    call = sim.create(to=HUMAN, url=app.route("menu", menu(app, timeout=100)))
     sim.wait_event(call.sid, "gather")
 
     answer = sim.http.post(f"/sim/calls/{call.sid}/digits", json={"digits": "42#"})

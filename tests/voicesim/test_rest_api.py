@@ -97,7 +97,7 @@ def test_list_filters_and_pages_through_the_client(sim: Sim) -> None:
 def test_delete_removes_an_ended_call_and_refuses_a_live_one(sim: Sim) -> None:
     ended = sim.create(to=BUSY, twiml="<Response/>")
     sim.wait_status(ended.sid, "busy")
-    live = sim.create(to=HUMAN, twiml='<Response><Pause length="60"/></Response>')
+    live = sim.create(to=HUMAN, twiml='<Response><Pause length="600"/></Response>')
     sim.wait_status(live.sid, "in-progress")
 
     assert sim.client.calls(ended.sid).delete() is True
@@ -111,7 +111,7 @@ def test_every_operation_answers_what_the_openapi_description_says(sim: Sim) -> 
     assert isinstance(http_client, ValidatingHttpClient)
     before = http_client.validated
 
-    call = sim.create(to=HUMAN, twiml='<Response><Pause length="60"/></Response>')
+    call = sim.create(to=HUMAN, twiml='<Response><Pause length="600"/></Response>')
     sim.wait_status(call.sid, "in-progress")
     sim.client.calls(call.sid).fetch()
     sim.client.calls(call.sid).update(twiml="<Response><Say>Bye</Say></Response>")
