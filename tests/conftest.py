@@ -23,6 +23,9 @@ from tests.support.processes import (
 from tests.support.voicesim import VoiceSim
 
 VOICESIM_SPEED = 10
+# End-to-end workers consume a queue of their own: tasks that tests without a
+# running product enqueue (on the default queue) never reach them.
+E2E_QUEUE = "e2e"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
@@ -82,6 +85,7 @@ def stack_settings(live_server, voicesim: VoiceSim) -> dict[str, str]:
         "TWILIO_API_BASE_URL": voicesim.base_url,
         "TWILIO_ACCOUNT_SID": voicesim.account_sid,
         "TWILIO_AUTH_TOKEN": voicesim.auth_token,
+        "CELERY_TASK_DEFAULT_QUEUE": E2E_QUEUE,
     }
 
 
@@ -118,7 +122,8 @@ def celery_worker_factory(django_db_setup, django_db_blocker, stack_settings, lo
 
     from callcenter.celery import app
 
-    app.control.purge()
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(E2E_QUEUE)
     yield start
     for process in processes:
         stop_process(process)
@@ -132,9 +137,14 @@ def celery_worker(celery_worker_factory):
 @pytest.fixture
 def stack(transactional_db, settings, stack_settings, celery_worker, voicesim, live_server):
     """The whole product running: back office, worker with beat, and voicesim."""
+    from callcenter.celery import app
+
     for name, value in stack_settings.items():
         setattr(settings, name, value)
-    return voicesim
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = E2E_QUEUE
+    yield voicesim
+    app.conf.task_default_queue = default_queue
 
 
 @pytest.fixture(scope="session")
