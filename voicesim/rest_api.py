@@ -194,26 +194,17 @@ def _parse_date(value: str) -> datetime:
 
 
 def _date_filter(calls: list[Call], form: Form, key: str, attr: str) -> list[Call]:
+    """``StartTime``/``EndTime``: the day (Twilio reads the date of ``StartTime``), ``<``, ``>``."""
     exact, before, after = form.get(key), form.get(f"{key}<"), form.get(f"{key}>")
     if exact:
-        moment = _parse_date(exact)
-        only_date = len(exact) <= 10
-        calls = [
-            c
-            for c in calls
-            if getattr(c, attr)
-            and (
-                getattr(c, attr).date() == moment.date()
-                if only_date
-                else getattr(c, attr).replace(microsecond=0) == moment
-            )
-        ]
+        day = _parse_date(exact).date()
+        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr).date() == day]
     if before:
-        moment = _parse_date(before)
-        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) <= moment]
+        limit = _parse_date(before)
+        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) <= limit]
     if after:
-        moment = _parse_date(after)
-        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) >= moment]
+        limit = _parse_date(after)
+        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) >= limit]
     return calls
 
 

@@ -3,6 +3,8 @@ list filters and paging, delete, and schema conformance of every answer."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 from twilio.base.exceptions import TwilioRestException
@@ -92,6 +94,20 @@ def test_list_filters_and_pages_through_the_client(sim: Sim) -> None:
         page = page.next_page()
         pages += 1
     assert pages == 3
+
+
+def test_list_filters_on_start_time(sim: Sim) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    call = sim.create(to=HUMAN, from_="+14155550143", twiml="<Response/>")
+    sim.wait_status(call.sid, "completed")
+
+    after = sim.client.calls.list(from_="+14155550143", start_time_after=before)
+    earlier = sim.client.calls.list(from_="+14155550143", start_time_before=before)
+    that_day = sim.client.calls.list(from_="+14155550143", start_time=before.date())
+
+    assert [found.sid for found in after] == [call.sid]
+    assert earlier == []
+    assert [found.sid for found in that_day] == [call.sid]
 
 
 def test_delete_removes_an_ended_call_and_refuses_a_live_one(sim: Sim) -> None:
