@@ -17,7 +17,7 @@ from starlette.routing import Route
 from voicesim.calls import Call
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
-from voicesim.forms import check_method, check_url, read_form
+from voicesim.forms import check_events, check_method, check_twiml, check_url, read_form
 from voicesim.numbers import to_e164
 from voicesim.phonebook import Behaviour
 
@@ -104,7 +104,7 @@ async def hangup(request: Request) -> Response:
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
     _engine(request).terminate(call, "completed", reason="far end hung up (sim API)")
-    return JSONResponse({"sid": call.sid, "hangup": "requested"})
+    return JSONResponse({"sid": call.sid, "status": call.status})
 
 
 async def phonebook(request: Request) -> Response:
@@ -140,12 +140,11 @@ async def inbound(request: Request) -> Response:
     if not to:
         raise TwilioError(400, 21211, "to: a valid phone number is required")
     url = check_url(pick("url", "Url"), "url")
-    twiml = pick("twiml", "Twiml")
+    twiml = check_twiml(pick("twiml", "Twiml"))
     if bool(url) == bool(twiml):
         raise TwilioError(400, 21205, "exactly one of url or twiml is required")
-    events = pick("status_callback_event", "StatusCallbackEvent") or ["completed"]
-    if isinstance(events, str):
-        events = events.replace(",", " ").split()
+    events = pick("status_callback_event", "StatusCallbackEvent") or []
+    events = check_events([events] if isinstance(events, str) else [str(e) for e in events])
     call = engine.new_call(
         to=to,
         from_=from_,
@@ -158,7 +157,7 @@ async def inbound(request: Request) -> Response:
         status_callback_method=check_method(
             pick("status_callback_method", "StatusCallbackMethod"), "status_callback_method"
         ),
-        status_callback_events=frozenset(events),
+        status_callback_events=events,
         caller_name=pick("caller_name", "CallerName"),
         forwarded_from=pick("forwarded_from", "ForwardedFrom"),
         status="ringing",

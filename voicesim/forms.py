@@ -15,8 +15,11 @@ from starlette.requests import Request
 
 from voicesim.errors import TwilioError, authenticate_error
 from voicesim.numbers import to_e164
+from voicesim.twiml_runner import DocumentError, parse_twiml
 
 HTTP_METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE"}
+CALLBACK_EVENTS = {"initiated", "ringing", "answered", "completed"}
+MAX_TWIML = 4000
 
 
 class Form:
@@ -33,9 +36,6 @@ class Form:
 
     def getlist(self, key: str) -> list[str]:
         return [value for name, value in self.pairs if name == key]
-
-    def __contains__(self, key: str) -> bool:
-        return any(name == key for name, _ in self.pairs)
 
 
 async def read_form(request: Request) -> Form:
@@ -117,3 +117,28 @@ def parties(to: str | None, from_: str | None, names: tuple[str, str]) -> tuple[
     if from_number is None:
         raise TwilioError(400, 21212, f"Invalid '{from_name}' Phone Number: {from_}")
     return to_number, from_number
+
+
+def check_twiml(twiml: str | None) -> str | None:
+    """Inline TwiML is refused at once when too long or not a ``<Response>`` document."""
+    if twiml is None:
+        return None
+    if len(twiml) > MAX_TWIML:
+        raise TwilioError(400, 20001, f"Twiml must be at most {MAX_TWIML} characters")
+    try:
+        parse_twiml(twiml)
+    except DocumentError as exc:
+        raise TwilioError(400, 12100, f"Twiml is not valid TwiML: {exc}") from exc
+    return twiml
+
+
+def check_events(values: list[str]) -> frozenset[str]:
+    """``StatusCallbackEvent`` values, repeated keys or space/comma lists.
+
+    With none given Twilio sends only ``completed``.
+    """
+    events = {event for value in values for event in value.replace(",", " ").split()}
+    unknown = events - CALLBACK_EVENTS
+    if unknown:
+        raise TwilioError(400, 20001, f"Invalid StatusCallbackEvent: {', '.join(sorted(unknown))}")
+    return frozenset(events or {"completed"})

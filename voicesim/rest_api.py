@@ -23,35 +23,23 @@ from voicesim.forms import (
     Form,
     bounded_int,
     check_auth,
+    check_events,
     check_method,
+    check_twiml,
     check_url,
     parties,
     query_form,
     read_form,
 )
 from voicesim.numbers import to_e164
-from voicesim.twiml_runner import DocumentError, is_studio_flow, parse_twiml
+from voicesim.twiml_runner import is_studio_flow
 
 SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
-EVENTS = {"initiated", "ringing", "answered", "completed"}
-MAX_TWIML = 4000
 MAX_PAGE_SIZE = 1000
 
 
 def engine_of(request: Request) -> Engine:
     return request.app.state.engine
-
-
-def check_twiml(twiml: str | None) -> str | None:
-    if twiml is None:
-        return None
-    if len(twiml) > MAX_TWIML:
-        raise TwilioError(400, 20001, f"Twiml must be at most {MAX_TWIML} characters")
-    try:
-        parse_twiml(twiml)
-    except DocumentError as exc:
-        raise TwilioError(400, 12100, f"Twiml is not valid TwiML: {exc}") from exc
-    return twiml
 
 
 def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
@@ -72,12 +60,7 @@ async def create(request: Request) -> Response:
     form = await read_form(request)
     to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
     url, twiml = url_or_twiml(form, required=True)
-    events = set()
-    for value in form.getlist("StatusCallbackEvent"):
-        events.update(value.replace(",", " ").split())
-    unknown = events - EVENTS
-    if unknown:
-        raise TwilioError(400, 20001, f"Invalid StatusCallbackEvent: {', '.join(sorted(unknown))}")
+    events = check_events(form.getlist("StatusCallbackEvent"))
     send_digits = form.get("SendDigits") or ""
     if not SEND_DIGITS.match(send_digits):
         raise TwilioError(400, 20001, f"SendDigits may only contain 0-9 A-D * # w W: {send_digits}")
@@ -99,7 +82,7 @@ async def create(request: Request) -> Response:
         status_callback_method=check_method(
             form.get("StatusCallbackMethod"), "StatusCallbackMethod"
         ),
-        status_callback_events=frozenset(events or {"completed"}),
+        status_callback_events=events,
         send_digits=send_digits,
         timeout=bounded_int(form, "Timeout", 60, 1, 600),
         time_limit=bounded_int(form, "TimeLimit", 14400, 1, 86400),

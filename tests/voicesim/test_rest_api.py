@@ -49,6 +49,10 @@ def test_an_unknown_call_is_20404(sim: Sim) -> None:
         ({"to": "not a number", "url": "http://example.com/a"}, 21211),
         ({"to": HUMAN, "url": "not a url"}, 21205),
         ({"to": HUMAN}, 21205),
+        ({"to": HUMAN, "url": "http://example.com/a", "twiml": "<Response/>"}, 21205),
+        ({"to": HUMAN, "twiml": "<Response><Say>unclosed</Response>"}, 12100),
+        ({"to": HUMAN, "url": "http://example.com/a", "status_callback_event": ["bogus"]}, 20001),
+        ({"to": HUMAN, "url": "http://example.com/a", "timeout": 601}, 20001),
     ],
 )
 def test_invalid_creates_answer_twilio_errors_and_place_no_call(

@@ -83,15 +83,35 @@ def test_inbound_call_runs_the_voice_url_with_inbound_parameters(sim: Sim, app: 
     assert sim.client.calls(sid).fetch().direction == "inbound"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"from": "nobody", "to": "+14155550100", "twiml": "<Response/>"},
+        {"from": HUMAN, "to": "+14155550100"},
+        {"from": HUMAN, "to": "+14155550100", "twiml": "<Response><Say>unclosed</Response>"},
+        {"from": HUMAN, "to": "+14155550100", "twiml": "<Response/>", "status_callback_event": "x"},
+    ],
+)
+def test_a_bad_inbound_request_is_refused_and_places_no_call(sim: Sim, body: dict) -> None:
+    before = len(sim.http.get("/sim/calls").json()["calls"])
+
+    answer = sim.http.post("/sim/inbound", json=body)
+
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"code", "message", "more_info", "status"}
+    assert len(sim.http.get("/sim/calls").json()["calls"]) == before
+
+
 def test_far_end_hang_up_through_sim_ends_a_live_call(sim: Sim, app: App) -> None:
     call = sim.create(
         to=HUMAN, url=app.route("hold", '<Response><Play loop="0">x.mp3</Play></Response>')
     )
     sim.wait_event(call.sid, "play")
 
-    assert sim.http.post(f"/sim/calls/{call.sid}/hangup").status_code == 200
+    answer = sim.http.post(f"/sim/calls/{call.sid}/hangup")
 
-    sim.wait_status(call.sid, "completed")
+    assert answer.json() == {"sid": call.sid, "status": "completed"}
+    sim.wait_event(call.sid, "play-interrupted")
     assert sim.http.post(f"/sim/calls/{call.sid}/hangup").status_code == 400
 
 
