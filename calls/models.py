@@ -116,6 +116,12 @@ class Call(models.Model):
         max_length=4, choices=HttpMethod.choices, default=HttpMethod.POST
     )
     if_machine = models.CharField(max_length=8, choices=IfMachine.choices, default=IfMachine.NONE)
+    async_amd = models.BooleanField(
+        "asynchronous AMD",
+        default=False,
+        help_text="Detect machines in the background: the flow starts without the ~3 s "
+        "of dead air, and the verdict arrives on its own callback.",
+    )
     send_digits = models.CharField(max_length=64, blank=True)
     timeout = models.PositiveSmallIntegerField(default=60)
     time_limit = models.PositiveIntegerField(null=True, blank=True)

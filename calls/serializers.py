@@ -12,7 +12,7 @@ from .models import Call, CallEvent, Redirect
 # Where the call goes for its instructions, on a call or on a redirect.
 FLOW_FIELDS = ["url", "twiml", "method", "fallback_url", "fallback_method"]
 # How an outbound call is dialed.
-DIALING_FIELDS = ["if_machine", "send_digits", "timeout", "time_limit"]
+DIALING_FIELDS = ["if_machine", "async_amd", "send_digits", "timeout", "time_limit"]
 
 
 def expose_from(fields: dict[str, Any]) -> dict[str, Any]:

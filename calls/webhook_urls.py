@@ -9,5 +9,6 @@ app_name = "calls-webhooks"
 urlpatterns = [
     path("calls/<int:call_id>/answer", webhooks.answer, name="answer"),
     path("calls/<int:call_id>/fallback", webhooks.fallback, name="fallback"),
+    path("calls/<int:call_id>/amd", webhooks.amd, name="amd"),
     path("status", webhooks.status, name="status"),
 ]

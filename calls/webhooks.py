@@ -42,6 +42,17 @@ def fallback(request: HttpRequest, call_id: int) -> HttpResponse:
 
 @twilio_webhook
 @require_POST
+def amd(request: HttpRequest, call_id: int) -> HttpResponse:
+    """AsyncAmdStatusCallback: who answered, posted while the call's flow already runs."""
+    try:
+        services.record_machine_detection(call_id, request.POST)
+    except RuleViolation as refused:
+        return HttpResponseBadRequest(refused.message)
+    return HttpResponse(status=204)
+
+
+@twilio_webhook
+@require_POST
 def status(request: HttpRequest) -> HttpResponse:
     """Every status callback, first legs and `<Dial>` legs alike; repeats are harmless."""
     call_id = request.GET.get("call", "")

@@ -4,7 +4,7 @@ Admin, API, webhooks and tasks call these, so every path obeys the same rules
 (`calls.rules`) and the same locking.
 """
 
-from .answering import record_answer, record_fallback
+from .answering import record_answer, record_fallback, record_machine_detection
 from .events import record_call_from_webhook, record_snapshot, record_status_event
 from .placing import dispatch_call, place_call
 from .reconciling import reconcile_call, reconcile_stale_calls
@@ -29,6 +29,7 @@ __all__ = [
     "record_answer",
     "record_call_from_webhook",
     "record_fallback",
+    "record_machine_detection",
     "record_snapshot",
     "record_status_event",
     "request_redirect",

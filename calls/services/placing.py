@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import rules, telephony
-from ..exceptions import TwilioError, TwilioUnreachable
+from ..exceptions import RuleViolation, TwilioError, TwilioUnreachable
 from ..models import Call, CallStatus, Direction, IfMachine
 from ..urls_public import public_url
 from .common import RetryLater, enqueue_on_commit, locked_call
@@ -39,6 +39,7 @@ def place_call(
     fallback_url: str = "",
     fallback_method: str = "POST",
     if_machine: str = "none",
+    async_amd: bool = False,
     send_digits: str = "",
     timeout: int = 60,
     time_limit: int | None = None,
@@ -46,7 +47,11 @@ def place_call(
     created_by=None,
     idempotency_key: str = "",
 ) -> Call:
-    """Save a `pending` outbound call and queue its dispatch. Raises RuleViolation."""
+    """Save a `pending` outbound call and queue its dispatch. Raises RuleViolation.
+
+    `async_amd` runs the machine detection of `if_machine` in the background:
+    the flow starts at once and the verdict comes to our AMD callback.
+    """
     fields = {
         "to_number": rules.phone_number(to, field="to"),
         "from_number": rules.phone_number(from_, field="from"),
@@ -61,6 +66,7 @@ def place_call(
         "time_limit": rules.time_limit(time_limit),
     }
     rules.url_xor_twiml(fields["url"], fields["twiml"])
+    fields["async_amd"] = _async_amd(async_amd, fields["if_machine"])
     if idempotency_key:
         earlier = _earlier_call(created_by, idempotency_key)
         if earlier is not None:
@@ -85,13 +91,21 @@ def place_call(
     return call
 
 
+def _async_amd(async_amd: bool, if_machine: str) -> bool:
+    if async_amd and if_machine == IfMachine.NONE:
+        raise RuleViolation(
+            "Asynchronous detection needs if_machine continue or hangup.", field="async_amd"
+        )
+    return bool(async_amd)
+
+
 def _earlier_call(created_by, idempotency_key: str) -> Call | None:
     return Call.objects.filter(created_by=created_by, idempotency_key=idempotency_key).first()
 
 
 def create_params(call: Call) -> dict:
     """Our answer URL, fallback and status callback always; the user's flow comes later."""
-    return {
+    params = {
         "to": call.to_number,
         "from_": call.from_number,
         "url": public_url("calls-webhooks:answer", call_id=call.pk),
@@ -106,6 +120,13 @@ def create_params(call: Call) -> dict:
         "timeout": call.timeout,
         "time_limit": call.time_limit,
     }
+    if call.async_amd:
+        params.update(
+            async_amd="true",
+            async_amd_status_callback=public_url("calls-webhooks:amd", call_id=call.pk),
+            async_amd_status_callback_method="POST",
+        )
+    return params
 
 
 def dispatch_call(call_id: int) -> Call | None:

@@ -27,6 +27,16 @@ def test_placing_answers_202_with_the_pending_call(integration):
     assert (call.source, call.created_by) == (Source.API, integration.user)
 
 
+def test_machine_detection_can_run_in_the_background(integration):
+    response = integration.post(
+        CALLS, {**VALID, "if_machine": "hangup", "async_amd": True}, format="json"
+    )
+
+    assert response.status_code == 202
+    assert response.json()["async_amd"] is True
+    assert Call.objects.get().async_amd is True
+
+
 def test_numbers_in_any_format_are_stored_as_e164(integration):
     body = {**VALID, "to": "(415) 555-1212", "from": "415.555.0100"}
 
@@ -137,6 +147,7 @@ BAD_INPUTS = {
     "fallback url": ({"fallback_url": "not a url"}, "fallback_url"),
     "fallback method": ({"fallback_method": "DELETE"}, "fallback_method"),
     "if machine": ({"if_machine": "sometimes"}, "if_machine"),
+    "async amd without detection": ({"async_amd": True}, "async_amd"),
     "send digits": ({"send_digits": "12x"}, "send_digits"),
     "timeout zero": ({"timeout": 0}, "timeout"),
     "timeout too long": ({"timeout": 601}, "timeout"),

@@ -69,3 +69,11 @@ def test_the_same_callback_at_once_is_stored_once(twilio):
     results = at_once(services.record_status_event, params, times=4)
     assert sum(result is not None for result in results) == 1
     assert call.events.count() == 1
+
+
+def test_the_same_amd_verdict_at_once_hangs_up_once(twilio):
+    call = services.dispatch_call(place(if_machine="hangup", async_amd=True).pk)
+    verdict = {"CallSid": call.sid, "AccountSid": call.account_sid, "AnsweredBy": "machine_start"}
+    at_once(services.record_machine_detection, call.pk, verdict, times=4)
+    assert call.events.filter(kind="amd").count() == 1
+    assert Redirect.objects.filter(call=call, target_status="completed").count() == 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
 from calls import services
-from calls.models import Call, CallStatus, Direction, Outcome, Redirect, RedirectState
+from calls.models import Call, CallStatus, Direction, Outcome, Redirect, RedirectState, Source
 from calls.urls_public import public_url
 from tests.support.processes import wait_until
 
@@ -103,3 +103,28 @@ def test_a_scheduled_redirect_fires_at_its_time(stack):
     assert at <= redirect.sent_at < at + dt.timedelta(seconds=5)
     services.hang_up(reload(call))
     wait_until(lambda: reload(call).status == CallStatus.COMPLETED, timeout=20)
+
+
+def test_an_answering_machine_is_hung_up_by_asynchronous_detection(stack):
+    """voicesim's +15550003NNN numbers are answering machines; the flow starts at once."""
+    call = services.place_call(
+        to="+15550003001",
+        from_=CENTER,
+        twiml=say_and_wait("Your parcel arrives tomorrow."),
+        if_machine="hangup",
+        async_amd=True,
+    )
+    wait_until(lambda: reload(call).status == CallStatus.COMPLETED, timeout=30)
+    call = reload(call)
+    assert (call.outcome, call.answered_by) == (Outcome.HANGUP_MACHINE, "machine_start")
+    assert call.events.filter(kind="amd").count() == 1
+    hang_up = Redirect.objects.get(call=call)
+    assert (hang_up.target_status, hang_up.origin) == ("completed", Source.SYSTEM)
+    wait_until(lambda: Redirect.objects.get(pk=hang_up.pk).state == RedirectState.DONE, timeout=10)
+
+    transcript = stack.transcript(call.sid)
+    events = [entry["event"] for entry in transcript]
+    assert "Your parcel arrives tomorrow." in said(stack, call.sid)
+    [hung_up] = [entry for entry in transcript if entry["event"] == "hangup"]
+    assert hung_up["reason"] == "Status=completed via API"
+    assert events.index("say") < events.index("amd") < transcript.index(hung_up)
