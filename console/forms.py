@@ -11,13 +11,23 @@ from .periods import Period
 MAX_DAYS = 92
 
 
+class DayInput(forms.DateInput):
+    """The browser's date picker, which reads and writes ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
 class PeriodForm(forms.Form):
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label="From", required=False, widget=DayInput)
+    until = forms.DateField(label="To", required=False, widget=DayInput)
+
+    def __init__(self, data=None, **kwargs) -> None:
+        today = timezone.localdate()
+        kwargs.setdefault("initial", {"since": today, "until": today})
+        super().__init__(data, **kwargs)
 
     def clean(self) -> dict:
         data = super().clean()

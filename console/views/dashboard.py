@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
 from ..forms import PeriodForm
@@ -38,19 +39,20 @@ def tiles(board: Dashboard) -> list[Tile]:
             "machines",
             "Answering machines",
             str(calls.machines),
-            f"{calls.messages_left} messages left, {calls.machines_hung_up} hung up on",
+            f"{calls.messages_left} message{pluralize(calls.messages_left)} left, "
+            f"{calls.machines_hung_up} hung up on",
         ),
         Tile(
             "speed",
             "Average speed of answer",
             _seconds(queues.average_speed_of_answer),
-            f"over {queues.answered} callers answered",
+            f"over {queues.answered} caller{pluralize(queues.answered)} answered",
         ),
         Tile(
             "abandoned",
             "Abandoned",
             _percent(queues.abandonment_rate),
-            f"{queues.abandoned} of {queues.entries} callers",
+            f"{queues.abandoned} of {queues.entries} caller{pluralize(queues.entries)}",
         ),
         Tile(
             "service-level",
@@ -62,7 +64,7 @@ def tiles(board: Dashboard) -> list[Tile]:
             "survey",
             "Survey average",
             _score(board.survey_average),
-            f"{board.survey_answers} ratings",
+            f"{board.survey_answers} rating{pluralize(board.survey_answers)}",
         ),
     ]
 

@@ -6,6 +6,7 @@ from django.test import Client
 
 from tests.admin.conftest import admin_as, supervisor  # noqa: F401  fixtures
 from tests.queues.conftest import caller, make_agent, queue, survey  # noqa: F401  fixtures
+from tests.queues.test_e2e import support  # noqa: F401  fixture: a queue on voicesim's number
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_todays_figures_match_a_hand_count(supervisor, todays_calls):
     assert tiles == {
         "calls-in": ("3", "2 answered by an agent"),
         "calls-out": ("4", "2 answered, 1 by a person"),
-        "machines": ("1", "1 messages left, 0 hung up on"),
+        "machines": ("1", "1 message left, 0 hung up on"),
         "speed": ("20 s", "over 2 callers answered"),
         "abandoned": ("33%", "1 of 3 callers"),
         "service-level": ("33%", "answered within each queue's target"),
