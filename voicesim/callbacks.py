@@ -112,6 +112,12 @@ class OrderedChannel:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
+    def stop(self) -> None:
+        """Drop what is left to deliver and the delivery under way."""
+        self._queue.clear()
+        if self._task is not None:
+            self._task.cancel()
+
     async def _drain(self) -> None:
         while self._queue:
             job = self._queue.popleft()

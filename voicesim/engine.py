@@ -70,9 +70,14 @@ class Engine:
         self._background: set[asyncio.Task[None]] = set()
 
     async def shutdown(self) -> None:
-        for call in list(self.calls.values()):
-            if call.task and not call.task.done():
-                call.task.cancel()
+        """Stop every call and delivery at once: nobody is called back on the way out."""
+        for channel in self.channels.values():
+            channel.stop()
+        tasks = [call.task for call in self.calls.values() if call.task and not call.task.done()]
+        tasks.extend(self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.webhooks.close()
 
     # ------------------------------------------------------------------ creation
@@ -254,12 +259,13 @@ class Engine:
                 await self._inbound(call)
             else:
                 await self._outbound(call)
+        except asyncio.CancelledError:
+            return  # the simulator is shutting down: the call just stops
         except Exception:
             log.exception("call %s crashed", call.sid)
             call.transcript.add("error", message="simulator error")
-        finally:
-            if call.is_live:
-                self.end(call, "end of the call flow")
+        if call.is_live:
+            self.end(call, "end of the call flow")
 
     async def _outbound(self, call: Call) -> None:
         behaviour = self.phonebook.lookup(call.to)

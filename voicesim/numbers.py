@@ -3,10 +3,14 @@
 The 2008 API promised "any format" for US numbers (seed 002) and the 2010 API
 wants E.164; both go through ``phonenumbers`` with US as the default region so
 ``415-555-1212``, ``14155551212`` and ``+1 (415) 555-1212`` are one number.
-SIP and Client addresses pass through untouched.
+SIP and Client addresses pass through untouched. Both conversions are cached:
+a dialer calls the same numbers over and over, and parsing is most of what a
+create costs.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import phonenumbers
 
@@ -17,6 +21,7 @@ def is_address(value: str) -> bool:
     return lowered.startswith(("sip:", "client:"))
 
 
+@lru_cache(maxsize=8192)
 def to_e164(value: str) -> str | None:
     """E.164 form of ``value`` or ``None`` when it is not a plausible number.
 
@@ -37,6 +42,7 @@ def to_e164(value: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=8192)
 def national_format(e164: str) -> str:
     """Display form (``(415) 555-1212`` for NANP, E.164 elsewhere) for ``*_formatted``."""
     if is_address(e164):
