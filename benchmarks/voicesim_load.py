@@ -74,6 +74,7 @@ def serve_application(sock: socket.socket) -> None:
 
 def start_application() -> tuple[str, multiprocessing.Process]:
     sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no delayed-ACK stalls
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)
     process = multiprocessing.Process(target=serve_application, args=(sock,), daemon=True)

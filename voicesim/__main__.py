@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this: without it a keep-alive client waits for
+    # a delayed ACK (~40 ms) between uvicorn's header and body writes.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((args.host, args.port))
     sock.listen(2048)
     port = sock.getsockname()[1]

@@ -50,6 +50,7 @@ class WebhookServer:
         self.lock = threading.Lock()
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
         self._sock = socket.socket()
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no delayed-ACK stalls
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(1024)
         self.port = self._sock.getsockname()[1]
