@@ -19,6 +19,8 @@ from calls.models import Call, Source
 from queues import services as queue_services
 from queues.models import Agent, EntryStatus, QueueEntry
 
+from .selectors.board import party
+
 
 class NoFields(forms.Form):
     """An action that needs nothing but the call."""
@@ -48,7 +50,7 @@ class Target:
 
     @property
     def name(self) -> str:
-        return self.call.from_number if self.entry is not None else str(self.call)
+        return party(self.call)
 
     def require_entry(self) -> QueueEntry:
         if self.entry is None:

@@ -22,6 +22,11 @@ RECENT_ACTIONS_WINDOW = dt.timedelta(minutes=30)
 WAITING_STATUSES = (EntryStatus.WAITING, EntryStatus.OFFERED)
 
 
+def party(call: Call) -> str:
+    """The number on the far side: the caller, or whoever we dialed."""
+    return call.from_number if call.direction == Direction.INBOUND else call.to_number
+
+
 @dataclass(frozen=True)
 class BoardRow:
     """A live call, with its open queue stay if it has one."""
@@ -35,12 +40,7 @@ class BoardRow:
 
     @property
     def party(self) -> str:
-        """The number on the far side: the caller, or whoever we dialed."""
-        return (
-            self.call.from_number
-            if self.call.direction == Direction.INBOUND
-            else (self.call.to_number)
-        )
+        return party(self.call)
 
     @property
     def elapsed(self) -> str:

@@ -172,14 +172,14 @@ def test_refusals_come_back_as_messages_and_change_nothing(supervisor, waiting, 
         "Take off hold +14155550101: refused. No agent of Support is available."
     ]
     assert said(supervisor, talking, "redirect", url="not a url") == [
-        f"Redirect {talking}: Enter a valid URL."
+        "Redirect +14155550199: Enter a valid URL."
     ]
     talking.status = CallStatus.COMPLETED
     talking.save()
     [ended] = said(supervisor, talking, "hang-up")
-    assert ended.startswith(f"Hang up {talking}: refused.")
+    assert ended.startswith("Hang up +14155550199: refused.")
     assert said(supervisor, talking, "send-to-survey") == [
-        f"Send to survey {talking}: refused. This caller is no longer in a queue."
+        "Send to survey +14155550199: refused. This caller is no longer in a queue."
     ]
     assert not Redirect.objects.exists()
     waiting.refresh_from_db()
