@@ -32,7 +32,9 @@ class ActionableRow:
     agents: list[Agent]
 
 
-def actionable(row: BoardRow, agents_by_queue: dict[int, list[Agent]], can_act: bool):
+def actionable(
+    row: BoardRow, agents_by_queue: dict[int, list[Agent]], can_act: bool
+) -> ActionableRow:
     if not can_act:
         return ActionableRow(row, [], [])
     agents = agents_by_queue.get(row.entry.queue_id, []) if row.is_waiting else []

@@ -225,3 +225,23 @@ def test_outbound_calls_not_yet_ringing_are_shown_as_dialing(supervisor):
     [row] = supervisor.get(ROWS).context["board"].in_progress
 
     assert (row.party, row.state) == ("+14155550177", "Dialing")
+
+
+def test_the_boards_queries_do_not_grow_with_the_floor(
+    supervisor, caller, make_agent, django_assert_max_num_queries
+):
+    make_agent("Ann")
+
+    def queries_for_rows() -> int:
+        with django_assert_max_num_queries(100) as captured:
+            supervisor.get(ROWS)
+        return len(captured.captured_queries)
+
+    caller("+14155550101")
+    make_call(to_number="+14155550199")
+    few = queries_for_rows()
+    for n in range(20):
+        caller(f"+141555502{n:02}")
+        make_call(to_number=f"+141555503{n:02}")
+
+    assert queries_for_rows() == few
