@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
@@ -61,7 +62,7 @@ def call_timeline(call: Call) -> Timeline:
     return Timeline(call, legs, sorted(moments, key=lambda moment: moment.at))
 
 
-def _person(user) -> str:
+def _person(user: AbstractBaseUser | None) -> str:
     return user.get_username() if user is not None else ""
 
 
