@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from voicesim.calls import FINAL_STATUSES, Call, Source
 from voicesim.clock import rfc2822
-from voicesim.engine import Engine
+from voicesim.engine import API_2008, Engine
 from voicesim.errors import TwilioError, not_found, not_in_progress
 from voicesim.forms import bounded_int, check_auth, check_method, check_url, parties, read_form
 from voicesim.numbers import ten_digits
@@ -109,7 +109,7 @@ async def create(request: Request) -> Response:
         send_digits=send_digits,
         if_machine=if_machine,
         timeout=timeout,
-        api_version="2008-08-01",
+        api_version=API_2008,
     )
     engine.start(call)
     return xml(call_xml(call), status=201)

@@ -142,3 +142,21 @@ def test_a_leg_hanging_up_lets_the_parent_go_on(sim: Sim, app: App) -> None:
     sim.wait_status(call.sid, "completed")
     leg_sid = app.hits("dial-done")[0].get("DialCallSid")
     assert sim.events(leg_sid, "hangup")[0]["reason"] == "far end hung up"
+
+
+def test_a_number_url_runs_on_the_called_party_before_the_bridge(sim: Sim, app: App) -> None:
+    dial = Dial()
+    dial.number(
+        "+14155556606", url=app.route("whisper", "<Response><Say>Customer on line</Say></Response>")
+    )
+    response = VoiceResponse()
+    response.append(dial)
+    call = sim.create(to=HUMAN, url=app.route("answer", str(response)))
+
+    whisper = app.wait_for("whisper")[0]
+    leg_sid = whisper.get("CallSid")
+    assert (whisper.get("ParentCallSid"), whisper.get("Direction")) == (call.sid, "outbound-dial")
+    sim.wait_event(leg_sid, "bridged")
+    assert [entry["text"] for entry in sim.events(leg_sid, "say")] == ["Customer on line"]
+    sim.hang_up(call.sid)
+    sim.wait_status(leg_sid, "completed")
