@@ -30,10 +30,10 @@ def test_seed_demo_creates_logins_a_queue_and_a_campaign_once(client):
         "Campaign": 1,
         "Contact": 4,
     }
-    assert sorted(Agent.objects.values_list("endpoint_kind", flat=True)) == [
-        "client",
-        "number",
-        "sip",
+    assert sorted(Agent.objects.values_list("endpoint_kind", "status")) == [
+        ("client", "offline"),
+        ("number", "available"),
+        ("sip", "available"),
     ]
     assert client.login(username="supervisor", password="supervisor")
     assert client.get("/admin/").status_code == 200

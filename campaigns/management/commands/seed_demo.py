@@ -14,6 +14,7 @@ from campaigns.services.contacts import import_contacts
 from campaigns.services.lifecycle import create_campaign
 from queues.models import (
     Agent,
+    AgentStatus,
     EndpointKind,
     InboundNumber,
     QuestionKind,
@@ -21,14 +22,16 @@ from queues.models import (
     Survey,
     SurveyQuestion,
 )
+from queues.services import set_agent_status
 
 # voicesim's built-in phonebook: +15550006DDD presses DDD at every <Gather>,
 # +15550003NNN is an answering machine, +15550001NNN is busy, others are humans.
 INBOUND_NUMBER = "+14155550100"
+# Alice and Bob are signed in, so a supervisor can take a caller off hold at once.
 AGENTS = (
-    ("Alice (phone)", EndpointKind.NUMBER, "+14155550111"),
-    ("Bob (SIP)", EndpointKind.SIP, "sip:bob@desk.example.com"),
-    ("Carol (browser)", EndpointKind.CLIENT, "carol"),
+    ("Alice (phone)", EndpointKind.NUMBER, "+14155550111", AgentStatus.AVAILABLE),
+    ("Bob (SIP)", EndpointKind.SIP, "sip:bob@desk.example.com", AgentStatus.AVAILABLE),
+    ("Carol (browser)", EndpointKind.CLIENT, "carol", AgentStatus.OFFLINE),
 )
 CONTACTS_CSV = """phone_number,first_name
 (415) 555-0142,Ada
@@ -94,16 +97,20 @@ class Command(BaseCommand):
             defaults={
                 "greeting": "Thank you for calling, a representative will be with you shortly",
                 "survey": survey,
+                # The tour shows a supervisor taking callers off hold by hand.
+                "auto_distribute": False,
             },
         )
         InboundNumber.objects.get_or_create(
             phone_number=INBOUND_NUMBER, defaults={"queue": queue, "label": "Support line"}
         )
-        for name, kind, endpoint in AGENTS:
-            agent, _ = Agent.objects.get_or_create(
+        for name, kind, endpoint, status in AGENTS:
+            agent, created = Agent.objects.get_or_create(
                 name=name, defaults={"endpoint_kind": kind, "endpoint": endpoint}
             )
             agent.queues.add(queue)
+            if created:
+                set_agent_status(agent, status)
         return queue
 
     def _campaign(self, survey: Survey) -> None:
