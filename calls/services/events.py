@@ -1,14 +1,17 @@
 """Recording what Twilio tells us: status callbacks, webhook requests, fetched calls.
 
-Every path ends in `_apply`: missing fields are filled, the status only moves
-forward by STATUS_RANK, a final state is final. Rows are locked with
-`select_for_update`, and a repeated callback hits the unique fingerprint, so
-any number of web workers may receive the same callback at once.
+Every path applies the same rules: missing fields are filled, the status only
+moves forward by STATUS_RANK, a final state is final. Rows are locked (`FOR
+UPDATE`), and a repeated callback hits the unique fingerprint, so any number of
+web workers may receive the same callback at once. Status callbacks for a known
+SID, the bulk of the traffic, take one SQL statement (`status_statement`); the
+other paths go through `_apply`. Both end in `_react`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from contextlib import nullcontext
 from email.utils import parsedate_to_datetime
 
 from django.db import IntegrityError, transaction
@@ -30,6 +33,7 @@ from ..models import (
 from ..signals import call_status_changed
 from ..telephony import TwilioCall
 from .common import locked_call
+from .status_statement import record_for_known_sid
 
 PROGRESS_STATUSES = frozenset(
     {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
@@ -42,13 +46,18 @@ def record_call_from_webhook(params, *, source: str = "twilio") -> Call:
     Inbound calls and `<Dial>` legs are born here; a leg hangs under the call
     named by ParentCallSid.
     """
+    return _call_on_first_sight(params, source=source)[0]
+
+
+def _call_on_first_sight(params, *, source: str = "twilio") -> tuple[Call, bool]:
+    """(the Call for the webhook's CallSid, whether this webhook created it)."""
     sid = _call_sid(params)
     parent_sid = params.get("ParentCallSid", "")
     direction = params.get("Direction", "")
     if direction not in Direction.values:
         direction = Direction.OUTBOUND_DIAL if parent_sid else Direction.INBOUND
     status = params.get("CallStatus", "")
-    call, _ = Call.objects.get_or_create(
+    return Call.objects.get_or_create(
         sid=sid,
         defaults={
             "account_sid": params.get("AccountSid", ""),
@@ -60,7 +69,6 @@ def record_call_from_webhook(params, *, source: str = "twilio") -> Call:
             "source": source,
         },
     )
-    return call
 
 
 def record_status_event(params, *, call_id: int | None = None) -> CallEvent | None:
@@ -69,23 +77,36 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
     `call_id` is our id from the status callback URL: it binds the Twilio SID to
     a call whose create answer has not been stored yet (or was lost).
     """
+    sid = _call_sid(params)
     sequence = _int_or_none(params.get("SequenceNumber"))
     status = params.get("CallStatus", "")
     source = params.get("CallbackSource", "call-progress-events")
     tail = sequence if sequence is not None else f"{source}:{status}"
-    with transaction.atomic():
-        call, is_new = locked_call_for_webhook(params, call_id)
-        event = store_event(
-            call,
-            EventKind.STATUS,
-            params,
-            fingerprint=f"{call.sid}:status:{tail}",
-            call_status=status,
-            sequence_number=sequence,
-        )
-        if event is not None:
-            _apply(call, status, _changes_from_callback(params), event=event, is_new=is_new)
-    return event
+    event_fields = {
+        "kind": EventKind.STATUS,
+        "call_status": status,
+        "sequence_number": sequence,
+        "timestamp": _rfc2822(params.get("Timestamp")),
+        "fingerprint": f"{sid}:status:{tail}"[:120],
+    }
+    changes = {
+        field: value
+        for field, value in _changes_from_callback(params).items()
+        if value not in (None, "")
+    }
+    arguments = (sid, event_fields, _plain(params), changes)
+    # A final status may end the call; what that sets off commits with it.
+    with transaction.atomic() if status in FINAL_STATUSES else nullcontext():
+        recorded = record_for_known_sid(*arguments)
+        is_new = False
+        if recorded is None:
+            with transaction.atomic():
+                is_new = _bind_or_create(params, call_id)
+                recorded = record_for_known_sid(*arguments)
+        if recorded.event is not None:
+            previous = "" if is_new else recorded.previous_status
+            _react(recorded.call, previous, recorded.event)
+    return recorded.event
 
 
 def record_snapshot(call_id: int, snapshot: TwilioCall, *, as_event: bool = False) -> Call:
@@ -96,8 +117,6 @@ def record_snapshot(call_id: int, snapshot: TwilioCall, *, as_event: bool = Fals
     """
     with transaction.atomic():
         call = locked_call(call_id)
-        if not call.sid:
-            call.sid = snapshot.sid
         event = None
         if as_event:
             params = {
@@ -114,7 +133,7 @@ def record_snapshot(call_id: int, snapshot: TwilioCall, *, as_event: bool = Fals
         changes = {
             field.name: getattr(snapshot, field.name)
             for field in dataclasses.fields(snapshot)
-            if field.name not in ("sid", "status", "parent_call_sid", "direction", "date_created")
+            if field.name not in ("status", "parent_call_sid", "direction", "date_created")
         }
         _apply(call, snapshot.status, changes, event=event)
     return call
@@ -126,27 +145,33 @@ def locked_call_for_webhook(params, call_id: int | None = None) -> tuple[Call, b
     call = Call.objects.select_for_update().filter(sid=sid).first()
     if call is not None:
         return call, False
+    created = _bind_or_create(params, call_id)
+    return Call.objects.select_for_update().get(sid=sid), created
+
+
+def _bind_or_create(params, call_id: int | None) -> bool:
+    """Give our call `call_id` the webhook's SID, else create the call; whether created.
+
+    The binding covers a callback that beats the create answer to us (or comes
+    after it was lost).
+    """
     if call_id is not None:
-        call = Call.objects.select_for_update().filter(pk=call_id, sid__isnull=True).first()
-        if call is not None:
-            call.sid = sid
-            call.save(update_fields=["sid", "updated_at"])
-            return call, False
-    created = record_call_from_webhook(params)
-    return locked_call(created.pk), True
+        unbound = Call.objects.filter(pk=call_id, sid__isnull=True)
+        if unbound.update(sid=_call_sid(params), updated_at=timezone.now()):
+            return False
+    return _call_on_first_sight(params)[1]
 
 
 def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) -> CallEvent | None:
     """The event, or None when its fingerprint is already stored (a repeat)."""
-    if hasattr(params, "lists"):
-        params = {key: values[0] if len(values) == 1 else values for key, values in params.lists()}
+    params = _plain(params)
     try:
         with transaction.atomic():
             return CallEvent.objects.create(
                 call=call,
                 kind=kind,
                 fingerprint=fingerprint[:120],
-                params=dict(params),
+                params=params,
                 timestamp=_rfc2822(params.get("Timestamp")),
                 **fields,
             )
@@ -159,18 +184,30 @@ def apply_progress(call: Call, status: str, changes: dict, *, event: CallEvent |
     _apply(call, status, changes, event=event)
 
 
-def _apply(
-    call: Call, status: str, changes: dict, *, event: CallEvent | None, is_new: bool = False
-) -> None:
-    """Fill what is missing, move the status forward only, save; react on commit."""
+def _plain(params) -> dict:
+    """A request's QueryDict as JSON keeps it: one value as is, repeated keys as a list."""
+    if hasattr(params, "lists"):
+        return {key: values[0] if len(values) == 1 else values for key, values in params.lists()}
+    return dict(params)
+
+
+def _apply(call: Call, status: str, changes: dict, *, event: CallEvent | None) -> None:
+    """Fill what is missing, move the status forward only, save what changed; react."""
+    changed = ["status", "last_event_at", "updated_at"]
     for field, value in changes.items():
         if value not in (None, "") and getattr(call, field) in (None, ""):
             setattr(call, field, value)
-    previous = "" if is_new else call.status
+            changed.append(field)
+    previous = call.status
     if _moves_forward(call.status, status):
         call.status = status
     call.last_event_at = timezone.now()
-    call.save()
+    call.save(update_fields=changed)
+    _react(call, previous, event)
+
+
+def _react(call: Call, previous: str, event: CallEvent | None) -> None:
+    """When the status moved: tell listeners once committed, and settle what its end sets off."""
     if call.status == previous:
         return
     transaction.on_commit(

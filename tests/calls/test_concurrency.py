@@ -1,10 +1,12 @@
-"""Tasks run twice at once (acks_late redelivery, two workers) change things once.
+"""Tasks run twice at once (acks_late redelivery, two workers) and callbacks arriving
+together change things once, and in order.
 
 Each thread has its own database connection, as two worker processes would.
 """
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -19,17 +21,23 @@ from tests.support.twilio_requests import status_params
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def at_once(function, *args, times: int = 2) -> list:
-    def run():
+def side_by_side(calls: list) -> list:
+    """Run each call in its own thread at the same time; their results in order."""
+
+    def run(call):
         try:
-            return function(*args)
+            return call()
         except RetryLater as later:
             return later
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(times) as pool:
-        return [f.result() for f in [pool.submit(run) for _ in range(times)]]
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def at_once(function, *args, times: int = 2) -> list:
+    return side_by_side([partial(function, *args)] * times)
 
 
 def test_two_dispatches_at_once_dial_once(twilio):
@@ -69,6 +77,29 @@ def test_the_same_callback_at_once_is_stored_once(twilio):
     results = at_once(services.record_status_event, params, times=4)
     assert sum(result is not None for result in results) == 1
     assert call.events.count() == 1
+
+
+def test_a_calls_callbacks_at_once_leave_it_at_its_latest_status(twilio):
+    call = services.dispatch_call(place().pk)
+    life = ["initiated", "ringing", "in-progress", "completed"]
+    callbacks = [status_params(call.sid, status, n) for n, status in enumerate(life)] * 2
+    side_by_side([partial(services.record_status_event, params) for params in callbacks])
+    assert Call.objects.get(pk=call.pk).status == "completed"
+    assert sorted(call.events.values_list("sequence_number", flat=True)) == [0, 1, 2, 3]
+
+
+def test_a_legs_first_callbacks_at_once_create_it_once_under_its_parent(twilio):
+    call = services.dispatch_call(place().pk)
+    leg_sid = "CA" + "5" * 32
+    life = ["initiated", "ringing", "in-progress", "completed"]
+    callbacks = [
+        status_params(leg_sid, status, n, ParentCallSid=call.sid, Direction="outbound-dial")
+        for n, status in enumerate(life)
+    ]
+    side_by_side([partial(services.record_status_event, params) for params in callbacks * 2])
+    [leg] = call.legs.all()
+    assert (leg.sid, leg.status) == (leg_sid, "completed")
+    assert leg.events.count() == 4
 
 
 def test_the_same_amd_verdict_at_once_hangs_up_once(twilio):

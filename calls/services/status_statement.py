@@ -1,0 +1,126 @@
+"""A status callback for a call we already know, recorded in one SQL statement.
+
+Status callbacks are most of the webhook traffic, and each round trip to the
+database costs more than the rest of the request (on a busy host, a
+round trip is a process wake-up). So the whole recording of an event for a
+known SID is one statement, committed on its own in autocommit:
+
+1. insert the event, `ON CONFLICT (fingerprint) DO NOTHING`: a repeat (even one
+   arriving at the same moment) inserts nothing, so it writes nothing and its
+   commit needs no WAL flush;
+2. only when the event is new: lock the call row (`FOR NO KEY UPDATE`, which
+   the event's foreign key check does not conflict with), so events of one call
+   apply one at a time, each seeing the status the previous one left;
+3. move the status forward by STATUS_RANK (a final state is final), fill the
+   fields still empty, stamp `last_event_at`.
+
+It returns the call as it now is and the status it had, so the caller can
+tell whether the status moved. The rules are those of `events._apply`, which
+the other paths (answer request, REST snapshots) use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db import connection, models
+
+from ..models import FINAL_STATUSES, STATUS_RANK, Call, CallEvent
+
+_CALL_COLUMNS = [field.column for field in Call._meta.concrete_fields]
+_CALL_ATTNAMES = [field.attname for field in Call._meta.concrete_fields]
+_RANK_OF_CURRENT = (
+    "CASE call.status "
+    + " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
+    + " END"
+)
+_FINAL = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the statement did: the event (None for a repeat) and the call's move."""
+
+    event: CallEvent | None
+    call: Call | None
+    previous_status: str
+
+
+def record_for_known_sid(
+    sid: str, event_fields: dict, params: dict, changes: dict
+) -> Recorded | None:
+    """Record the event on the call with this SID; None when no call has this SID yet.
+
+    `event_fields`: kind, call_status, sequence_number, timestamp, fingerprint.
+    `changes`: the call's fields to fill where still empty.
+    """
+    status = event_fields["call_status"]
+    arguments = {
+        **event_fields,
+        "sid": sid,
+        "params": json.dumps(params),
+        "status": status,
+        "rank": STATUS_RANK.get(status),
+        **{f"fill_{name}": value for name, value in changes.items()},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(sorted(changes)), arguments)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    event_id, received_at, previous_status, *call_values = row
+    if event_id is None:
+        return Recorded(event=None, call=None, previous_status=previous_status)
+    call = Call.from_db(connection.alias, _CALL_ATTNAMES, call_values)
+    event = CallEvent(
+        id=event_id, call=call, params=params, received_at=received_at, **event_fields
+    )
+    return Recorded(event=event, call=call, previous_status=previous_status)
+
+
+def _statement(filled: list[str]) -> str:
+    """The statement for the fields this callback may fill (its text varies only by those)."""
+    assignments = [
+        f"status = CASE WHEN call.status NOT IN ({_FINAL}) AND {_RANK_OF_CURRENT} < %(rank)s "
+        "THEN %(status)s ELSE call.status END",
+        "last_event_at = now()",
+        "updated_at = now()",
+        *(_fill_if_empty(name) for name in filled),
+    ]
+    returned = ", ".join(f'call."{column}"' for column in _CALL_COLUMNS)
+    return f"""
+        WITH known AS (
+            SELECT id FROM calls_call WHERE sid = %(sid)s
+        ), event AS (
+            INSERT INTO calls_callevent (
+                call_id, kind, call_status, sequence_number, timestamp, fingerprint, params,
+                received_at
+            )
+            SELECT id, %(kind)s, %(call_status)s, %(sequence_number)s, %(timestamp)s,
+                %(fingerprint)s, %(params)s::jsonb, now()
+            FROM known
+            ON CONFLICT (fingerprint) DO NOTHING
+            RETURNING id, call_id, received_at
+        ), previous AS (
+            SELECT call.id, call.status
+            FROM calls_call AS call JOIN event ON event.call_id = call.id
+            FOR NO KEY UPDATE OF call
+        ), moved AS (
+            UPDATE calls_call AS call SET {", ".join(assignments)}
+            FROM previous
+            WHERE call.id = previous.id
+            RETURNING {returned}
+        )
+        SELECT event.id, event.received_at, previous.status, moved.*
+        FROM known
+        LEFT JOIN event ON TRUE LEFT JOIN previous ON TRUE LEFT JOIN moved ON TRUE
+    """
+
+
+def _fill_if_empty(name: str) -> str:
+    """`column = its value, or ours where it is still empty ('' or NULL)`."""
+    field = Call._meta.get_field(name)
+    column = f'call."{field.column}"'
+    current = f"NULLIF({column}, '')" if isinstance(field, models.CharField) else column
+    return f'"{field.column}" = COALESCE({current}, %(fill_{name})s)'
