@@ -139,9 +139,9 @@ def stack(transactional_db, settings, stack_settings, celery_worker, voicesim, l
     """The whole product running: back office, worker with beat, and voicesim."""
     from callcenter.celery import app
 
+    default_queue = app.conf.task_default_queue
     for name, value in stack_settings.items():
         setattr(settings, name, value)
-    default_queue = app.conf.task_default_queue
     app.conf.task_default_queue = E2E_QUEUE
     yield voicesim
     app.conf.task_default_queue = default_queue
