@@ -11,24 +11,31 @@ Exactly once, even when a worker is killed with SIGKILL:
 A call committed but never sent (killed before dispatch) is sent by the tick;
 the core's own dispatch is idempotent, so it happens once.
 
-The campaign row is locked (`FOR NO KEY UPDATE`) around each claim: a pause
-waits for a claim in flight and every later claim sees `paused`, and the
-concurrency cap is counted under that lock so two workers cannot both take the
-last free line.
+Pacing: the token is reserved inside the claim's transaction (no token in
+time: the claim is undone) and the call is sent at it, once committed, from a
+sending thread, so Twilio's answer time does not hold up the next claim. Only
+the sending thread's hand-off and the core's dispatch stand between the token
+and Twilio.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import random
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from calls import telephony
 from calls.exceptions import RuleViolation
 from calls.models import Call, CallStatus, Source
 from calls.services import placing
@@ -50,26 +57,32 @@ from .dnc import blocking_entry
 
 logger = logging.getLogger(__name__)
 
-# How long one dialer loop runs before it hands its worker back to other tasks.
-LOOP_SECONDS = 2.0
+# How long one dialer loop runs before it hands its worker back to other tasks
+# (the core's dispatch messages, no-ops for calls the dialer sent itself, wait
+# behind it); each loop's length is drawn around it so a campaign's loops never
+# all end, and leave the line idle while they restart, at the same moment.
+LOOP_SECONDS = 10.0
 # Loops dialing one campaign at once; each holds a lease, so at most this many.
 LOOPS_PER_CAMPAIGN = 2
 LEASE_SECONDS = 6.0
 # Poll interval while every line is busy or before the next retry falls due.
 IDLE_POLL_SECONDS = 0.05
+# Creates in flight at once from one worker process.
+SENDING_THREADS = 4
 # A call saved but still `pending` after this long lost its dispatch message.
 PENDING_RESEND_SECONDS = 20
 
 
 @dataclass(frozen=True)
 class DialResult:
-    kind: str  # dialed, stopped, at-capacity, nothing-due
+    kind: str  # dialed, stopped, at-capacity, nothing-due, out-of-time
     call: Call | None = None
 
 
 STOPPED = DialResult("stopped")
 AT_CAPACITY = DialResult("at-capacity")
 NOTHING_DUE = DialResult("nothing-due")
+OUT_OF_TIME = DialResult("out-of-time")
 
 
 def idempotency_key(contact: Contact, attempt: int) -> str:
@@ -137,52 +150,129 @@ def _finish(contact: Contact, outcome: str) -> None:
     contact.save(update_fields=["state", "outcome", "updated_at"])
 
 
-def dial_next(campaign_id: int, zones: list[str], *, start_at: float = 0.0) -> DialResult:
-    """Claim one due contact in an open window and place its call, in one transaction.
+class _Undo(Exception):
+    """Rolls the claim back: the contact waits and no call was ever saved."""
 
-    The claim is made ahead of the paced moment `start_at` (time.monotonic())
-    and committed at it: only the commit and the create stand between the
-    token and Twilio, so the spacing of creates stays the bucket's.
+    def __init__(self, result: DialResult):
+        super().__init__(result.kind)
+        self.result = result
+
+
+def _claim_and_place(campaign: Campaign, zones: list[str], now: datetime) -> Call | None:
+    """Claim due contacts until one can be dialed; DNC and invalid ones end on the way."""
+    open_now = open_zones(campaign, zones, now)
+    while open_now:
+        contact = _claim(campaign, open_now, now)
+        if contact is None:
+            return None
+        if blocking_entry(contact.phone_number) is not None:
+            _finish(contact, ContactOutcome.DNC)
+            continue
+        try:
+            with transaction.atomic():
+                return _place(campaign, contact)
+        except RuleViolation as exc:
+            logger.warning("Contact %s cannot be dialed: %s", contact.pk, exc.message)
+            _finish(contact, ContactOutcome.FAILED)
+    return None
+
+
+class _PacedSend:
+    """Sends the claimed call at its token, after the commit and before the core's
+    own dispatch message goes out (on-commit callbacks run in the order they were
+    registered, and this one is registered first): whoever creates the call, it
+    is never before the token."""
+
+    def __init__(self, send: Callable[[int], object]):
+        self.send = send
+        self.call_id: int | None = None
+        self.start_at = 0.0
+
+    def reserve(self, campaign: Campaign, call: Call, max_wait: float) -> None:
+        wait = pacing.bucket().reserve(
+            f"campaign-{campaign.pk}",
+            interval=pacing.interval(campaign.calls_per_second),
+            max_wait=max_wait,
+        )
+        if wait is None:
+            raise _Undo(OUT_OF_TIME)
+        self.call_id, self.start_at = call.pk, time.monotonic() + wait
+
+    def at_token(self) -> None:
+        if self.call_id is not None:
+            time.sleep(max(self.start_at - time.monotonic(), 0.0))
+            self.send(self.call_id)
+
+
+def dial_next(
+    campaign_id: int,
+    zones: list[str],
+    *,
+    max_wait: float = 60.0,
+    send: Callable[[int], object] | None = None,
+) -> DialResult:
+    """Claim one due contact in an open window, place its call and send it at its token.
+
+    Under the campaign's lock (`FOR NO KEY UPDATE`): a pause waits for a claim
+    in flight and every later one sees `paused`; live calls are counted there,
+    so two workers cannot both take the last free line.
     """
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
-        now = timezone.now()
-        if campaign.state != CampaignState.RUNNING or (
-            campaign.ends_at and now >= campaign.ends_at
-        ):
-            return STOPPED
-        if live_calls(campaign) >= campaign.max_concurrent_calls:
-            return AT_CAPACITY
-        open_now = open_zones(campaign, zones, now)
-        while open_now:
-            contact = _claim(campaign, open_now, now)
-            if contact is None:
-                break
-            if blocking_entry(contact.phone_number) is not None:
-                _finish(contact, ContactOutcome.DNC)
-                continue
-            try:
-                with transaction.atomic():
-                    call = _place(campaign, contact)
-            except RuleViolation as exc:
-                logger.warning("Contact %s cannot be dialed: %s", contact.pk, exc.message)
-                _finish(contact, ContactOutcome.FAILED)
-                continue
-            time.sleep(max(start_at - time.monotonic(), 0.0))
+    paced = _PacedSend(send or send_soon)
+    try:
+        with transaction.atomic():
+            transaction.on_commit(paced.at_token)
+            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+            now = timezone.now()
+            if campaign.state != CampaignState.RUNNING or (
+                campaign.ends_at and now >= campaign.ends_at
+            ):
+                return STOPPED
+            if live_calls(campaign) >= campaign.max_concurrent_calls:
+                return AT_CAPACITY
+            call = _claim_and_place(campaign, zones, now)
+            if call is None:
+                return NOTHING_DUE
+            paced.reserve(campaign, call, max_wait)
             return DialResult("dialed", call)
-    return NOTHING_DUE
+    except _Undo as undo:
+        return undo.result
 
 
-def send_now(call: Call) -> None:
+def send_now(call_id: int) -> None:
     """Create the call at Twilio from this process, right at the paced moment.
 
     The core also queued its own dispatch on commit; whichever runs second finds
     the call no longer `pending` and does nothing.
     """
     try:
-        placing.dispatch_call(call.pk)
+        placing.dispatch_call(call_id)
     except RetryLater as exc:
-        enqueue_on_commit("dispatch_call", call.pk, countdown=exc.countdown)
+        enqueue_on_commit("dispatch_call", call_id, countdown=exc.countdown)
+    except Exception:
+        # The call stays as the core left it; its reconciler takes it from there.
+        logger.exception("Campaign call %s was not sent now", call_id)
+
+
+def _open_connection() -> None:
+    connection.ensure_connection()  # this thread's own connection
+
+
+@functools.cache
+def _senders(pid: int) -> ThreadPoolExecutor:
+    """This process's sending threads (made after the worker forked: keyed by pid).
+
+    A create waits on Twilio for tens to hundreds of milliseconds; sending from
+    threads lets the loop take the next token meanwhile, so the pace does not
+    depend on Twilio's answer time. Each thread keeps its own database connection,
+    opened here rather than on a paced send.
+    """
+    senders = ThreadPoolExecutor(max_workers=SENDING_THREADS, thread_name_prefix="campaign-send")
+    wait([senders.submit(_open_connection) for _ in range(SENDING_THREADS)])
+    return senders
+
+
+def send_soon(call_id: int) -> Future:
+    return _senders(os.getpid()).submit(send_now, call_id)
 
 
 class Lease:
@@ -225,33 +315,30 @@ def run_loop(campaign_id: int, slot: int) -> bool:
     lease = Lease(campaign_id, slot)
     if not lease.take():
         return False
-    deadline = time.monotonic() + LOOP_SECONDS
+    # The client loads its Calls API on first use, and the sending threads open
+    # their connections (tens of milliseconds): now, not on a paced create.
+    telephony.client().calls  # noqa: B018
+    _senders(os.getpid())
+    deadline = time.monotonic() + LOOP_SECONDS * random.uniform(0.75, 1.25)
     zones = contact_zones(campaign_id)
     more = False
+    sending: list[Future] = []
     try:
         while time.monotonic() < deadline and lease.keep():
-            campaign = Campaign.objects.get(pk=campaign_id)
-            if campaign.state != CampaignState.RUNNING:
-                return False
-            if live_calls(campaign) >= campaign.max_concurrent_calls:
-                time.sleep(IDLE_POLL_SECONDS)
-                more = True
-                continue
-            wait = pacing.bucket().reserve(
-                f"campaign-{campaign_id}",
-                interval=1 / float(campaign.calls_per_second),
-                max_wait=max(deadline - time.monotonic(), 0.0),
+            # A token further off than a loop's length is left to a later loop.
+            result = dial_next(
+                campaign_id,
+                zones,
+                max_wait=LOOP_SECONDS,
+                send=lambda call_id: sending.append(send_soon(call_id)),
             )
-            if wait is None:
-                more = True
-                break
-            result = dial_next(campaign_id, zones, start_at=time.monotonic() + wait)
-            if result.call is not None:
-                send_now(result.call)
-            more = result.kind in ("dialed", "at-capacity")
-            if result.kind in ("stopped", "nothing-due"):
+            more = result.kind in ("dialed", AT_CAPACITY.kind)
+            if result.kind == AT_CAPACITY.kind:
+                time.sleep(IDLE_POLL_SECONDS)
+            elif result.kind != "dialed":
                 break
     finally:
+        wait(sending)
         lease.release()
     return more
 

@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from calls import rules as call_rules
 from calls.exceptions import RuleViolation
@@ -23,13 +24,12 @@ def prefixes_of(e164: str) -> list[str]:
 
 
 def blocking_entry(e164: str) -> DoNotCall | None:
-    """The entry that forbids dialing `e164`, if any (exact match first)."""
-    exact = DoNotCall.objects.filter(is_prefix=False, value=e164).first()
-    if exact is not None:
-        return exact
+    """The entry that forbids dialing `e164`, if any (an exact one before a prefix)."""
     return (
-        DoNotCall.objects.filter(is_prefix=True, value__in=prefixes_of(e164))
-        .order_by("value")
+        DoNotCall.objects.filter(
+            Q(is_prefix=False, value=e164) | Q(is_prefix=True, value__in=prefixes_of(e164))
+        )
+        .order_by("is_prefix", "value")
         .first()
     )
 

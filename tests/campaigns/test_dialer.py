@@ -17,14 +17,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def running(*numbers: str, **fields):
-    target = campaign(**fields)
+    target = campaign(**{"calls_per_second": 100, **fields})
     with_contacts(target, *(f"{number},Ann" for number in numbers))
     lifecycle.start(target.pk)
     return target
 
 
 def dial(target):
-    return dialer.dial_next(target.pk, dialer.contact_zones(target.pk))
+    return dialer.dial_next(target.pk, dialer.contact_zones(target.pk), max_wait=0.5)
 
 
 def end_call(call: Call, status: str, outcome: str = "") -> None:
