@@ -99,7 +99,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return allowed and (obj is None or obj.state == "draft")
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: CampaignForm, change: bool):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        fields = form.campaign_fields()
         if change:
             saved = lifecycle.update_campaign(obj.pk, **fields)
         else:

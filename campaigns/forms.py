@@ -14,12 +14,19 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = sorted(EDITABLE_FIELDS)
 
+    def campaign_fields(self) -> dict:
+        """The settings this form edits (the admin leaves read-only ones out)."""
+        return {
+            name: self.cleaned_data.get(name) for name in self.fields if name in EDITABLE_FIELDS
+        }
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        current = {name: getattr(self.instance, name) for name in EDITABLE_FIELDS}
         try:
-            cleaned.update(checked_fields({name: cleaned.get(name) for name in self.Meta.fields}))
+            cleaned.update(checked_fields({**current, **self.campaign_fields()}))
         except RuleViolation as error:
             field = error.field if error.field in self.fields else None
             self.add_error(field, error.message)

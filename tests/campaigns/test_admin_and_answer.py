@@ -1,0 +1,127 @@
+"""The admin pages (progress bars, actions, CSV import) and the signed answer URL."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from campaigns.models import Campaign, DoNotCall
+
+from .factories import campaign, with_contacts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw"))
+    return client
+
+
+def test_changelist_and_change_page_show_progress_bars(admin_client):
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    listing = admin_client.get(reverse("admin:campaigns_campaign_changelist"))
+    assert listing.status_code == 200
+    assert b"<progress" in listing.content
+    page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[target.pk]))
+    assert page.status_code == 200
+    assert b"<progress" in page.content
+    assert b"0 of 1" in page.content
+
+
+def test_admin_actions_move_campaigns_and_report_refusals(admin_client):
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    url = reverse("admin:campaigns_campaign_changelist")
+    admin_client.post(url, {"action": "start", "_selected_action": [target.pk]})
+    assert Campaign.objects.get(pk=target.pk).state == "running"
+    answer = admin_client.post(
+        url, {"action": "resume", "_selected_action": [target.pk]}, follow=True
+    )
+    assert "Cannot resume a campaign that is running" in answer.content.decode()
+
+
+def test_admin_import_shows_each_rejected_row(admin_client):
+    target = campaign()
+    file = SimpleUploadedFile("c.csv", b"phone_number\n2125550101\nnope\n", "text/csv")
+    page = admin_client.post(
+        reverse("admin:campaigns_campaign_upload", args=[target.pk]), {"file": file}
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "1 imported, 1 rejected" in text
+    assert "nope" in text
+    assert target.contacts.count() == 1
+
+
+def campaign_form(**fields) -> dict:
+    return {
+        "name": "Flu shots",
+        "caller_id": "(415) 555-0100",
+        "content_kind": "message",
+        "message": "Hi",
+        "answer_method": "POST",
+        "if_machine": "none",
+        "timeout": 60,
+        "calls_per_second": 1,
+        "max_concurrent_calls": 1,
+        "time_zone": "UTC",
+        "window_days": "12345",
+        "window_start": "09:00",
+        "window_end": "17:00",
+        **{f"{r}_max_attempts": 1 for r in ("busy", "no_answer", "failed", "machine")},
+        **{f"{r}_retry_delay": 1 for r in ("busy", "no_answer", "failed", "machine")},
+        **fields,
+    }
+
+
+def test_admin_adds_a_campaign_through_the_services(admin_client):
+    admin_client.post(reverse("admin:campaigns_campaign_add"), campaign_form())
+    created = Campaign.objects.get()
+    assert (created.caller_id, created.state, created.created_by.username) == (
+        "+14155550100",
+        "draft",
+        "boss",
+    )
+
+
+def test_admin_form_puts_rule_errors_on_their_field(admin_client):
+    page = admin_client.post(reverse("admin:campaigns_campaign_add"), campaign_form(caller_id="xx"))
+    assert page.status_code == 200
+    assert "not a phone number" in page.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_admin_dnc_import(admin_client):
+    file = SimpleUploadedFile("d.csv", b"prefix,reason\n+1900,premium\n", "text/csv")
+    admin_client.post(reverse("admin:campaigns_donotcall_upload"), {"file": file})
+    assert DoNotCall.objects.get().value == "+1900"
+
+
+def signed_post(client, path: str, params: dict):
+    url = settings.PUBLIC_BASE_URL + path
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_the_answer_url_says_the_message_or_the_voicemail_with_the_contacts_variables(client):
+    target = campaign(if_machine="continue", voicemail_message="Call us back, $first_name.")
+    with_contacts(target, "+12125550101,Ann")
+    contact = target.contacts.get()
+    path = reverse("campaigns:answer", kwargs={"contact_id": contact.pk}) + "?attempt=1"
+    human = signed_post(client, path + "&DialStatus=answered-human", {"CallSid": "CA1"})
+    assert human.status_code == 200
+    assert b"Hello Ann, your appointment is tomorrow." in human.content
+    machine = signed_post(client, path + "&DialStatus=answered-machine", {"CallSid": "CA1"})
+    assert b"Call us back, Ann." in machine.content
+    assert b"Hello Ann" not in machine.content
+
+
+def test_the_answer_url_refuses_unsigned_requests(client):
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    path = reverse("campaigns:answer", kwargs={"contact_id": target.contacts.get().pk})
+    assert client.post(path, {"CallSid": "CA1"}).status_code == 403
