@@ -4,15 +4,18 @@ Usage (DATABASE_URL must point at PostgreSQL; a scratch database beside it is
 created and dropped):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc \
-        .venv/bin/python benchmarks/status_callbacks.py [--calls 300 --clients 8 --workers 4]
+        .venv/bin/python benchmarks/status_callbacks.py \
+        [--calls 300 --clients 8 --workers 2 --worker-class gthread --threads 4 --rounds 5]
 
 Each simulated call sends its four signed status callbacks (initiated, ringing,
 answered, completed) in a shuffled order with one repeated, and so does its
 `<Dial>` leg; then a tenth of all callbacks is sent again from other clients at
-once, as Twilio's retries do. The same clients then hit /livez, a view that
-does nothing, on the same server. Printed: callbacks/s, p50/p99 latency, and
-the ratio of callbacks/s to the trivial view's requests/s; the run fails if an
-event was lost or stored twice.
+once, as Twilio's retries do. The baseline is /livez, a view that does nothing,
+on the same server, through the same middleware, from the same clients (one
+keep-alive connection each). The two alternate in rounds, so a neighbour's load
+on a shared machine weighs on both alike. Printed: callbacks/s, p50/p99
+latency, and the ratio of callbacks/s to the trivial view's requests/s; the run
+fails if an event was lost or stored twice.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -111,51 +115,58 @@ def callbacks_of_call(base_url: str, validator: RequestValidator, rng: random.Ra
     return batches
 
 
-def timed_post(client: httpx.Client, path: str, body: str, signature: str) -> float:
+class Clients:
+    """`count` concurrent clients, each keeping one connection, as Twilio's senders do."""
+
+    def __init__(self, base_url: str, count: int):
+        self.base_url = base_url
+        self.count = count
+        self.local = threading.local()
+        self.opened: list[httpx.Client] = []
+
+    def client(self) -> httpx.Client:
+        if not hasattr(self.local, "client"):
+            self.local.client = httpx.Client(base_url=self.base_url, timeout=30)
+            self.opened.append(self.local.client)
+        return self.local.client
+
+    def run(self, jobs: list, send) -> tuple[float, list[float]]:
+        """Each job's requests in order on one client; (seconds taken, latencies)."""
+
+        def run_job(job) -> list[float]:
+            client = self.client()
+            return [send(client, item) for item in job]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(self.count) as pool:
+            latencies = [t for times in pool.map(run_job, jobs) for t in times]
+        return time.perf_counter() - started, latencies
+
+    def close(self) -> None:
+        for client in self.opened:
+            client.close()
+
+
+def post_callback(client: httpx.Client, callback: Callback) -> float:
     started = time.perf_counter()
     response = client.post(
-        path,
-        content=body,
+        STATUS_PATH,
+        content=callback.body,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": signature,
+            "X-Twilio-Signature": callback.signature,
         },
     )
     elapsed = time.perf_counter() - started
-    if response.status_code not in (200, 204):
-        raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:200]}")
+    if response.status_code != 204:
+        raise RuntimeError(f"{STATUS_PATH} answered {response.status_code}: {response.text[:200]}")
     return elapsed
 
 
-def drive(base_url: str, jobs: list[list[Callback]], clients: int) -> tuple[float, list[float]]:
-    """Run each job's callbacks in order on one of `clients` connections."""
-
-    def run(job: list[Callback]) -> list[float]:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            return [timed_post(client, STATUS_PATH, c.body, c.signature) for c in job]
-
+def get_trivial(client: httpx.Client, _: object) -> float:
     started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        latencies = [t for times in pool.map(run, jobs) for t in times]
-    return time.perf_counter() - started, latencies
-
-
-def drive_trivial(base_url: str, requests: int, clients: int) -> tuple[float, list[float]]:
-    per_client = requests // clients
-
-    def run(_: int) -> list[float]:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            times = []
-            for _ in range(per_client):
-                started = time.perf_counter()
-                client.get(TRIVIAL_PATH).raise_for_status()
-                times.append(time.perf_counter() - started)
-            return times
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        latencies = [t for times in pool.map(run, range(clients)) for t in times]
-    return time.perf_counter() - started, latencies
+    client.get(TRIVIAL_PATH).raise_for_status()
+    return time.perf_counter() - started
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -178,7 +189,19 @@ def stored_counts(database_url: str) -> tuple[int, int, int, int]:
     return events, calls, completed, legs
 
 
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
+@dataclass(frozen=True)
+class Server:
+    workers: int
+    worker_class: str
+    threads: int
+
+    def describe(self) -> str:
+        threads = f" x {self.threads} threads" if self.worker_class == "gthread" else ""
+        return f"gunicorn {self.workers} {self.worker_class} workers{threads}"
+
+
+def start_server(database_url: str, port: int, server: Server) -> subprocess.Popen:
+    """gunicorn with production settings: persistent, health-checked DB connections."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -191,14 +214,20 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
     subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True
     )
-    server = subprocess.Popen(
+    process = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
             "callcenter.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(workers),
+            str(server.workers),
+            "--worker-class",
+            server.worker_class,
+            "--threads",
+            str(server.threads),
+            "--keep-alive",
+            "30",
             "--log-level",
             "warning",
         ],
@@ -209,64 +238,81 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}{TRIVIAL_PATH}", timeout=1).raise_for_status()
-            return server
+            return process
         except httpx.HTTPError:
             time.sleep(0.2)
-    server.terminate()
+    process.terminate()
     sys.exit("gunicorn did not start")
+
+
+@dataclass
+class Tally:
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    def add(self, took: tuple[float, list[float]]) -> None:
+        self.seconds += took[0]
+        self.latencies += took[1]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def ms(self, fraction: float) -> float:
+        return percentile(self.latencies, fraction) * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=300, help="calls (each with one leg)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--rounds", type=int, default=5, help="callback/baseline alternations")
     args = parser.parse_args()
+    server = Server(args.workers, args.worker_class, args.threads)
 
     database_url = os.environ.get("DATABASE_URL", "")
     admin, scratch = scratch_database(database_url)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    server = start_server(scratch, port, args.workers)
+    process = start_server(scratch, port, server)
+    clients = Clients(base_url, args.clients)
+    callbacks, trivial = Tally(), Tally()
     try:
         rng = random.Random(2010)
         validator = RequestValidator(AUTH_TOKEN)
         per_call = [callbacks_of_call(base_url, validator, rng) for _ in range(args.calls)]
-        parents = [batches[0] for batches in per_call]
-        legs = [batches[1] for batches in per_call]
         every = [c for batches in per_call for batch in batches for c in batch]
-        retries = rng.sample(every, len(every) // 10)
         unique = len({(c.sid, c.sequence) for c in every})
 
-        drive_trivial(base_url, args.clients * 20, args.clients)  # warm up
-        took_parents, lat_parents = drive(base_url, parents, args.clients)
-        took_legs, lat_legs = drive(base_url, legs, args.clients)
-        retry_jobs = [retries[i :: args.clients] for i in range(args.clients)]
-        took_retries, lat_retries = drive(base_url, retry_jobs, args.clients)
-        latencies = lat_parents + lat_legs + lat_retries
-        took = took_parents + took_legs + took_retries
-        trivial_took, trivial_latencies = drive_trivial(base_url, len(latencies), args.clients)
-
+        clients.run([[None] * 20] * args.clients, get_trivial)  # warm up every worker
+        for round_calls in (per_call[i :: args.rounds] for i in range(args.rounds)):
+            sent = callbacks_in_round(clients, round_calls, rng)
+            callbacks.add(sent)
+            baseline = [[None] * (len(sent[1]) // args.clients)] * args.clients
+            trivial.add(clients.run(baseline, get_trivial))
         events, calls, completed, linked = stored_counts(scratch)
     finally:
-        server.terminate()
-        server.wait(10)
+        clients.close()
+        process.terminate()
+        process.wait(10)
         drop_database(admin, scratch)
 
-    rate = len(latencies) / took
-    trivial_rate = len(trivial_latencies) / trivial_took
-    ratio = rate / trivial_rate
-    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    ratio = callbacks.rate / trivial.rate
+    p99 = callbacks.ms(0.99)
+    sent = len(callbacks.latencies)
     print(
-        f"status callbacks: {len(latencies)} sent ({len(latencies) - unique} repeats), "
-        f"{args.clients} clients, {args.workers} gunicorn workers, PostgreSQL"
+        f"status callbacks: {sent} sent ({sent - unique} repeats), {args.clients} clients, "
+        f"{server.describe()}, PostgreSQL, {args.rounds} rounds"
     )
-    print(f"  callbacks/s       {rate:8.1f}")
-    print(f"  p50 latency       {p50:8.2f} ms")
+    print(f"  callbacks/s       {callbacks.rate:8.1f}")
+    print(f"  p50 latency       {callbacks.ms(0.5):8.2f} ms")
     print(f"  p99 latency       {p99:8.2f} ms")
     print(
-        f"trivial view {TRIVIAL_PATH}: {trivial_rate:8.1f} req/s, "
-        f"p50 {percentile(trivial_latencies, 0.5) * 1000:.2f} ms"
+        f"trivial view {TRIVIAL_PATH}: {trivial.rate:8.1f} req/s, "
+        f"p50 {trivial.ms(0.5):.2f} ms, p99 {trivial.ms(0.99):.2f} ms"
     )
     print(
         f"ratio callbacks/s : trivial req/s = {ratio:.2f} (target >= 0.5); "
@@ -280,6 +326,23 @@ def main() -> None:
     if (events, calls, completed, linked) != (unique, expected_calls, expected_calls, args.calls):
         sys.exit("FAILED: an event was lost or stored twice, or a call did not end right")
     print("OK: every callback stored exactly once; every call and leg ended completed")
+
+
+def callbacks_in_round(
+    clients: Clients, per_call: list, rng: random.Random
+) -> tuple[float, list[float]]:
+    """The parents' callbacks, then their legs', then a tenth of them again at once."""
+    parents = [batches[0] for batches in per_call]
+    legs = [batches[1] for batches in per_call]
+    every = [c for batch in parents + legs for c in batch]
+    retries = rng.sample(every, len(every) // 10)
+    tally = Tally()
+    tally.add(clients.run(parents, post_callback))
+    tally.add(clients.run(legs, post_callback))
+    tally.add(
+        clients.run([retries[i :: clients.count] for i in range(clients.count)], post_callback)
+    )
+    return tally.seconds, tally.latencies
 
 
 if __name__ == "__main__":
