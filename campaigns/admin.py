@@ -134,13 +134,8 @@ class CampaignAdmin(admin.ModelAdmin):
             return HttpResponse(status=403)
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         report = None
-        if request.method == "POST" and form.is_valid():
-            text = form.text()
-            if text is not None:
-                try:
-                    report = contacts.import_contacts(campaign.pk, text)
-                except RuleViolation as error:
-                    form.add_error("file", error.message)
+        if request.method == "POST":
+            report = form.imported(lambda text: contacts.import_contacts(campaign.pk, text))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -240,27 +235,23 @@ class DoNotCallAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
         form = DncUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            text = form.text()
-            if text is not None:
-                try:
-                    report = dnc.import_entries(text, created_by=request.user)
-                except RuleViolation as error:
-                    form.add_error("file", error.message)
-                else:
-                    self.message_user(
-                        request,
-                        f"{report.added} added, {report.already_listed} already listed, "
-                        f"{len(report.rejected)} rejected.",
-                        messages.SUCCESS,
-                    )
-                    for row in report.rejected:
-                        self.message_user(
-                            request,
-                            f"Line {row['line']} ({row['value']}): {row['reason']}",
-                            messages.WARNING,
-                        )
-                    return HttpResponseRedirect(reverse("admin:campaigns_donotcall_changelist"))
+        report = None
+        if request.method == "POST":
+            report = form.imported(lambda text: dnc.import_entries(text, created_by=request.user))
+        if report is not None:
+            self.message_user(
+                request,
+                f"{report.added} added, {report.already_listed} already listed, "
+                f"{len(report.rejected)} rejected.",
+                messages.SUCCESS,
+            )
+            for row in report.rejected:
+                self.message_user(
+                    request,
+                    f"Line {row['line']} ({row['value']}): {row['reason']}",
+                    messages.WARNING,
+                )
+            return HttpResponseRedirect(reverse("admin:campaigns_donotcall_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -1,5 +1,8 @@
 """Admin forms: the services' rules shown beside the input they name."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 
 from calls.exceptions import RuleViolation
@@ -7,6 +10,8 @@ from calls.exceptions import RuleViolation
 from .models import Campaign, DoNotCall
 from .services.dnc import normalised_entry
 from .services.lifecycle import EDITABLE_FIELDS, checked_fields
+
+T = TypeVar("T")
 
 
 class CampaignForm(forms.ModelForm):
@@ -39,12 +44,17 @@ class CsvUploadForm(forms.Form):
         "send_digits, and any other columns as variables ($name in the message)."
     )
 
-    def text(self) -> str | None:
+    def imported(self, importer: Callable[[str], T]) -> T | None:
+        """Hand the file's text to `importer`; its refusal goes on the form, as None."""
+        if not self.is_valid():
+            return None
         try:
-            return self.cleaned_data["file"].read().decode("utf-8-sig")
+            return importer(self.cleaned_data["file"].read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             self.add_error("file", "The file must be UTF-8 text (CSV).")
-            return None
+        except RuleViolation as error:
+            self.add_error("file", error.message)
+        return None
 
 
 class DncUploadForm(CsvUploadForm):
