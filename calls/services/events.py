@@ -14,7 +14,7 @@ import dataclasses
 from contextlib import nullcontext
 from email.utils import parsedate_to_datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..exceptions import RuleViolation
@@ -33,7 +33,7 @@ from ..models import (
 from ..signals import call_status_changed
 from ..telephony import TwilioCall
 from .common import locked_call
-from .status_statement import record_for_known_sid
+from .status_statement import Recorded, record_for_known_sid
 
 PROGRESS_STATUSES = frozenset(
     {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
@@ -95,14 +95,15 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
         if value not in (None, "")
     }
     arguments = (sid, event_fields, _plain(params), changes)
+    record = record_for_known_sid if connection.vendor == "postgresql" else _record_with_row_lock
     # A final status may end the call; what that sets off commits with it.
     with transaction.atomic() if status in FINAL_STATUSES else nullcontext():
-        recorded = record_for_known_sid(*arguments)
+        recorded = record(*arguments)
         is_new = False
         if recorded is None:
             with transaction.atomic():
                 is_new = _bind_or_create(params, call_id)
-                recorded = record_for_known_sid(*arguments)
+                recorded = record(*arguments)
         if recorded.event is not None:
             previous = "" if is_new else recorded.previous_status
             _react(recorded.call, previous, recorded.event)
@@ -191,19 +192,42 @@ def _plain(params) -> dict:
     return dict(params)
 
 
+def _record_with_row_lock(
+    sid: str, event_fields: dict, params: dict, changes: dict
+) -> Recorded | None:
+    """`record_for_known_sid` for databases other than PostgreSQL (the embedded
+    SQLite default): the same rules in a few ORM queries under the call's lock."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(sid=sid).first()
+        if call is None:
+            return None
+        try:
+            with transaction.atomic():
+                event = CallEvent.objects.create(call=call, params=params, **event_fields)
+        except IntegrityError:
+            return Recorded(event=None, call=None, previous_status=call.status)
+        previous = call.status
+        _fill_and_move(call, event_fields["call_status"], changes)
+    return Recorded(event=event, call=call, previous_status=previous)
+
+
 def _apply(call: Call, status: str, changes: dict, *, event: CallEvent | None) -> None:
     """Fill what is missing, move the status forward only, save what changed; react."""
+    previous = call.status
+    _fill_and_move(call, status, changes)
+    _react(call, previous, event)
+
+
+def _fill_and_move(call: Call, status: str, changes: dict) -> None:
     changed = ["status", "last_event_at", "updated_at"]
     for field, value in changes.items():
         if value not in (None, "") and getattr(call, field) in (None, ""):
             setattr(call, field, value)
             changed.append(field)
-    previous = call.status
     if _moves_forward(call.status, status):
         call.status = status
     call.last_event_at = timezone.now()
     call.save(update_fields=changed)
-    _react(call, previous, event)
 
 
 def _react(call: Call, previous: str, event: CallEvent | None) -> None:
