@@ -68,6 +68,7 @@ class TestChangelist:
         with django_assert_max_num_queries(9):
             assert len(listed(supervisor.get(CHANGELIST))) == 100
 
+    @pytest.mark.postgres
     def test_a_big_table_is_not_counted_row_by_row(self, supervisor, monkeypatch):
         monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 20)
         for _ in range(30):
