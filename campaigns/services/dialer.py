@@ -24,6 +24,7 @@ import functools
 import logging
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -217,7 +218,7 @@ def dial_next(
     in flight and every later one sees `paused`; live calls are counted there,
     so two workers cannot both take the last free line.
     """
-    paced = _PacedSend(send or send_soon)
+    paced = _PacedSend(send or send_now)
     try:
         with transaction.atomic():
             transaction.on_commit(paced.at_token)
@@ -257,22 +258,42 @@ def _open_connection() -> None:
     connection.ensure_connection()  # this thread's own connection
 
 
-@functools.cache
-def _senders(pid: int) -> ThreadPoolExecutor:
-    """This process's sending threads (made after the worker forked: keyed by pid).
+class Senders:
+    """This process's sending threads.
 
     A create waits on Twilio for tens to hundreds of milliseconds; sending from
-    threads lets the loop take the next token meanwhile, so the pace does not
-    depend on Twilio's answer time. Each thread keeps its own database connection,
-    opened here rather than on a paced send.
+    threads lets the loop claim the next contact meanwhile, so the pace does not
+    depend on Twilio's answer time. A thread is booked before the claim, so a
+    call never queues for one after its token: queued calls would leave late
+    and together, more than the setting in one second. Each thread keeps its
+    own database connection, opened here rather than on a paced send.
     """
-    senders = ThreadPoolExecutor(max_workers=SENDING_THREADS, thread_name_prefix="campaign-send")
-    wait([senders.submit(_open_connection) for _ in range(SENDING_THREADS)])
-    return senders
+
+    def __init__(self, count: int):
+        self.pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="campaign-send")
+        self.free = threading.BoundedSemaphore(count)
+        wait([self.pool.submit(_open_connection) for _ in range(count)])
+
+    def book(self) -> None:
+        self.free.acquire()
+
+    def unbook(self) -> None:
+        self.free.release()
+
+    def send(self, call_id: int) -> Future:
+        return self.pool.submit(self._send, call_id)
+
+    def _send(self, call_id: int) -> None:
+        try:
+            send_now(call_id)
+        finally:
+            self.free.release()
 
 
-def send_soon(call_id: int) -> Future:
-    return _senders(os.getpid()).submit(send_now, call_id)
+@functools.cache
+def senders_of(pid: int) -> Senders:
+    """Made in the process that uses them (after the worker forked): keyed by pid."""
+    return Senders(SENDING_THREADS)
 
 
 class Lease:
@@ -318,20 +339,23 @@ def run_loop(campaign_id: int, slot: int) -> bool:
     # The client loads its Calls API on first use, and the sending threads open
     # their connections (tens of milliseconds): now, not on a paced create.
     telephony.client().calls  # noqa: B018
-    _senders(os.getpid())
+    senders = senders_of(os.getpid())
     deadline = time.monotonic() + LOOP_SECONDS * random.uniform(0.75, 1.25)
     zones = contact_zones(campaign_id)
     more = False
     sending: list[Future] = []
     try:
         while time.monotonic() < deadline and lease.keep():
+            senders.book()
             # A token further off than a loop's length is left to a later loop.
             result = dial_next(
                 campaign_id,
                 zones,
                 max_wait=LOOP_SECONDS,
-                send=lambda call_id: sending.append(send_soon(call_id)),
+                send=lambda call_id: sending.append(senders.send(call_id)),
             )
+            if result.kind != "dialed":
+                senders.unbook()
             more = result.kind in ("dialed", AT_CAPACITY.kind)
             if result.kind == AT_CAPACITY.kind:
                 time.sleep(IDLE_POLL_SECONDS)
