@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import random
 import threading
@@ -64,7 +65,10 @@ logger = logging.getLogger(__name__)
 # all end, and leave the line idle while they restart, at the same moment.
 LOOP_SECONDS = 10.0
 # Loops dialing one campaign at once; each holds a lease, so at most this many.
-LOOPS_PER_CAMPAIGN = 2
+# One loop claims some tens of contacts a second; a second one (and a second
+# worker process) is only taken by campaigns paced faster than that.
+MAX_LOOPS_PER_CAMPAIGN = 2
+CALLS_PER_SECOND_PER_LOOP = 25
 LEASE_SECONDS = 6.0
 # Poll interval while every line is busy or before the next retry falls due.
 IDLE_POLL_SECONDS = 0.05
@@ -170,8 +174,8 @@ def _claim_and_place(campaign: Campaign, zones: list[str], now: datetime) -> Cal
             _finish(contact, ContactOutcome.DNC)
             continue
         try:
-            with transaction.atomic():
-                return _place(campaign, contact)
+            # place_call checks every rule before it writes: a refusal leaves nothing.
+            return _place(campaign, contact)
         except RuleViolation as exc:
             logger.warning("Contact %s cannot be dialed: %s", contact.pk, exc.message)
             _finish(contact, ContactOutcome.FAILED)
@@ -367,15 +371,20 @@ def run_loop(campaign_id: int, slot: int) -> bool:
     return more
 
 
-def free_slots(campaign_id: int) -> list[int]:
+def loops_for(campaign: Campaign) -> int:
+    wanted = math.ceil(float(campaign.calls_per_second) / CALLS_PER_SECOND_PER_LOOP)
+    return min(max(wanted, 1), MAX_LOOPS_PER_CAMPAIGN)
+
+
+def free_slots(campaign: Campaign) -> list[int]:
     """Loop slots no running loop holds, for the tick to fill."""
     now = timezone.now()
     held = set(
-        DialerLease.objects.filter(campaign_id=campaign_id, expires_at__gte=now).values_list(
+        DialerLease.objects.filter(campaign=campaign, expires_at__gte=now).values_list(
             "slot", flat=True
         )
     )
-    return [slot for slot in range(LOOPS_PER_CAMPAIGN) if slot not in held]
+    return [slot for slot in range(loops_for(campaign)) if slot not in held]
 
 
 def has_due_contacts(campaign: Campaign, now: datetime) -> bool:

@@ -55,5 +55,5 @@ def tick() -> list[tuple[int, int]]:
         if not campaign.contacts.exclude(state=ContactState.DONE).exists():
             _move(campaign.pk, "complete")
         elif has_due_contacts(campaign, now):
-            loops += [(campaign.pk, slot) for slot in free_slots(campaign.pk)]
+            loops += [(campaign.pk, slot) for slot in free_slots(campaign)]
     return loops
