@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from collections import Counter
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ import pytest
 
 from campaigns.models import Campaign, ContactOutcome, ContactState
 from campaigns.services import dnc, lifecycle
+from campaigns.tasks import DIALER_QUEUE
 from tests.support.processes import wait_until
 
 from .factories import campaign, with_contacts
@@ -151,9 +153,22 @@ def test_pause_stops_new_dials_at_once_and_resume_finishes_the_list(stack):
     assert creates_per_number(stack, numbers) == Counter(dict.fromkeys(numbers, 1))
 
 
+@pytest.fixture
+def dialing_only_in(celery_worker):
+    """Make the shared worker stop taking dialer loops, so a given one must; undone after."""
+    from callcenter.celery import app
+
+    shared = [f"e2e@{socket.gethostname()}"]
+    app.control.cancel_consumer(DIALER_QUEUE, destination=shared, reply=True)
+    yield
+    app.control.add_consumer(DIALER_QUEUE, destination=shared, reply=True)
+
+
 def test_a_worker_killed_mid_campaign_leaves_every_contact_dialed_exactly_once(
-    stack, celery_worker_factory, logs_dir
+    stack, celery_worker_factory, logs_dir, dialing_only_in
 ):
+    from callcenter.celery import app
+
     victim = celery_worker_factory("victim", concurrency=2)
     numbers = [f"+155500075{n:02d}" for n in range(40)]
     target = campaign(name="Killed", calls_per_second=10, max_concurrent_calls=40)
@@ -163,6 +178,8 @@ def test_a_worker_killed_mid_campaign_leaves_every_contact_dialed_exactly_once(
     assert "campaigns.tasks.run_dialer" in (logs_dir / "victim.log").read_text()
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
+    # The survivor takes the dialing over once the killed loop's lease lapses.
+    app.control.add_consumer(DIALER_QUEUE, destination=[f"e2e@{socket.gethostname()}"], reply=True)
     done = all_done(target, timeout=90)
     assert all(contact.attempts == 1 for contact in done.values())
     assert creates_per_number(stack, numbers) == Counter(dict.fromkeys(numbers, 1))
