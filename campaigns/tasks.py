@@ -3,24 +3,29 @@
 Dialer loops go to a queue of their own, which every worker also consumes: a
 loop handing over to the next one must not wait behind the default queue (the
 core queues a dispatch message for every call, which the dialer has sent itself).
+It is named after the deployment's default queue, so deployments (or a test run)
+sharing one broker never run each other's loops.
 """
 
-from celery import shared_task
+from celery import current_app, shared_task
 
 from .services import dialer, scheduling
 
-DIALER_QUEUE = "campaigns.dialer"
 # A loop request older than this is dropped: the next tick asks again.
 LOOP_REQUEST_EXPIRES = 5.0
 
 
+def dialer_queue(app=current_app) -> str:
+    return f"{app.conf.task_default_queue}.dialer"
+
+
 def start_loop(campaign_id: int, slot: int) -> None:
-    run_dialer.apply_async((campaign_id, slot), expires=LOOP_REQUEST_EXPIRES, queue=DIALER_QUEUE)
+    run_dialer.apply_async((campaign_id, slot), expires=LOOP_REQUEST_EXPIRES, queue=dialer_queue())
 
 
 def consume_dialer_queue(sender, instance, **kwargs) -> None:
     """`celeryd_after_setup` receiver: every worker listens on the dialer queue too."""
-    instance.app.amqp.queues.select_add(DIALER_QUEUE)
+    instance.app.amqp.queues.select_add(dialer_queue(instance.app))
 
 
 @shared_task

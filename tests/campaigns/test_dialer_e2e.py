@@ -15,7 +15,7 @@ import pytest
 
 from campaigns.models import Campaign, ContactOutcome, ContactState
 from campaigns.services import dnc, lifecycle
-from campaigns.tasks import DIALER_QUEUE
+from campaigns.tasks import dialer_queue
 from tests.support.processes import wait_until
 
 from .factories import campaign, with_contacts
@@ -159,9 +159,9 @@ def dialing_only_in(celery_worker):
     from callcenter.celery import app
 
     shared = [f"e2e@{socket.gethostname()}"]
-    app.control.cancel_consumer(DIALER_QUEUE, destination=shared, reply=True)
+    app.control.cancel_consumer(dialer_queue(), destination=shared, reply=True)
     yield
-    app.control.add_consumer(DIALER_QUEUE, destination=shared, reply=True)
+    app.control.add_consumer(dialer_queue(), destination=shared, reply=True)
 
 
 def test_a_worker_killed_mid_campaign_leaves_every_contact_dialed_exactly_once(
@@ -179,7 +179,9 @@ def test_a_worker_killed_mid_campaign_leaves_every_contact_dialed_exactly_once(
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     # The survivor takes the dialing over once the killed loop's lease lapses.
-    app.control.add_consumer(DIALER_QUEUE, destination=[f"e2e@{socket.gethostname()}"], reply=True)
+    app.control.add_consumer(
+        dialer_queue(), destination=[f"e2e@{socket.gethostname()}"], reply=True
+    )
     done = all_done(target, timeout=90)
     assert all(contact.attempts == 1 for contact in done.values())
     assert creates_per_number(stack, numbers) == Counter(dict.fromkeys(numbers, 1))
