@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -30,6 +31,8 @@ def progress_bar(campaign: Campaign) -> str:
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    # Addresses typed without a scheme are taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = CampaignForm
     list_display = ["name", "state", "progress", "calls_per_second", "caller_id", "created_at"]
     list_filter = ["state", "content_kind", "if_machine"]

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django import forms
+from django.db import models
 
 from calls.exceptions import RuleViolation
 
@@ -14,10 +15,18 @@ from .services.lifecycle import EDITABLE_FIELDS, checked_fields
 T = TypeVar("T")
 
 
+def https_by_default(field: models.Field, **kwargs) -> forms.Field | None:
+    """Form fields as the model says, with addresses typed without a scheme taken as https."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = sorted(EDITABLE_FIELDS)
+        formfield_callback = https_by_default
 
     def campaign_fields(self) -> dict:
         """The settings this form edits (the admin leaves read-only ones out)."""
