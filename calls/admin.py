@@ -245,7 +245,7 @@ class CallAdmin(ServiceAdmin):
             services.request_redirect,
             "Redirect requested",
             form=form,
-            **form.cleaned_data,
+            **form.service_arguments(),
             origin=Source.ADMIN,
             requested_by=request.user,
         ):
@@ -275,7 +275,7 @@ class CallAdmin(ServiceAdmin):
             "title": title,
             "submit": submit,
             "form": form,
-            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            "adminform": helpers.AdminForm(form, form.fieldsets, {}),
             "objects": objects,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -190,13 +190,15 @@ class CallViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"])
     def redirect(self, request: Request, pk: str) -> Response:
-        """Send the call to a new Url (or inline Twiml), now or `at` a future moment."""
+        """Send the call to a new Url (or inline Twiml): now, `at` a moment, `after_seconds`,
+        or `when_leg_ends`. A scheduled one can be canceled until it is due."""
         return self._control(services.request_redirect)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"])
     def hangup(self, request: Request, pk: str) -> Response:
-        """Hang up the call whatever its state (`Status=completed`), now or `at` a moment."""
+        """Hang up the call whatever its state (`Status=completed`): now, `at` a moment,
+        `after_seconds`, or `when_leg_ends`."""
         return self._control(services.hang_up)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})

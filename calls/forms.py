@@ -10,7 +10,15 @@ from django.db import models
 
 from .exceptions import RuleViolation
 from .models import Call, Redirect
-from .serializers import DIALING_FIELDS, FLOW_FIELDS
+from .serializers import (
+    AFTER_SECONDS_MAX,
+    DIALING_FIELDS,
+    FLOW_FIELDS,
+    WHEN_FIELDS,
+    chosen_when_fields,
+    one_when_only,
+    when_arguments,
+)
 
 # Names the services give fields, where the form calls them otherwise.
 SERVICE_FIELD_NAMES = {"from": "from_"}
@@ -29,6 +37,11 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         formfield_callback = service_formfield
         labels = {"url": "URL", "twiml": "TwiML", "fallback_url": "Fallback URL"}
+
+    @property
+    def fieldsets(self) -> list[tuple[str | None, dict]]:
+        """How the admin's form page groups the fields: one box unless a form says otherwise."""
+        return [(None, {"fields": list(self.fields)})]
 
     def field_for(self, error: RuleViolation) -> str | None:
         """The form field a rule violation is about, if it is about this form's input."""
@@ -57,11 +70,42 @@ class RedirectForm(ServiceForm):
     """ "Redirect to URL…": a new Url (or TwiML) for the selected calls, now or later."""
 
     at = forms.SplitDateTimeField(
+        label="At",
         required=False,
         widget=AdminSplitDateTime,
-        help_text="Leave empty to redirect now; a moment in the future schedules it.",
+        help_text="A moment in the future.",
     )
+    after_seconds = forms.IntegerField(
+        label="After (seconds)",
+        required=False,
+        min_value=1,
+        max_value=AFTER_SECONDS_MAX,
+        help_text="This many seconds from now.",
+    )
+    when_leg_ends = forms.BooleanField(
+        label="When the call's leg ends",
+        required=False,
+        help_text="Once the agent's <Dial> leg ends, without interrupting it (now if none).",
+    )
+
+    fieldsets = [
+        (None, {"fields": [*FLOW_FIELDS, "reason"]}),
+        ("When", {"fields": WHEN_FIELDS, "description": "Leave all empty to redirect now."}),
+    ]
 
     class Meta(ServiceForm.Meta):
         model = Redirect
-        fields = [*FLOW_FIELDS, "at", "reason"]
+        fields = [*FLOW_FIELDS, "reason"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        chosen = chosen_when_fields(cleaned)
+        if len(chosen) > 1:
+            for name in chosen:
+                self.add_error(name, one_when_only(chosen))
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        """The keywords of `services.request_redirect` for the valid input."""
+        flow = {name: value for name, value in self.cleaned_data.items() if name not in WHEN_FIELDS}
+        return {**flow, **when_arguments(self.cleaned_data)}

@@ -2,9 +2,11 @@
 calls lives in `calls.services`, which the views call with the validated data.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from .models import Call, CallEvent, Redirect
@@ -160,10 +162,62 @@ class ControlRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer)
     )
 
 
+# The ways to say when a change happens; none of them means now.
+WHEN_FIELDS = ["at", "after_seconds", "when_leg_ends"]
+AFTER_SECONDS_MAX = 86_400
+
+
+def chosen_when_fields(values: Mapping[str, Any]) -> list[str]:
+    """Which of `WHEN_FIELDS` carry a choice (a false `when_leg_ends` is no choice)."""
+    return [name for name in WHEN_FIELDS if values.get(name) not in (None, False)]
+
+
+def one_when_only(chosen: list[str]) -> str:
+    """The error put on each of the `chosen` fields when there are several."""
+    return f"Give only one of {', '.join(WHEN_FIELDS)}; got {' and '.join(chosen)}."
+
+
+def when_arguments(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The services' `at` / `on_leg_end` keywords for one valid choice of `WHEN_FIELDS`."""
+    if values.get("after_seconds") is not None:
+        return {"at": timezone.now() + dt.timedelta(seconds=values["after_seconds"])}
+    if values.get("when_leg_ends"):
+        return {"on_leg_end": True}
+    return {"at": values.get("at")}
+
+
 class HangUpRequestSerializer(ControlRequestSerializer):
+    """When the change happens: now (the default), `at` a moment, `after_seconds`, or
+    `when_leg_ends`; at most one of them."""
+
     at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="ISO 8601; in the future. Omit for now."
     )
+    after_seconds = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=AFTER_SECONDS_MAX,
+        help_text="Do it this many seconds from now.",
+    )
+    when_leg_ends = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Do it when the call's `<Dial>` leg ends (at once if none is live); "
+            "the leg is not interrupted."
+        ),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The services' keywords: the choice of `WHEN_FIELDS` becomes `at` or `on_leg_end`."""
+        chosen = chosen_when_fields(attrs)
+        if len(chosen) > 1:
+            raise serializers.ValidationError({name: [one_when_only(chosen)] for name in chosen})
+        when = when_arguments(attrs)
+        return {
+            **{name: value for name, value in attrs.items() if name not in WHEN_FIELDS},
+            **when,
+        }
 
 
 class RedirectRequestSerializer(HangUpRequestSerializer, serializers.ModelSerializer):
@@ -171,4 +225,4 @@ class RedirectRequestSerializer(HangUpRequestSerializer, serializers.ModelSerial
 
     class Meta:
         model = Redirect
-        fields = [*FLOW_FIELDS, "at", "reason"]
+        fields = [*FLOW_FIELDS, *WHEN_FIELDS, "reason"]

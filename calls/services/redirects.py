@@ -65,23 +65,22 @@ def request_redirect(
         "fallback_url": rules.absolute_url(fallback_url, field="fallback_url"),
         "fallback_method": rules.http_method(fallback_method, field="fallback_method"),
     }
-    if on_leg_end and at is not None:
-        raise RuleViolation("Give a time or 'when the leg ends', not both.", field="at")
-    trigger = RedirectTrigger.LEG_ENDED if on_leg_end else _trigger_for(at)
-    return _open(call, fields, trigger, at, reason, origin, requested_by)
+    return _open(call, fields, _trigger_for(at, on_leg_end), at, reason, origin, requested_by)
 
 
 def hang_up(
     call: Call,
     *,
     at: dt.datetime | None = None,
+    on_leg_end: bool = False,
     reason: str = "",
     origin: str = Source.API,
     requested_by=None,
 ) -> Redirect:
-    """End the call whatever its state (`Status=completed`), now or `at` a moment."""
+    """End the call whatever its state (`Status=completed`), now, `at` a moment, or
+    `on_leg_end` (the caller is let go when the agent hangs up)."""
     fields = {"target_status": CallStatus.COMPLETED}
-    return _open(call, fields, _trigger_for(at), at, reason, origin, requested_by)
+    return _open(call, fields, _trigger_for(at, on_leg_end), at, reason, origin, requested_by)
 
 
 def cancel_call(
@@ -111,7 +110,11 @@ def cancel_redirect(redirect: Redirect, *, requested_by=None) -> Redirect:
     return current
 
 
-def _trigger_for(at: dt.datetime | None) -> str:
+def _trigger_for(at: dt.datetime | None, on_leg_end: bool = False) -> str:
+    if on_leg_end:
+        if at is not None:
+            raise RuleViolation("Give a time or 'when the leg ends', not both.", field="at")
+        return RedirectTrigger.LEG_ENDED
     if at is None:
         return RedirectTrigger.NOW
     if at <= timezone.now():
