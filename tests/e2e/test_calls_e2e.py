@@ -9,12 +9,11 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from twilio.twiml.voice_response import VoiceResponse
 
 from calls import services
 from calls.models import Call, CallStatus, Direction, Outcome, Redirect, RedirectState, Source
-from calls.urls_public import public_url
 from tests.support.processes import wait_until
+from tests.support.twiml import dial_agent, say_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -25,21 +24,7 @@ CENTER = "+14155550100"
 
 def bridge_to_agent() -> str:
     """The call's first flow: dial an agent, with the leg's callbacks sent to us."""
-    response = VoiceResponse()
-    dial = response.dial()
-    dial.number(
-        AGENT,
-        status_callback=public_url("calls-webhooks:status"),
-        status_callback_event="initiated ringing answered completed",
-    )
-    return str(response)
-
-
-def say_and_wait(text: str) -> str:
-    response = VoiceResponse()
-    response.say(text)
-    response.pause(length=600)
-    return str(response)
+    return str(dial_agent(AGENT))
 
 
 def reload(call: Call) -> Call:
