@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -245,11 +246,15 @@ def _overflow(entry: QueueEntry) -> VoiceResponse:
 
 
 def record_call_ended(call: Call) -> None:
-    """The caller's call is over: a caller who had not reached an agent abandoned."""
+    """The caller's call is over: a caller who had not reached an agent abandoned.
+
+    Most calls that end were never queued: one read tells, before any lock.
+    """
+    open_entries = QueueEntry.objects.filter(call=call, status__in=OPEN_ENTRY_STATUSES)
+    if not open_entries.exists():
+        return
     with transaction.atomic():
-        for entry in QueueEntry.objects.select_for_update().filter(
-            call=call, status__in=OPEN_ENTRY_STATUSES
-        ):
+        for entry in open_entries.select_for_update():
             if entry.status == EntryStatus.OFFERED:
                 _agent_call_ended(entry.agent_id, AgentStatus.AVAILABLE)
             elif entry.status == EntryStatus.CONNECTED:
@@ -460,8 +465,14 @@ def record_leg_status(leg: Call) -> None:
 
     A leg belongs to the offer ringing when it first shows up, and only if it
     dials that offer's agent, so a late callback of an earlier offer's leg never
-    binds to a newer one.
+    binds to a newer one. Most legs are no agent's (a campaign's, a transfer's):
+    one read of the entry the leg has or could take tells, before any lock.
     """
+    if not QueueEntry.objects.filter(
+        Q(agent_leg=leg)
+        | Q(call_id=leg.parent_id, status=EntryStatus.OFFERED, agent_leg__isnull=True)
+    ).exists():
+        return
     with transaction.atomic():
         entry = QueueEntry.objects.select_for_update(of=("self",)).filter(agent_leg=leg).first()
         if entry is None:

@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from email.utils import parsedate_to_datetime
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..exceptions import RuleViolation
@@ -33,7 +34,7 @@ from ..models import (
 from ..signals import call_status_changed
 from ..telephony import TwilioCall
 from .common import locked_call
-from .status_statement import Recorded, record_for_known_sid
+from .status_statement import Recorded, insert_on_first_sight, record_for_known_sid
 
 PROGRESS_STATUSES = frozenset(
     {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
@@ -51,23 +52,31 @@ def record_call_from_webhook(params, *, source: str = "twilio") -> Call:
 
 def _call_on_first_sight(params, *, source: str = "twilio") -> tuple[Call, bool]:
     """(the Call for the webhook's CallSid, whether this webhook created it)."""
-    sid = _call_sid(params)
     parent_sid = params.get("ParentCallSid", "")
+    new = _call_of_first_sight(params, source=source)
+    defaults = {
+        field.attname: getattr(new, field.attname)
+        for field in Call._meta.concrete_fields
+        if not field.primary_key and field.name not in ("sid", "parent")
+    }
+    defaults["parent"] = Call.objects.filter(sid=parent_sid).first() if parent_sid else None
+    return Call.objects.get_or_create(sid=new.sid, defaults=defaults)
+
+
+def _call_of_first_sight(params, *, source: str = "twilio") -> Call:
+    """The unsaved Call a webhook's parameters describe (its parent left to the caller)."""
     direction = params.get("Direction", "")
     if direction not in Direction.values:
-        direction = Direction.OUTBOUND_DIAL if parent_sid else Direction.INBOUND
+        direction = Direction.OUTBOUND_DIAL if params.get("ParentCallSid") else Direction.INBOUND
     status = params.get("CallStatus", "")
-    return Call.objects.get_or_create(
-        sid=sid,
-        defaults={
-            "account_sid": params.get("AccountSid", ""),
-            "parent": Call.objects.filter(sid=parent_sid).first() if parent_sid else None,
-            "direction": direction,
-            "from_number": params.get("From", ""),
-            "to_number": params.get("To", ""),
-            "status": status if status in PROGRESS_STATUSES else CallStatus.QUEUED,
-            "source": source,
-        },
+    return Call(
+        sid=_call_sid(params),
+        account_sid=params.get("AccountSid", ""),
+        direction=direction,
+        from_number=params.get("From", ""),
+        to_number=params.get("To", ""),
+        status=status if status in PROGRESS_STATUSES else CallStatus.QUEUED,
+        source=source,
     )
 
 
@@ -102,7 +111,7 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
         is_new = False
         if recorded is None:
             with transaction.atomic():
-                is_new = _bind_or_create(params, call_id)
+                is_new = _bind_or_insert(params, call_id)
                 recorded = record(*arguments)
         if recorded.event is not None:
             previous = "" if is_new else recorded.previous_status
@@ -156,11 +165,23 @@ def _bind_or_create(params, call_id: int | None) -> bool:
     The binding covers a callback that beats the create answer to us (or comes
     after it was lost).
     """
-    if call_id is not None:
-        unbound = Call.objects.filter(pk=call_id, sid__isnull=True)
-        if unbound.update(sid=_call_sid(params), updated_at=timezone.now()):
-            return False
+    if call_id is not None and _bind(params, call_id):
+        return False
     return _call_on_first_sight(params)[1]
+
+
+def _bind(params, call_id: int) -> bool:
+    """Give our call `call_id`, still without a SID, the webhook's; whether it had none."""
+    unbound = Call.objects.filter(pk=call_id, sid__isnull=True)
+    return bool(unbound.update(sid=_call_sid(params), updated_at=timezone.now()))
+
+
+def _bind_or_insert(params, call_id: int | None) -> bool:
+    """`_bind_or_create` in one statement: a status callback only needs the row to
+    exist, and the statement that follows reads it; whether this one created it."""
+    if call_id is not None and _bind(params, call_id):
+        return False
+    return insert_on_first_sight(_call_of_first_sight(params), params.get("ParentCallSid", ""))
 
 
 def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) -> CallEvent | None:
@@ -250,9 +271,17 @@ def _moves_forward(current: str, new: str) -> bool:
 
 
 def _after_final(call: Call) -> None:
-    """Its own waiting redirects can no longer happen; its parent may be waiting for it."""
+    """Its own waiting redirects can no longer happen; its parent may be waiting for it.
+
+    Few calls have any, so one read tells whether there is anything to write.
+    """
     from .redirects import queue_redirects
 
+    concerned = Q(call=call)
+    if call.parent_id is not None:
+        concerned |= Q(call_id=call.parent_id, trigger=RedirectTrigger.LEG_ENDED)
+    if not Redirect.objects.filter(concerned, state=RedirectState.SCHEDULED).exists():
+        return
     Redirect.objects.filter(call=call, state=RedirectState.SCHEDULED).update(
         state=RedirectState.SKIPPED,
         finished_at=timezone.now(),

@@ -79,6 +79,34 @@ def record_for_known_sid(
     return Recorded(event=event, call=call, previous_status=previous_status)
 
 
+def insert_on_first_sight(call: Call, parent_sid: str) -> bool:
+    """Insert the unsaved `call` unless its SID is known; whether this inserted it.
+
+    One statement where `get_or_create` takes four (and a fifth for the parent):
+    the parent is found by its SID inside it, and a concurrent first sight of the
+    same SID waits for this one and then inserts nothing (`ON CONFLICT`).
+    """
+    fields = [field for field in Call._meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(field.pre_save(call, add=True), connection)
+        if field.name != "parent"
+        else parent_sid or None
+        for field in fields
+    ]
+    placeholders = [
+        "(SELECT id FROM calls_call WHERE sid = %s)" if field.name == "parent" else "%s"
+        for field in fields
+    ]
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO calls_call ({columns}) VALUES ({', '.join(placeholders)}) "
+            "ON CONFLICT (sid) DO NOTHING RETURNING id",
+            values,
+        )
+        return cursor.fetchone() is not None
+
+
 def _statement(filled: list[str]) -> str:
     """The statement for the fields this callback may fill (its text varies only by those)."""
     assignments = [
