@@ -189,7 +189,7 @@ TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
 RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
-    "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 1.0},
+    "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 0.5},
     "campaigns-dialer-tick": {"task": "campaigns.tasks.tick", "schedule": 1.0},
     "work-queues": {"task": "queues.tasks.work_queues", "schedule": 2.0},
     "reconcile-stale-calls": {
