@@ -2,10 +2,11 @@
 
 Read only: rows change through `calls.services` alone, from actions and the
 "Place a call" view, so every change obeys the rules and records who asked.
-Built for tables with millions of calls: no exact count of the whole table,
+Built for tables with millions of calls: no exact count of a big result,
 one query per changelist page.
 """
 
+import json
 from collections.abc import Callable
 from contextlib import suppress
 from functools import cached_property
@@ -29,9 +30,10 @@ ACTION_FORM_TEMPLATE = "admin/calls/action_form.html"
 
 
 class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL an exact COUNT(*) of a big table reads all of it; for the
-    unfiltered changelist the planner's estimate is good enough for page links.
-    Filtered lists and small tables are counted exactly."""
+    """On PostgreSQL an exact COUNT(*) of a big result reads all of it; for page
+    links the planner's estimate is good enough: the table's row count when the
+    list is unfiltered, the plan's row estimate when it is filtered. Results the
+    planner puts below `exact_below` rows are counted exactly."""
 
     exact_below = 100_000
 
@@ -39,16 +41,24 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         queryset = self.object_list
         connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                    [connection.ops.quote_name(queryset.model._meta.db_table)],
-                )
-                row = cursor.fetchone()
-            if row and row[0] >= self.exact_below:
-                return row[0]
+        if connection.vendor == "postgresql":
+            estimate = self._estimate(queryset, connection)
+            if estimate >= self.exact_below:
+                return estimate
         return super().count
+
+    @staticmethod
+    def _estimate(queryset: QuerySet, connection) -> int:
+        if queryset.query.where:
+            plan = json.loads(queryset.explain(format="json"))
+            return int(plan[0]["Plan"]["Plan Rows"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                [connection.ops.quote_name(queryset.model._meta.db_table)],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else 0
 
 
 class ReadOnly:

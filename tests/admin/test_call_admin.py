@@ -82,6 +82,45 @@ class TestChangelist:
         assert response.context["cl"].result_count == 30
         assert not [query for query in queries if "COUNT(" in query["sql"]]
 
+    @pytest.mark.postgres
+    def test_a_big_filtered_result_is_not_counted_row_by_row(self, supervisor, monkeypatch):
+        monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 20)
+        for _ in range(30):
+            make_call(status=CallStatus.BUSY)
+        make_call(status=CallStatus.COMPLETED)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE calls_call")
+
+        with CaptureQueriesContext(connection) as queries:
+            response = supervisor.get(CHANGELIST, {"status__exact": "busy"})
+
+        assert 20 <= response.context["cl"].result_count <= 31
+        assert len(listed(response)) == 30
+        assert not [query for query in queries if "COUNT(" in query["sql"]]
+
+    def test_the_date_drilldown_offers_the_months_between_the_first_and_last_call(self, supervisor):
+        for moment in ("2026-01-15T10:00Z", "2026-03-02T10:00Z"):
+            Call.objects.filter(pk=make_call().pk).update(created_at=moment)
+
+        with CaptureQueriesContext(connection) as queries:
+            page = supervisor.get(CHANGELIST).content.decode()
+
+        assert [month in page for month in ("January", "February", "March", "April")] == [
+            True,
+            True,
+            True,
+            False,
+        ]
+        assert not [query for query in queries if "DISTINCT" in query["sql"].upper()]
+
+    def test_a_small_filtered_result_is_counted_exactly(self, supervisor):
+        make_call(status=CallStatus.BUSY)
+        make_call(status=CallStatus.COMPLETED)
+
+        response = supervisor.get(CHANGELIST, {"status__exact": "busy"})
+
+        assert response.context["cl"].result_count == 1
+
     def test_a_filtered_page_does_not_count_the_whole_table(self, supervisor):
         make_call()
         response = supervisor.get(CHANGELIST, {"status__exact": "in-progress"})
