@@ -197,3 +197,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RECONCILE_EVERY_SECONDS", default=30.0),
     },
 }
+
+# Supervisor console: how long an action from the live board waits for Twilio's
+# answer so the message after the click can say "done" or why it was refused.
+CONSOLE_ACTION_WAIT_SECONDS = env.float("CONSOLE_ACTION_WAIT_SECONDS", default=3.0)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from calls.exceptions import RuleViolation
@@ -17,6 +18,7 @@ from calls.models import Call
 from queues.models import OPEN_ENTRY_STATUSES, Agent, QueueEntry
 
 from ..actions import ACTIONS, LiveAction, Target, actions_for
+from ..outcomes import refusal, settled_redirect
 from ..permissions import CONTROL_CALLS, VIEW_CALLS, require
 from ..selectors.board import BoardRow, live_board
 
@@ -96,15 +98,29 @@ class LiveBoardViews:
             problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
             messages.error(request, f"{live_action.label} {target.name}: {problems}")
         else:
+            started = timezone.now()
             try:
-                done = live_action.perform(target, form.cleaned_data, request.user)
+                under_way = live_action.perform(target, form.cleaned_data, request.user)
             except RuleViolation as refused:
                 messages.error(
                     request, f"{live_action.label} {target.name}: refused. {refused.message}"
                 )
             else:
-                messages.success(request, done)
+                self._report(request, live_action, target, under_way, started)
         return redirect(self._back(request))
+
+    @staticmethod
+    def _report(
+        request: HttpRequest, action: LiveAction, target: Target, under_way: str, started
+    ) -> None:
+        """Say how the action ended if it settles within a moment, else that it is under way."""
+        settled = settled_redirect(target.call, request.user, started)
+        if settled is None:
+            messages.info(request, under_way)
+        elif (reason := refusal(settled)) is not None:
+            messages.error(request, f"{action.label} {target.name}: refused. {reason}")
+        else:
+            messages.success(request, f"{action.label} {target.name}: done.")
 
     def _back(self, request: HttpRequest) -> str:
         """Where the action was taken from (board or call page), if it is one of ours."""

@@ -9,6 +9,13 @@ from tests.queues.conftest import caller, make_agent, queue, survey  # noqa: F40
 from tests.queues.test_e2e import support  # noqa: F401  fixture: a queue on voicesim's number
 
 
+@pytest.fixture(autouse=True)
+def no_wait_for_twilio(settings):
+    """No worker runs in most of these tests: the board reports actions as under way
+    at once instead of waiting for an outcome that cannot come."""
+    settings.CONSOLE_ACTION_WAIT_SECONDS = 0
+
+
 @pytest.fixture
 def viewer(admin_as) -> Client:  # noqa: F811
     return admin_as("Viewers")

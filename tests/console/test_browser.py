@@ -115,7 +115,9 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
     open_page,
     live_server,
     artifacts_dir: Path,
+    settings,
 ):
+    settings.CONSOLE_ACTION_WAIT_SECONDS = 5  # a real worker answers: the message says how
     supervisor = member_of("Supervisors", staff=True)
     page = open_page(supervisor)
     sid, row = watch_a_caller_arrive(page, stack, live_server)
@@ -128,7 +130,7 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
     page.keyboard.press("Tab")
     expect(row.get_by_role("button", name="Take off hold")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator(".messagelist")).to_contain_text(f"{CALLER} is being connected to Ann.")
+    expect(page.locator(".messagelist")).to_contain_text(f"Take off hold {CALLER}: done.")
     open_board(page, live_server)
     talking = page.locator("#calls-in-progress tr", has_text=CALLER)
     expect(talking).to_contain_text("Talking to Ann")
