@@ -344,7 +344,15 @@ def distribute(queue: Queue | None = None) -> int:
 
 
 def _offer_next(queue: Queue) -> bool:
+    """One pairing. The agent is claimed first: a distributor that then finds no caller
+    has held nothing a caller waits on, whereas one holding a caller while it looks
+    for an agent makes the others skip that caller and serve a later one first."""
     with transaction.atomic():
+        agent = (
+            selectors.idle_agents(queue).select_for_update(skip_locked=True, of=("self",)).first()
+        )
+        if agent is None:
+            return False
         entry = (
             selectors.waiting_entries(queue)
             .select_related("call", "queue")
@@ -352,11 +360,6 @@ def _offer_next(queue: Queue) -> bool:
             .first()
         )
         if entry is None:
-            return False
-        agent = (
-            selectors.idle_agents(queue).select_for_update(skip_locked=True, of=("self",)).first()
-        )
-        if agent is None:
             return False
         try:
             with transaction.atomic():
