@@ -222,10 +222,15 @@ def _record_with_row_lock(
         call = Call.objects.select_for_update().filter(sid=sid).first()
         if call is None:
             return None
-        try:
-            with transaction.atomic():
-                event = CallEvent.objects.create(call=call, params=params, **event_fields)
-        except IntegrityError:
+        event = store_event(
+            call,
+            event_fields["kind"],
+            params,
+            fingerprint=event_fields["fingerprint"],
+            call_status=event_fields["call_status"],
+            sequence_number=event_fields["sequence_number"],
+        )
+        if event is None:
             return Recorded(event=None, call=None, previous_status=call.status)
         previous = call.status
         _fill_and_move(call, event_fields["call_status"], changes)

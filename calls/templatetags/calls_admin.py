@@ -24,16 +24,24 @@ register = template.Library()
 
 
 class _DatesFromBounds:
-    """The changelist's queryset, whose `datetimes()` spans its first to last date."""
+    """The changelist's queryset, whose `datetimes()` spans its first to last date.
+
+    Django's tag asks for the same first and last dates to pick its level, so
+    each aggregate is read once.
+    """
 
     def __init__(self, queryset: QuerySet):
         self.queryset = queryset
+        self._aggregates: dict[str, dict] = {}
 
-    def aggregate(self, **aggregates):
-        return self.queryset.aggregate(**aggregates)
+    def aggregate(self, **aggregates) -> dict:
+        key = repr(sorted(aggregates.items()))
+        if key not in self._aggregates:
+            self._aggregates[key] = self.queryset.aggregate(**aggregates)
+        return self._aggregates[key]
 
     def datetimes(self, field_name: str, kind: str) -> list[dt.datetime]:
-        bounds = self.queryset.aggregate(first=Min(field_name), last=Max(field_name))
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
         if bounds["first"] is None:
             return []
         first, last = (timezone.localtime(bounds[end]) for end in ("first", "last"))

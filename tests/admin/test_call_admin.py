@@ -112,6 +112,7 @@ class TestChangelist:
             False,
         ]
         assert not [query for query in queries if "DISTINCT" in query["sql"].upper()]
+        assert len([query for query in queries if "MIN(" in query["sql"].upper()]) == 1
 
     def test_a_small_filtered_result_is_counted_exactly(self, supervisor):
         make_call(status=CallStatus.BUSY)
