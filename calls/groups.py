@@ -72,11 +72,21 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The apps whose permissions the roles hold: only their `post_migrate` can bring new ones.
+GRANTING_APPS = frozenset(
+    permission.split(".")[0]
+    for permissions in GROUP_PERMISSIONS.values()
+    for permission in permissions
+)
+
+
 def ensure_groups(
     sender: AppConfig, *, apps: Apps = global_apps, using: str = "default", **kwargs: object
 ) -> None:
     """Create the groups and grant their permissions; never takes a permission away,
     so grants made by hand survive the next `migrate`."""
+    if sender.label not in GRANTING_APPS:
+        return
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for name, permissions in GROUP_PERMISSIONS.items():

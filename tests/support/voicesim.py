@@ -4,22 +4,9 @@ client, and its /sim/ inspection endpoints."""
 from dataclasses import dataclass, field
 
 import httpx
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-
-class _RedirectingHttpClient(TwilioHttpClient):
-    """Sends the real client's requests to voicesim instead of api.twilio.com."""
-
-    def __init__(self, base_url: str):
-        super().__init__(timeout=10)
-        self.base_url = base_url.rstrip("/")
-
-    def request(self, method, url, *args, **kwargs):
-        for host in ("https://api.twilio.com", "https://api.us1.twilio.com"):
-            if url.startswith(host):
-                url = self.base_url + url[len(host) :]
-        return super().request(method, url, *args, **kwargs)
+from voicesim.twilio_client import simulator_client
 
 
 @dataclass
@@ -35,11 +22,7 @@ class VoiceSim:
 
     @property
     def client(self) -> Client:
-        return Client(
-            self.account_sid,
-            self.auth_token,
-            http_client=_RedirectingHttpClient(self.base_url),
-        )
+        return simulator_client(self.base_url, self.account_sid, self.auth_token)
 
     def sim(self, method: str, path: str, **kwargs) -> httpx.Response:
         response = self._http.request(
@@ -49,9 +32,7 @@ class VoiceSim:
         return response
 
     def transcript(self, sid: str) -> list[dict]:
-        body = self.sim("GET", f"calls/{sid}/transcript").json()
-        return body["entries"] if isinstance(body, dict) and "entries" in body else body
+        return self.sim("GET", f"calls/{sid}/transcript").json()["entries"]
 
     def calls(self) -> list[dict]:
-        body = self.sim("GET", "calls").json()
-        return body["calls"] if isinstance(body, dict) and "calls" in body else body
+        return self.sim("GET", "calls").json()["calls"]
