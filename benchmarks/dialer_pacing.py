@@ -43,6 +43,7 @@ from status_callbacks import drop_database, free_port, scratch_database  # noqa:
 from tests.support.processes import (  # noqa: E402
     URL_PATTERN,
     VENV_BIN,
+    celery_worker_command,
     child_env,
     start_process,
     stop_process,
@@ -139,24 +140,7 @@ class Product:
             wait_for_line(logs / "web.log", re.compile(r"Booting worker"), web, timeout=30)
         for name in ("one", "two"):
             log = logs / f"worker-{name}.log"
-            worker = self._start(
-                [
-                    str(VENV_BIN / "celery"),
-                    "-A",
-                    "callcenter",
-                    "worker",
-                    "-n",
-                    f"{name}@%h",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                self.env,
-                log,
-            )
+            worker = self._start(celery_worker_command(name, concurrency=1), self.env, log)
             wait_for_line(log, re.compile(r"ready\."), worker, timeout=60)
         self._start(
             [

@@ -15,6 +15,7 @@ from tests.support.database import test_database_url
 from tests.support.processes import (
     URL_PATTERN,
     VENV_BIN,
+    celery_worker_command,
     child_env,
     start_process,
     stop_process,
@@ -98,20 +99,7 @@ def celery_worker_factory(django_db_setup, django_db_blocker, stack_settings, lo
 
     def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2):
         log = logs_dir / f"{name}.log"
-        args = [
-            str(VENV_BIN / "celery"),
-            "-A",
-            "callcenter",
-            "worker",
-            "-n",
-            f"{name}@%h",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        args = celery_worker_command(name, concurrency=concurrency)
         if beat:
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
         env = child_env(DATABASE_URL=database_url, DATABASE_CONN_MAX_AGE="0", **stack_settings)

@@ -56,6 +56,24 @@ def wait_until(predicate: Callable[[], object], timeout: float = 15, interval: f
     raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
 
 
+def celery_worker_command(name: str, *, concurrency: int) -> list[str]:
+    """A `celery worker` of the product, named `name`, logging each task it runs."""
+    return [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "callcenter",
+        "worker",
+        "-n",
+        f"{name}@%h",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
 def child_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(overrides)
