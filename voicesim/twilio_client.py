@@ -23,7 +23,8 @@ class SimulatorHttpClient(TwilioHttpClient):
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         parts = urlsplit(url)
-        if parts.hostname and parts.hostname.endswith("twilio.com"):
+        host = parts.hostname or ""
+        if host == "twilio.com" or host.endswith(".twilio.com"):
             url = urlunsplit((self._scheme, self._netloc, parts.path, parts.query, parts.fragment))
         return super().request(method, url, *args, **kwargs)
 
