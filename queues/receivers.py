@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from calls.models import Call
+from calls.models import Call, Direction
 from calls.signals import call_status_changed
 
 from . import services
@@ -16,8 +16,12 @@ from . import services
 
 @receiver(call_status_changed, sender=Call, dispatch_uid="queues.call_status_changed")
 def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) -> None:
-    """A `<Dial>` leg drives its agent's status; a caller's end closes their queue entry."""
+    """A `<Dial>` leg drives its agent's status; a caller's end closes their queue entry.
+
+    Callers are inbound calls (`services.answer_inbound` is the only way in), so
+    an outbound call's end needs no look at the queues.
+    """
     if call.parent_id is not None:
         services.record_leg_status(call)
-    elif call.is_final:
+    elif call.is_final and call.direction == Direction.INBOUND:
         services.record_call_ended(call)

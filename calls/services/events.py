@@ -4,14 +4,14 @@ Every path applies the same rules: missing fields are filled, the status only
 moves forward by STATUS_RANK, a final state is final. Rows are locked (`FOR
 UPDATE`), and a repeated callback hits the unique fingerprint, so any number of
 web workers may receive the same callback at once. Status callbacks for a known
-SID, the bulk of the traffic, take one SQL statement (`status_statement`); the
-other paths go through `_apply`. Both end in `_react`.
+SID, the bulk of the traffic, take one SQL statement (`status_statement`),
+which also settles what the end of a call sets off; the other paths go through
+`_apply` and `_react`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from contextlib import nullcontext
 from email.utils import parsedate_to_datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -33,8 +33,13 @@ from ..models import (
 )
 from ..signals import call_status_changed
 from ..telephony import TwilioCall
-from .common import locked_call
-from .status_statement import Recorded, insert_on_first_sight, record_for_known_sid
+from .common import enqueue_on_commit, locked_call
+from .status_statement import (
+    SKIPPED_AT_END,
+    Recorded,
+    insert_on_first_sight,
+    record_for_known_sid,
+)
 
 PROGRESS_STATUSES = frozenset(
     {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
@@ -105,17 +110,19 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
     }
     arguments = (sid, event_fields, _plain(params), changes)
     record = record_for_known_sid if connection.vendor == "postgresql" else _record_with_row_lock
-    # A final status may end the call; what that sets off commits with it.
-    with transaction.atomic() if status in FINAL_STATUSES else nullcontext():
-        recorded = record(*arguments)
-        is_new = False
-        if recorded is None:
-            with transaction.atomic():
-                is_new = _bind_or_insert(params, call_id)
-                recorded = record(*arguments)
-        if recorded.event is not None:
-            previous = "" if is_new else recorded.previous_status
-            _react(recorded.call, previous, recorded.event)
+    recorded = record(*arguments)
+    is_new = False
+    if recorded is None:
+        # The call and its first event commit together: should the event fail,
+        # Twilio's retry is a first sight again, and the call's news is told.
+        with transaction.atomic():
+            is_new = _bind_or_insert(params, call_id)
+            recorded = record(*arguments)
+    for redirect_id in recorded.queued_redirects:
+        enqueue_on_commit("send_redirect", redirect_id)
+    if recorded.event is not None:
+        previous = "" if is_new else recorded.previous_status
+        _announce(recorded.call, previous, recorded.event)
     return recorded.event
 
 
@@ -234,6 +241,8 @@ def _record_with_row_lock(
             return Recorded(event=None, call=None, previous_status=call.status)
         previous = call.status
         _fill_and_move(call, event_fields["call_status"], changes)
+        if call.is_final and previous not in FINAL_STATUSES:
+            _after_final(call)
     return Recorded(event=event, call=call, previous_status=previous)
 
 
@@ -258,6 +267,13 @@ def _fill_and_move(call: Call, status: str, changes: dict) -> None:
 
 def _react(call: Call, previous: str, event: CallEvent | None) -> None:
     """When the status moved: tell listeners once committed, and settle what its end sets off."""
+    _announce(call, previous, event)
+    if call.is_final and previous not in FINAL_STATUSES:
+        _after_final(call)
+
+
+def _announce(call: Call, previous: str, event: CallEvent | None) -> None:
+    """When the status moved, tell listeners once committed."""
     if call.status == previous:
         return
     transaction.on_commit(
@@ -265,8 +281,6 @@ def _react(call: Call, previous: str, event: CallEvent | None) -> None:
             sender=Call, call=call, previous_status=previous, event=event
         )
     )
-    if call.is_final:
-        _after_final(call)
 
 
 def _moves_forward(current: str, new: str) -> bool:
@@ -288,9 +302,7 @@ def _after_final(call: Call) -> None:
     if not Redirect.objects.filter(concerned, state=RedirectState.SCHEDULED).exists():
         return
     Redirect.objects.filter(call=call, state=RedirectState.SCHEDULED).update(
-        state=RedirectState.SKIPPED,
-        finished_at=timezone.now(),
-        error_message="The call ended before the redirect was due.",
+        state=RedirectState.SKIPPED, finished_at=timezone.now(), error_message=SKIPPED_AT_END
     )
     if call.parent_id is None:
         return

@@ -12,11 +12,14 @@ known SID is one statement, committed on its own in autocommit:
    the event's foreign key check does not conflict with), so events of one call
    apply one at a time, each seeing the status the previous one left;
 3. move the status forward by STATUS_RANK (a final state is final), fill the
-   fields still empty, stamp `last_event_at`.
+   fields still empty, stamp `last_event_at`;
+4. when this event ends the call: skip the call's own scheduled redirects, and
+   mark `queued` its parent's redirects waiting for a leg to end.
 
-It returns the call as it now is and the status it had, so the caller can
-tell whether the status moved. The rules are those of `events._apply`, which
-the other paths (answer request, REST snapshots) use.
+It returns the call as it now is, the status it had, and the redirects it
+queued, for the caller to hand to workers. The rules are those of
+`events._apply` and `events._after_final`, which the other paths (answer
+request, REST snapshots, SQLite) use.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
-from ..models import FINAL_STATUSES, STATUS_RANK, Call, CallEvent
+from ..models import (
+    FINAL_STATUSES,
+    STATUS_RANK,
+    Call,
+    CallEvent,
+    RedirectState,
+    RedirectTrigger,
+)
 
 _CALL_COLUMNS = [field.column for field in Call._meta.concrete_fields]
 _CALL_ATTNAMES = [field.attname for field in Call._meta.concrete_fields]
@@ -36,15 +46,18 @@ _RANK_OF_CURRENT = (
     + " END"
 )
 _FINAL = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
+SKIPPED_AT_END = "The call ended before the redirect was due."
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """What the statement did: the event (None for a repeat) and the call's move."""
+    """What the statement did: the event (None for a repeat), the call's move, and
+    the ids of the redirects it queued (to send once committed)."""
 
     event: CallEvent | None
     call: Call | None
     previous_status: str
+    queued_redirects: tuple[int, ...] = ()
 
 
 def record_for_known_sid(
@@ -62,21 +75,24 @@ def record_for_known_sid(
         "params": json.dumps(params),
         "status": status,
         "rank": STATUS_RANK.get(status),
+        "skipped_at_end": SKIPPED_AT_END,
         **{f"fill_{name}": value for name, value in changes.items()},
     }
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(_statement(sorted(changes)), arguments)
         row = cursor.fetchone()
     if row is None:
         return None
-    event_id, received_at, previous_status, *call_values = row
+    event_id, received_at, previous_status, queued, *call_values = row
     if event_id is None:
         return Recorded(event=None, call=None, previous_status=previous_status)
     call = Call.from_db(connection.alias, _CALL_ATTNAMES, call_values)
     event = CallEvent(
         id=event_id, call=call, params=params, received_at=received_at, **event_fields
     )
-    return Recorded(event=event, call=call, previous_status=previous_status)
+    return Recorded(
+        event=event, call=call, previous_status=previous_status, queued_redirects=tuple(queued)
+    )
 
 
 def insert_on_first_sight(call: Call, parent_sid: str) -> bool:
@@ -139,8 +155,21 @@ def _statement(filled: list[str]) -> str:
             FROM previous
             WHERE call.id = previous.id
             RETURNING {returned}
+        ), ended AS (
+            SELECT moved.id, moved.parent_id FROM moved JOIN previous ON previous.id = moved.id
+            WHERE moved.status IN ({_FINAL}) AND previous.status NOT IN ({_FINAL})
+        ), skipped AS (
+            UPDATE calls_redirect
+            SET state = '{RedirectState.SKIPPED}', finished_at = now(),
+                error_message = %(skipped_at_end)s
+            WHERE state = '{RedirectState.SCHEDULED}' AND call_id IN (SELECT id FROM ended)
+        ), queued AS (
+            UPDATE calls_redirect SET state = '{RedirectState.QUEUED}'
+            WHERE state = '{RedirectState.SCHEDULED}' AND trigger = '{RedirectTrigger.LEG_ENDED}'
+                AND call_id IN (SELECT parent_id FROM ended)
+            RETURNING id
         )
-        SELECT event.id, event.received_at, previous.status, moved.*
+        SELECT event.id, event.received_at, previous.status, ARRAY(SELECT id FROM queued), moved.*
         FROM known
         LEFT JOIN event ON TRUE LEFT JOIN previous ON TRUE LEFT JOIN moved ON TRUE
     """

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from callcenter.celery import app as celery_app
 from calls import services, telephony
 from calls.exceptions import TwilioError, TwilioUnreachable
 from calls.models import Call, CallStatus, RedirectState
@@ -203,7 +204,10 @@ def test_a_scheduled_redirect_of_a_call_that_ended_is_skipped(twilio, live_call)
     assert services.fire_due_redirects(now=at) == []
 
 
-def test_a_redirect_waiting_for_the_leg_is_sent_when_the_leg_ends(twilio, live_call):
+def test_a_redirect_waiting_for_the_leg_is_sent_when_the_leg_ends(
+    twilio, live_call, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     leg = {"ParentCallSid": live_call.sid, "Direction": "outbound-dial"}
     leg_sid = "CA" + "5" * 32
     services.record_status_event({"CallSid": leg_sid, "CallStatus": "in-progress", **leg})
@@ -211,9 +215,15 @@ def test_a_redirect_waiting_for_the_leg_is_sent_when_the_leg_ends(twilio, live_c
         live_call, url="https://app.example/survey", on_leg_end=True
     )
     assert redirect.state == RedirectState.SCHEDULED
-    services.record_status_event({"CallSid": leg_sid, "CallStatus": "completed", **leg})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_status_event({"CallSid": leg_sid, "CallStatus": "completed", **leg})
+
     redirect.refresh_from_db()
-    assert redirect.state == RedirectState.QUEUED
+    assert redirect.state == RedirectState.DONE
+    [update] = twilio.requests("update")
+    assert update.path.endswith(f"/Calls/{live_call.sid}.json")
+    assert update.value("Url") == "https://app.example/survey"
 
 
 def test_unreachable_twilio_is_reported_as_such(settings, twilio):
