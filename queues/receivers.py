@@ -16,12 +16,14 @@ from . import services
 
 @receiver(call_status_changed, sender=Call, dispatch_uid="queues.call_status_changed")
 def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) -> None:
-    """A `<Dial>` leg drives its agent's status; a caller's end closes their queue entry.
+    """An agent's leg drives its agent's status; a caller's end closes their queue entry.
 
-    Callers are inbound calls (`services.answer_inbound` is the only way in), so
-    an outbound call's end needs no look at the queues.
+    Callers are inbound calls (`services.answer_inbound` is the only way in), and
+    an agent's leg is a `<Dial>` leg of a caller's call: other calls and legs
+    need no look at the queues.
     """
     if call.parent_id is not None:
-        services.record_leg_status(call)
+        if call.parent.direction == Direction.INBOUND:
+            services.record_leg_status(call)
     elif call.is_final and call.direction == Direction.INBOUND:
         services.record_call_ended(call)

@@ -16,8 +16,9 @@ known SID is one statement, committed on its own in autocommit:
 4. when this event ends the call: skip the call's own scheduled redirects, and
    mark `queued` its parent's redirects waiting for a leg to end.
 
-It returns the call as it now is, the status it had, and the redirects it
-queued, for the caller to hand to workers. The rules are those of
+It returns the call as it now is (with its parent, which listeners to a leg's
+news look at), the status it had, and the redirects it queued, for the caller
+to hand to workers. The rules are those of
 `events._apply` and `events._after_final`, which the other paths (answer
 request, REST snapshots, SQLite) use.
 """
@@ -83,10 +84,12 @@ def record_for_known_sid(
         row = cursor.fetchone()
     if row is None:
         return None
-    event_id, received_at, previous_status, queued, *call_values = row
+    event_id, received_at, previous_status, queued, *values = row
     if event_id is None:
         return Recorded(event=None, call=None, previous_status=previous_status)
-    call = Call.from_db(connection.alias, _CALL_ATTNAMES, call_values)
+    call = Call.from_db(connection.alias, _CALL_ATTNAMES, values[: len(_CALL_ATTNAMES)])
+    if call.parent_id is not None:
+        call.parent = Call.from_db(connection.alias, _CALL_ATTNAMES, values[len(_CALL_ATTNAMES) :])
     event = CallEvent(
         id=event_id, call=call, params=params, received_at=received_at, **event_fields
     )
@@ -133,6 +136,7 @@ def _statement(filled: list[str]) -> str:
         *(_fill_if_empty(name) for name in filled),
     ]
     returned = ", ".join(f'call."{column}"' for column in _CALL_COLUMNS)
+    parent = ", ".join(f'parent."{column}"' for column in _CALL_COLUMNS)
     return f"""
         WITH known AS (
             SELECT id FROM calls_call WHERE sid = %(sid)s
@@ -169,9 +173,11 @@ def _statement(filled: list[str]) -> str:
                 AND call_id IN (SELECT parent_id FROM ended)
             RETURNING id
         )
-        SELECT event.id, event.received_at, previous.status, ARRAY(SELECT id FROM queued), moved.*
+        SELECT event.id, event.received_at, previous.status, ARRAY(SELECT id FROM queued),
+            moved.*, {parent}
         FROM known
         LEFT JOIN event ON TRUE LEFT JOIN previous ON TRUE LEFT JOIN moved ON TRUE
+        LEFT JOIN calls_call AS parent ON parent.id = moved.parent_id
     """
 
 

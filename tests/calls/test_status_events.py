@@ -88,3 +88,27 @@ def test_a_completed_callback_without_sequence_number_is_stored_once(dialed_call
     deliver(dialed_call.sid, "completed", None)
     deliver(dialed_call.sid, "completed", None)
     assert CallEvent.objects.filter(call=dialed_call).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "whose, status",
+    [("leg", "ringing"), ("leg", "in-progress"), ("leg", "completed"), ("call", "completed")],
+)
+def test_news_of_a_known_call_or_leg_takes_one_statement(
+    live_call, django_assert_num_queries, django_capture_on_commit_callbacks, whose, status
+):
+    leg_sid = "CA" + "7" * 32
+    leg = {"ParentCallSid": live_call.sid, "Direction": "outbound-dial"}
+    deliver(leg_sid, "initiated", 0, **leg)
+    sid, sequence, extra = (leg_sid, 1, leg) if whose == "leg" else (live_call.sid, 3, {})
+
+    # What the news sets off (queues, campaigns, redirects) is counted too.
+    with (
+        django_assert_num_queries(1),
+        django_capture_on_commit_callbacks(execute=True) as reactions,
+    ):
+        deliver(sid, status, sequence, **extra)
+
+    assert reactions
+    assert Call.objects.get(sid=sid).status == status
