@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection, models
 
@@ -41,11 +42,6 @@ from ..models import (
 
 _CALL_COLUMNS = [field.column for field in Call._meta.concrete_fields]
 _CALL_ATTNAMES = [field.attname for field in Call._meta.concrete_fields]
-_RANK_OF_CURRENT = (
-    "CASE call.status "
-    + " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
-    + " END"
-)
 _FINAL = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
 SKIPPED_AT_END = "The call ended before the redirect was due."
 
@@ -75,12 +71,12 @@ def record_for_known_sid(
         "sid": sid,
         "params": json.dumps(params),
         "status": status,
-        "rank": STATUS_RANK.get(status),
+        "outranked": _outranked_by(status),
         "skipped_at_end": SKIPPED_AT_END,
         **{f"fill_{name}": value for name, value in changes.items()},
     }
     with connection.prepared_cursor() as cursor:
-        cursor.execute(_statement(sorted(changes)), arguments)
+        cursor.execute(_statement(tuple(sorted(changes))), arguments)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -126,10 +122,26 @@ def insert_on_first_sight(call: Call, parent_sid: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def _statement(filled: list[str]) -> str:
-    """The statement for the fields this callback may fill (its text varies only by those)."""
+def _outranked_by(status: str) -> list[str]:
+    """The statuses `status` moves a call forward from: those of a lower rank, not final."""
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return []
+    return [
+        str(other)
+        for other, lower in STATUS_RANK.items()
+        if lower < rank and other not in FINAL_STATUSES
+    ]
+
+
+@lru_cache
+def _statement(filled: tuple[str, ...]) -> str:
+    """The statement for the fields this callback may fill (its text varies only by those).
+
+    Kept short, on one line: psycopg caches the conversion of statements up to 4 kB.
+    """
     assignments = [
-        f"status = CASE WHEN call.status NOT IN ({_FINAL}) AND {_RANK_OF_CURRENT} < %(rank)s "
+        "status = CASE WHEN call.status = ANY(%(outranked)s::text[]) "
         "THEN %(status)s ELSE call.status END",
         "last_event_at = now()",
         "updated_at = now()",
@@ -137,7 +149,7 @@ def _statement(filled: list[str]) -> str:
     ]
     returned = ", ".join(f'call."{column}"' for column in _CALL_COLUMNS)
     parent = ", ".join(f'parent."{column}"' for column in _CALL_COLUMNS)
-    return f"""
+    statement = f"""
         WITH known AS (
             SELECT id FROM calls_call WHERE sid = %(sid)s
         ), event AS (
@@ -179,6 +191,7 @@ def _statement(filled: list[str]) -> str:
         LEFT JOIN event ON TRUE LEFT JOIN previous ON TRUE LEFT JOIN moved ON TRUE
         LEFT JOIN calls_call AS parent ON parent.id = moved.parent_id
     """
+    return " ".join(statement.split())
 
 
 def _fill_if_empty(name: str) -> str:
