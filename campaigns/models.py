@@ -293,3 +293,18 @@ class DialerLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} loop {self.slot}"
+
+
+class PacingSend(models.Model):
+    """A create counted by the database send window (see `campaigns.pacing`):
+    from the moment it was let through until `counts_until`."""
+
+    key = models.CharField(max_length=100)
+    ticket = models.CharField(max_length=40, unique=True)
+    counts_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "counts_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.ticket}"
