@@ -12,10 +12,17 @@ A call committed but never sent (killed before dispatch) is sent by the tick;
 the core's own dispatch is idempotent, so it happens once.
 
 Pacing: the token is reserved inside the claim's transaction (no token in
-time: the claim is undone) and the call is sent at it, once committed, from a
-sending thread, so Twilio's answer time does not hold up the next claim. Only
-the sending thread's hand-off and the core's dispatch stand between the token
-and Twilio.
+time: the claim is undone). Once committed, the loop sleeps until the token and
+hands the call to a sending thread, so Twilio's answer time does not hold up
+the next claim. That thread runs the core's dispatch; right before the create's
+request leaves, the send window (`campaigns.pacing`) lets it through or makes
+it wait while the setting's worth of creates still count, and the create
+leaves the window the moment its answer is back. The window is entered in the
+Twilio client's transport (a requests adapter wrapping the client's own), so
+the core's database work before and after the request does not count. The
+loop waits for the thread to reach that point, where the call is no longer
+`pending`, before the core's own dispatch message goes out: that message
+always finds the call taken and never creates it outside the window.
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from requests.adapters import BaseAdapter
 
 from calls import telephony
 from calls.exceptions import RuleViolation
@@ -76,6 +85,13 @@ IDLE_POLL_SECONDS = 0.05
 SENDING_THREADS = 4
 # A call saved but still `pending` after this long lost its dispatch message.
 PENDING_RESEND_SECONDS = 20
+# While the create that stops counting first is still unanswered, the window is
+# asked again this often (its answer may come any moment).
+ADMIT_POLL_SECONDS = 0.01
+# Longest the loop waits for its sending thread to take the call before the
+# core's dispatch message goes out anyway (a thread that slow may lose the call
+# to that dispatch, which creates it without the window).
+TAKE_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -182,31 +198,72 @@ def _claim_and_place(campaign: Campaign, zones: list[str], now: datetime) -> Cal
     return None
 
 
+class Pace:
+    """One campaign call on its way: the window it must pass, and whether its
+    sending thread has taken it (or given up on it)."""
+
+    def __init__(self, key: str, limit: int, start_at: float):
+        self.key = key
+        self.limit = limit
+        self.start_at = start_at  # the token, on time.monotonic()
+        self.taken = threading.Event()
+
+    def go(self) -> str:
+        """At the token, through the send window: the ticket to leave it with."""
+        time.sleep(max(self.start_at - time.monotonic(), 0.0))
+        return admit(self.key, self.limit)
+
+
+def admit(key: str, limit: int) -> str:
+    """Wait until the send window lets one more create through; its ticket."""
+    ticket = pacing.new_ticket()
+    hold = pacing.hold_seconds()
+    answered_counts_for = pacing.WINDOW_SECONDS + pacing.WINDOW_GUARD_SECONDS
+    while (wait := pacing.window().admit(key, ticket, limit, hold)) > 0:
+        time.sleep(wait if wait <= answered_counts_for else ADMIT_POLL_SECONDS)
+    return ticket
+
+
+def leave(key: str, ticket: str) -> None:
+    try:
+        pacing.window().leave(key, ticket)
+    except Exception:
+        # It counts until its hold runs out: later creates wait, none goes early.
+        logger.exception("Send window %s kept ticket %s", key, ticket)
+
+
 class _PacedSend:
     """Sends the claimed call at its token, after the commit and before the core's
     own dispatch message goes out (on-commit callbacks run in the order they were
-    registered, and this one is registered first): whoever creates the call, it
-    is never before the token."""
+    registered, and this one is registered first)."""
 
-    def __init__(self, send: Callable[[int], object]):
+    def __init__(self, send: Callable[[int, Pace], object]):
         self.send = send
         self.call_id: int | None = None
-        self.start_at = 0.0
+        self.pace: Pace | None = None
 
     def reserve(self, campaign: Campaign, call: Call, max_wait: float) -> None:
+        key = f"campaign-{campaign.pk}"
         wait = pacing.bucket().reserve(
-            f"campaign-{campaign.pk}",
+            key,
             interval=pacing.interval(campaign.calls_per_second),
             max_wait=max_wait,
         )
         if wait is None:
             raise _Undo(OUT_OF_TIME)
-        self.call_id, self.start_at = call.pk, time.monotonic() + wait
+        self.call_id = call.pk
+        self.pace = Pace(
+            key, pacing.window_limit(campaign.calls_per_second), time.monotonic() + wait
+        )
 
     def at_token(self) -> None:
-        if self.call_id is not None:
-            time.sleep(max(self.start_at - time.monotonic(), 0.0))
-            self.send(self.call_id)
+        if self.call_id is not None and self.pace is not None:
+            # At the token, not before: the call is `dispatching` from the moment
+            # the thread takes it, and one whose worker dies in that state waits
+            # for the reconciler (minutes) to learn it was never created.
+            time.sleep(max(self.pace.start_at - time.monotonic(), 0.0))
+            self.send(self.call_id, self.pace)
+            self.pace.taken.wait(TAKE_WAIT_SECONDS)
 
 
 def dial_next(
@@ -214,7 +271,7 @@ def dial_next(
     zones: list[str],
     *,
     max_wait: float = 60.0,
-    send: Callable[[int], object] | None = None,
+    send: Callable[[int, Pace], object] | None = None,
 ) -> DialResult:
     """Claim one due contact in an open window, place its call and send it at its token.
 
@@ -243,12 +300,59 @@ def dial_next(
         return undo.result
 
 
-def send_now(call_id: int) -> None:
+_sending = threading.local()
+
+
+def _is_create(request) -> bool:
+    return request.method == "POST" and urlsplit(request.url).path.endswith("/Calls.json")
+
+
+class PacedTransport(BaseAdapter):
+    """Wraps the Twilio client's transport: a create sent by a thread carrying a
+    campaign call's `Pace` passes the send window right before its request
+    leaves, and leaves the window as soon as its answer (or failure) is back."""
+
+    def __init__(self, inner: BaseAdapter):
+        super().__init__()
+        self.inner = inner
+
+    def send(self, request, *args, **kwargs):
+        pace = getattr(_sending, "pace", None)
+        if pace is None or not _is_create(request):
+            return self.inner.send(request, *args, **kwargs)
+        pace.taken.set()  # the call is `dispatching` now: the core's message may go
+        ticket = pace.go()
+        try:
+            return self.inner.send(request, *args, **kwargs)
+        finally:
+            leave(pace.key, ticket)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def paced_transport() -> bool:
+    """Wrap this process's Twilio client's transports once; False when it has none
+    to wrap (no connection pool): creates then pass the window before dispatch."""
+    session = getattr(telephony.client().http_client, "session", None)
+    if session is None:
+        return False
+    for prefix, adapter in list(session.adapters.items()):
+        if not isinstance(adapter, PacedTransport):
+            session.mount(prefix, PacedTransport(adapter))
+    return True
+
+
+def send_now(call_id: int, pace: Pace | None = None) -> None:
     """Create the call at Twilio from this process, right at the paced moment.
 
-    The core also queued its own dispatch on commit; whichever runs second finds
+    The core also queues its own dispatch on commit; whichever runs second finds
     the call no longer `pending` and does nothing.
     """
+    ticket = None
+    if pace is not None and not paced_transport():
+        ticket = pace.go()
+    _sending.pace = pace if ticket is None else None
     try:
         placing.dispatch_call(call_id)
     except RetryLater as exc:
@@ -256,6 +360,12 @@ def send_now(call_id: int) -> None:
     except Exception:
         # The call stays as the core left it; its reconciler takes it from there.
         logger.exception("Campaign call %s was not sent now", call_id)
+    finally:
+        _sending.pace = None
+        if ticket is not None:
+            leave(pace.key, ticket)
+        if pace is not None:
+            pace.taken.set()
 
 
 def _open_connection() -> None:
@@ -284,12 +394,12 @@ class Senders:
     def unbook(self) -> None:
         self.free.release()
 
-    def send(self, call_id: int) -> Future:
-        return self.pool.submit(self._send, call_id)
+    def send(self, call_id: int, pace: Pace) -> Future:
+        return self.pool.submit(self._send, call_id, pace)
 
-    def _send(self, call_id: int) -> None:
+    def _send(self, call_id: int, pace: Pace) -> None:
         try:
-            send_now(call_id)
+            send_now(call_id, pace)
         finally:
             self.free.release()
 
@@ -343,6 +453,7 @@ def run_loop(campaign_id: int, slot: int) -> bool:
     # The client loads its Calls API on first use, and the sending threads open
     # their connections (tens of milliseconds): now, not on a paced create.
     telephony.client().calls  # noqa: B018
+    paced_transport()
     senders = senders_of(os.getpid())
     deadline = time.monotonic() + LOOP_SECONDS * random.uniform(0.75, 1.25)
     zones = contact_zones(campaign_id)
@@ -356,7 +467,7 @@ def run_loop(campaign_id: int, slot: int) -> bool:
                 campaign_id,
                 zones,
                 max_wait=LOOP_SECONDS,
-                send=lambda call_id: sending.append(senders.send(call_id)),
+                send=lambda call_id, pace: sending.append(senders.send(call_id, pace)),
             )
             if result.kind != "dialed":
                 senders.unbook()
