@@ -38,6 +38,7 @@ from .status_statement import (
     SKIPPED_AT_END,
     Recorded,
     insert_on_first_sight,
+    insert_with_first_event,
     record_for_known_sid,
 )
 
@@ -109,21 +110,48 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
         if value not in (None, "")
     }
     arguments = (sid, event_fields, _plain(params), changes)
-    record = record_for_known_sid if connection.vendor == "postgresql" else _record_with_row_lock
-    recorded = record(*arguments)
+    recorded = _record(arguments)
     is_new = False
     if recorded is None:
-        # The call and its first event commit together: should the event fail,
-        # Twilio's retry is a first sight again, and the call's news is told.
-        with transaction.atomic():
-            is_new = _bind_or_insert(params, call_id)
-            recorded = record(*arguments)
+        recorded, is_new = _record_first_sight(arguments, params, call_id)
     for redirect_id in recorded.queued_redirects:
         enqueue_on_commit("send_redirect", redirect_id)
     if recorded.event is not None:
         previous = "" if is_new else recorded.previous_status
         _announce(recorded.call, previous, recorded.event)
     return recorded.event
+
+
+def _record(arguments: tuple) -> Recorded | None:
+    """The status event recorded on its known call (None when the SID is new)."""
+    if connection.vendor == "postgresql":
+        return record_for_known_sid(*arguments)
+    return _record_with_row_lock(*arguments)
+
+
+def _record_first_sight(arguments: tuple, params, call_id: int | None) -> tuple[Recorded, bool]:
+    """(what was recorded, whether its call is new) for a SID not seen before.
+
+    Its call is ours without a SID yet (`call_id`: the callback beat the create
+    answer), or is new: created with its first event, both or neither committed,
+    so should the event fail, Twilio's retry is a first sight again. When a
+    concurrent first sight created the call meanwhile, the event is recorded on it.
+    """
+    _sid, event_fields, plain, changes = arguments
+    parent_sid = params.get("ParentCallSid", "")
+    if call_id is not None and _bind(params, call_id):
+        return _record(arguments), False
+    if connection.vendor == "postgresql":
+        call = _call_of_first_sight(params)
+        _filled_and_moved(call, event_fields["call_status"], changes)
+        recorded = insert_with_first_event(call, parent_sid, event_fields, plain)
+        if recorded is not None:
+            return recorded, True
+    else:
+        with transaction.atomic():
+            if insert_on_first_sight(_call_of_first_sight(params), parent_sid):
+                return _record(arguments), True
+    return _record(arguments), False
 
 
 def record_snapshot(call_id: int, snapshot: TwilioCall, *, as_event: bool = False) -> Call:
@@ -181,14 +209,6 @@ def _bind(params, call_id: int) -> bool:
     """Give our call `call_id`, still without a SID, the webhook's; whether it had none."""
     unbound = Call.objects.filter(pk=call_id, sid__isnull=True)
     return bool(unbound.update(sid=_call_sid(params), updated_at=timezone.now()))
-
-
-def _bind_or_insert(params, call_id: int | None) -> bool:
-    """`_bind_or_create` in one statement: a status callback only needs the row to
-    exist, and the statement that follows reads it; whether this one created it."""
-    if call_id is not None and _bind(params, call_id):
-        return False
-    return insert_on_first_sight(_call_of_first_sight(params), params.get("ParentCallSid", ""))
 
 
 def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) -> CallEvent | None:
@@ -254,6 +274,11 @@ def _apply(call: Call, status: str, changes: dict, *, event: CallEvent | None) -
 
 
 def _fill_and_move(call: Call, status: str, changes: dict) -> None:
+    call.save(update_fields=_filled_and_moved(call, status, changes))
+
+
+def _filled_and_moved(call: Call, status: str, changes: dict) -> list[str]:
+    """Fill what `call` misses and move its status forward, unsaved; the fields changed."""
     changed = ["status", "last_event_at", "updated_at"]
     for field, value in changes.items():
         if value not in (None, "") and getattr(call, field) in (None, ""):
@@ -262,7 +287,7 @@ def _fill_and_move(call: Call, status: str, changes: dict) -> None:
     if _moves_forward(call.status, status):
         call.status = status
     call.last_event_at = timezone.now()
-    call.save(update_fields=changed)
+    return changed
 
 
 def _react(call: Call, previous: str, event: CallEvent | None) -> None:

@@ -42,6 +42,8 @@ from ..models import (
 
 _CALL_COLUMNS = [field.column for field in Call._meta.concrete_fields]
 _CALL_ATTNAMES = [field.attname for field in Call._meta.concrete_fields]
+# What listeners look at in a leg's parent; the rest of it is loaded on demand.
+_PARENT_ATTNAMES = ["id", "sid", "direction", "status", "source"]
 _FINAL = ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES))
 SKIPPED_AT_END = "The call ended before the redirect was due."
 
@@ -67,16 +69,42 @@ def record_for_known_sid(
     """
     status = event_fields["call_status"]
     arguments = {
-        **event_fields,
+        **_event_arguments(event_fields, params),
         "sid": sid,
-        "params": json.dumps(params),
         "status": status,
         "outranked": _outranked_by(status),
         "skipped_at_end": SKIPPED_AT_END,
         **{f"fill_{name}": value for name, value in changes.items()},
     }
+    return _recorded(_statement(tuple(sorted(changes))), arguments, event_fields, params)
+
+
+def insert_with_first_event(
+    call: Call, parent_sid: str, event_fields: dict, params: dict
+) -> Recorded | None:
+    """Insert the unsaved `call`, already as its first event leaves it, with that event;
+    None when its SID is known by now (a concurrent first sight won: record it as known).
+
+    Where `insert_on_first_sight` and `record_for_known_sid` take two statements
+    in a transaction (four round trips), this is one, in autocommit: the call
+    and its first event are one row each of the same statement, so neither is
+    ever stored without the other.
+    """
+    arguments = {
+        **_event_arguments(event_fields, params),
+        **dict(zip(_INSERTED, _values_to_insert(call, parent_sid), strict=True)),
+    }
+    return _recorded(_first_sight_statement(), arguments, event_fields, params)
+
+
+def _event_arguments(event_fields: dict, params: dict) -> dict:
+    return {**event_fields, "params": json.dumps(params)}
+
+
+def _recorded(statement: str, arguments: dict, event_fields: dict, params: dict):
+    """Run a recording statement and read its row (see `_statement`) as a `Recorded`."""
     with connection.prepared_cursor() as cursor:
-        cursor.execute(_statement(tuple(sorted(changes))), arguments)
+        cursor.execute(statement, arguments)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -85,7 +113,9 @@ def record_for_known_sid(
         return Recorded(event=None, call=None, previous_status=previous_status)
     call = Call.from_db(connection.alias, _CALL_ATTNAMES, values[: len(_CALL_ATTNAMES)])
     if call.parent_id is not None:
-        call.parent = Call.from_db(connection.alias, _CALL_ATTNAMES, values[len(_CALL_ATTNAMES) :])
+        call.parent = Call.from_db(
+            connection.alias, _PARENT_ATTNAMES, values[len(_CALL_ATTNAMES) :]
+        )
     event = CallEvent(
         id=event_id, call=call, params=params, received_at=received_at, **event_fields
     )
@@ -101,25 +131,34 @@ def insert_on_first_sight(call: Call, parent_sid: str) -> bool:
     the parent is found by its SID inside it, and a concurrent first sight of the
     same SID waits for this one and then inserts nothing (`ON CONFLICT`).
     """
-    fields = [field for field in Call._meta.concrete_fields if not field.primary_key]
-    values = [
-        field.get_db_prep_save(field.pre_save(call, add=True), connection)
-        if field.name != "parent"
-        else parent_sid or None
-        for field in fields
-    ]
-    placeholders = [
-        "(SELECT id FROM calls_call WHERE sid = %s)" if field.name == "parent" else "%s"
-        for field in fields
-    ]
-    columns = ", ".join(f'"{field.column}"' for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO calls_call ({columns}) VALUES ({', '.join(placeholders)}) "
+            f"INSERT INTO calls_call ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES}) "
             "ON CONFLICT (sid) DO NOTHING RETURNING id",
-            values,
+            dict(zip(_INSERTED, _values_to_insert(call, parent_sid), strict=True)),
         )
         return cursor.fetchone() is not None
+
+
+_INSERTED_FIELDS = [field for field in Call._meta.concrete_fields if not field.primary_key]
+_INSERTED = [f"call_{field.attname}" for field in _INSERTED_FIELDS]
+_INSERTED_COLUMNS = ", ".join(f'"{field.column}"' for field in _INSERTED_FIELDS)
+_INSERTED_VALUES = ", ".join(
+    f"(SELECT id FROM calls_call WHERE sid = %({name})s)"
+    if field.name == "parent"
+    else f"%({name})s"
+    for field, name in zip(_INSERTED_FIELDS, _INSERTED, strict=True)
+)
+
+
+def _values_to_insert(call: Call, parent_sid: str) -> list:
+    """The unsaved call's column values (the parent by its SID), as `save()` would write them."""
+    return [
+        parent_sid or None
+        if field.name == "parent"
+        else field.get_db_prep_save(field.pre_save(call, add=True), connection)
+        for field in _INSERTED_FIELDS
+    ]
 
 
 def _outranked_by(status: str) -> list[str]:
@@ -148,20 +187,12 @@ def _statement(filled: tuple[str, ...]) -> str:
         *(_fill_if_empty(name) for name in filled),
     ]
     returned = ", ".join(f'call."{column}"' for column in _CALL_COLUMNS)
-    parent = ", ".join(f'parent."{column}"' for column in _CALL_COLUMNS)
+    parent = ", ".join(f'parent."{name}"' for name in _PARENT_ATTNAMES)
     statement = f"""
         WITH known AS (
             SELECT id FROM calls_call WHERE sid = %(sid)s
         ), event AS (
-            INSERT INTO calls_callevent (
-                call_id, kind, call_status, sequence_number, timestamp, fingerprint, params,
-                received_at
-            )
-            SELECT id, %(kind)s, %(call_status)s, %(sequence_number)s, %(timestamp)s,
-                %(fingerprint)s, %(params)s::jsonb, now()
-            FROM known
-            ON CONFLICT (fingerprint) DO NOTHING
-            RETURNING id, call_id, received_at
+            {_insert_event("known")}
         ), previous AS (
             SELECT call.id, call.status
             FROM calls_call AS call JOIN event ON event.call_id = call.id
@@ -180,10 +211,7 @@ def _statement(filled: tuple[str, ...]) -> str:
                 error_message = %(skipped_at_end)s
             WHERE state = '{RedirectState.SCHEDULED}' AND call_id IN (SELECT id FROM ended)
         ), queued AS (
-            UPDATE calls_redirect SET state = '{RedirectState.QUEUED}'
-            WHERE state = '{RedirectState.SCHEDULED}' AND trigger = '{RedirectTrigger.LEG_ENDED}'
-                AND call_id IN (SELECT parent_id FROM ended)
-            RETURNING id
+            {_queue_waiting_for_leg("SELECT parent_id FROM ended")}
         )
         SELECT event.id, event.received_at, previous.status, ARRAY(SELECT id FROM queued),
             moved.*, {parent}
@@ -192,6 +220,59 @@ def _statement(filled: tuple[str, ...]) -> str:
         LEFT JOIN calls_call AS parent ON parent.id = moved.parent_id
     """
     return " ".join(statement.split())
+
+
+@lru_cache
+def _first_sight_statement() -> str:
+    """`_statement` for a call seen for the first time, inserted as its event leaves it.
+
+    A new call has no redirects of its own; its end may be what its parent's
+    redirects wait for.
+    """
+    returned = ", ".join(f'"{column}"' for column in _CALL_COLUMNS)
+    parent = ", ".join(f'parent."{name}"' for name in _PARENT_ATTNAMES)
+    statement = f"""
+        WITH inserted AS (
+            INSERT INTO calls_call ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES})
+            ON CONFLICT (sid) DO NOTHING
+            RETURNING {returned}
+        ), event AS (
+            {_insert_event("inserted")}
+        ), queued AS (
+            {_queue_waiting_for_leg(f"SELECT parent_id FROM inserted WHERE status IN ({_FINAL})")}
+        )
+        SELECT event.id, event.received_at, '', ARRAY(SELECT id FROM queued),
+            inserted.*, {parent}
+        FROM inserted
+        LEFT JOIN event ON TRUE
+        LEFT JOIN calls_call AS parent ON parent.id = inserted.parent_id
+    """
+    return " ".join(statement.split())
+
+
+def _insert_event(source: str) -> str:
+    """Insert the callback's event for the call in `source`; nothing for a repeat."""
+    return f"""
+        INSERT INTO calls_callevent (
+            call_id, kind, call_status, sequence_number, timestamp, fingerprint, params,
+            received_at
+        )
+        SELECT id, %(kind)s, %(call_status)s, %(sequence_number)s, %(timestamp)s,
+            %(fingerprint)s, %(params)s::jsonb, now()
+        FROM {source}
+        ON CONFLICT (fingerprint) DO NOTHING
+        RETURNING id, call_id, received_at
+    """
+
+
+def _queue_waiting_for_leg(parents: str) -> str:
+    """Queue the redirects of the calls in `parents` that wait for a leg to end."""
+    return f"""
+        UPDATE calls_redirect SET state = '{RedirectState.QUEUED}'
+        WHERE state = '{RedirectState.SCHEDULED}' AND trigger = '{RedirectTrigger.LEG_ENDED}'
+            AND call_id IN ({parents})
+        RETURNING id
+    """
 
 
 def _fill_if_empty(name: str) -> str:

@@ -112,3 +112,19 @@ def test_news_of_a_known_call_or_leg_takes_one_statement(
 
     assert reactions
     assert Call.objects.get(sid=sid).status == status
+
+
+@pytest.mark.postgres
+def test_a_legs_first_event_takes_two_statements_and_creates_it_with_its_event(
+    live_call, django_assert_num_queries
+):
+    leg_sid = "CA" + "8" * 32
+    leg = {"ParentCallSid": live_call.sid, "Direction": "outbound-dial"}
+
+    # One finds no call with the SID; one inserts the leg with its event.
+    with django_assert_num_queries(2):
+        deliver(leg_sid, "ringing", 1, **leg)
+
+    created = Call.objects.get(sid=leg_sid)
+    assert (created.parent_id, created.status) == (live_call.pk, CallStatus.RINGING)
+    assert list(created.events.values_list("call_status", flat=True)) == ["ringing"]
