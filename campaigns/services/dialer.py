@@ -104,6 +104,7 @@ STOPPED = DialResult("stopped")
 AT_CAPACITY = DialResult("at-capacity")
 NOTHING_DUE = DialResult("nothing-due")
 OUT_OF_TIME = DialResult("out-of-time")
+NEAR_CAPACITY = DialResult("near-capacity")  # never returned: dial again under the exclusive lock
 
 
 def idempotency_key(contact: Contact, attempt: int) -> str:
@@ -275,22 +276,53 @@ def dial_next(
 ) -> DialResult:
     """Claim one due contact in an open window, place its call and send it at its token.
 
-    Under the campaign's lock (`FOR NO KEY UPDATE`): a pause waits for a claim
-    in flight and every later one sees `paused`; live calls are counted there,
-    so two workers cannot both take the last free line.
+    Under the campaign's row lock: a pause (`FOR UPDATE`) waits for the claims
+    in flight and every later one sees `paused`. The lock is shared (`FOR
+    SHARE`, on PostgreSQL) while the campaign has more free lines than it has
+    dialer loops, so the loops claim side by side; with fewer, it is exclusive
+    (`FOR NO KEY UPDATE`) and live calls are counted under it, so two loops
+    cannot both take the last free line.
     """
-    paced = _PacedSend(send or send_now)
+    result = _dial_next(campaign_id, zones, max_wait, send or send_now, shared=True)
+    if result is NEAR_CAPACITY:
+        result = _dial_next(campaign_id, zones, max_wait, send or send_now, shared=False)
+    return result
+
+
+def _locked_campaign(campaign_id: int, *, shared: bool) -> Campaign:
+    if shared and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Campaign._meta.db_table} WHERE id = %s FOR SHARE", [campaign_id]
+            )
+        return Campaign.objects.get(pk=campaign_id)
+    return Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+
+
+def _dial_next(
+    campaign_id: int,
+    zones: list[str],
+    max_wait: float,
+    send: Callable[[int, Pace], object],
+    *,
+    shared: bool,
+) -> DialResult:
+    paced = _PacedSend(send)
     try:
         with transaction.atomic():
             transaction.on_commit(paced.at_token)
-            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+            campaign = _locked_campaign(campaign_id, shared=shared)
             now = timezone.now()
             if campaign.state != CampaignState.RUNNING or (
                 campaign.ends_at and now >= campaign.ends_at
             ):
                 return STOPPED
-            if live_calls(campaign) >= campaign.max_concurrent_calls:
+            live = live_calls(campaign)
+            if live >= campaign.max_concurrent_calls:
                 return AT_CAPACITY
+            # Each other loop may commit one more call before this one does.
+            if shared and live + MAX_LOOPS_PER_CAMPAIGN > campaign.max_concurrent_calls:
+                return NEAR_CAPACITY
             call = _claim_and_place(campaign, zones, now)
             if call is None:
                 return NOTHING_DUE

@@ -1,9 +1,11 @@
 """The dialer's claim, without Twilio: DNC at dial time, the concurrency cap, pause,
-windows, and the outcome and retry of each attempt."""
+windows, the outcome and retry of each attempt, and claims side by side."""
 
+import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from calls.models import Call, CallStatus, Outcome
@@ -173,3 +175,55 @@ def test_the_window_is_checked_in_new_york_while_los_angeles_sleeps(monkeypatch)
     target = running("+14155550101", "+12125550102", window_start=time(8), window_end=time(20))
     assert dial(target).call.to_number == "+12125550102"
     assert dial(target).kind == "nothing-due"
+
+
+def hold_share_lock(campaign_id: int, locked: threading.Event, release: threading.Event):
+    """Another loop's claim in flight: the campaign row share-locked until released."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM campaigns_campaign WHERE id = %s FOR SHARE", [campaign_id]
+            )
+            locked.set()
+            release.wait(10)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_loops_claim_side_by_side_until_lines_run_short():
+    target = running("+12125550101", "+12125550102", "+12125550103", max_concurrent_calls=3)
+    locked, release = threading.Event(), threading.Event()
+    other = threading.Thread(target=hold_share_lock, args=(target.pk, locked, release))
+    other.start()
+    assert locked.wait(5)
+    results = []
+
+    def claim():
+        results.append(
+            dialer.dial_next(
+                target.pk,
+                dialer.contact_zones(target.pk),
+                max_wait=0.5,
+                send=lambda call_id, pace: pace.taken.set(),
+            ).kind
+        )
+        connection.close()
+
+    try:
+        # Lines for every loop: the claims go while the other one is in flight.
+        for _ in range(2):
+            claimer = threading.Thread(target=claim)
+            claimer.start()
+            claimer.join(5)
+        assert results == ["dialed", "dialed"]
+        # One line left, two loops: this claim waits for the other to finish.
+        claimer = threading.Thread(target=claim)
+        claimer.start()
+        claimer.join(0.5)
+        assert claimer.is_alive()
+    finally:
+        release.set()
+        other.join(5)
+    claimer.join(5)
+    assert results == ["dialed", "dialed", "dialed"]
