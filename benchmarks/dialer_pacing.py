@@ -15,9 +15,10 @@ shows the dialer's own pacing without six web requests per call on the CPUs.
 For each setting a campaign of 60, 600 and 3,000 contacts (a tenth with
 --quick) is started and, once voicesim has every create, printed: the achieved
 rate (first to last create), the most creates in any one-second window, and
-duplicates. Then a campaign at the highest setting allowed shows what two
-worker processes reach, against a plain loop of `client.calls.create` to the
-same voicesim in the same run.
+duplicates, and how busy the machine's CPUs were meanwhile (all processes,
+this benchmark's and any other's). Then a campaign at the highest setting
+allowed shows what two worker processes reach, against a plain loop of
+`client.calls.create` to the same voicesim in the same run.
 """
 
 from __future__ import annotations
@@ -77,6 +78,28 @@ def figures(create_times: list[float], numbers: list[str]) -> Figures:
     span = times[-1] - times[0] if len(times) > 1 else 0.0
     rate = (len(times) - 1) / span if span else float("inf")
     return Figures(len(times), rate, busiest, len(numbers) - len(set(numbers)))
+
+
+class CpuMeter:
+    """Share of the machine's CPU time spent busy since it was made (Linux /proc/stat)."""
+
+    def __init__(self):
+        self.start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int] | None:
+        try:
+            fields = [int(value) for value in Path("/proc/stat").read_text().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + fields[4]  # idle and iowait
+        return sum(fields) - idle, sum(fields)
+
+    def busy(self) -> str:
+        end = self._read()
+        if self.start is None or end is None or end[1] == self.start[1]:
+            return "n/a"
+        return f"{(end[0] - self.start[0]) / (end[1] - self.start[1]):.0%}"
 
 
 class Product:
@@ -178,7 +201,10 @@ class Product:
             stop_process(process)
 
 
-def run_campaign(product: Product, label: str, rate: int, contacts: int, block: int) -> Figures:
+def run_campaign(
+    product: Product, label: str, rate: int, contacts: int, block: int
+) -> tuple[Figures, str]:
+    """The campaign's figures, and the CPUs' busy share while it dialed."""
     from campaigns.services import contacts as contact_import
     from campaigns.services import lifecycle
 
@@ -194,19 +220,21 @@ def run_campaign(product: Product, label: str, rate: int, contacts: int, block: 
         window_end=clock_time(23, 59, 59),
     )
     contact_import.import_contacts(campaign.pk, "phone_number\n" + "\n".join(numbers))
+    cpu = CpuMeter()
     lifecycle.start(campaign.pk)
     wanted = set(numbers)
     deadline = time.monotonic() + contacts / rate * 3 + 60
     while time.monotonic() < deadline:
         times, called = product.create_times(wanted)
         if len(set(called)) == contacts:
+            busy = cpu.busy()
             break
         time.sleep(2)
     else:
         sys.exit(f"{label}: only {len(set(called))} of {contacts} contacts dialed in time")
     time.sleep(2)  # a duplicate would show up now
     times, called = product.create_times(wanted)
-    return figures(times, called)
+    return figures(times, called), busy
 
 
 def plain_loop(product: Product, contacts: int, block: int) -> Figures:
@@ -247,29 +275,31 @@ def main() -> None:
             django.setup()
             web = "no webhooks served" if args.dialer_only else "gunicorn serving the webhooks"
             print(f"voicesim at speed {SPEED}; 2 worker processes, beat, {web}, PostgreSQL")
+            print(f"{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.2f}")
             print(
                 f"{'setting':>10} {'contacts':>8} {'achieved':>10} {'off by':>7} "
-                f"{'max in 1 s':>10} {'dupes':>5}"
+                f"{'max in 1 s':>10} {'dupes':>5} {'CPU busy':>8}"
             )
             failed = False
             for block, (rate, contacts) in enumerate(SETTINGS, start=1):
                 n = max(contacts // scale, 5)
-                result = run_campaign(product, f"{rate}/s", rate, n, block)
+                result, busy = run_campaign(product, f"{rate}/s", rate, n, block)
                 off = result.rate / rate - 1
                 ok = abs(off) <= TOLERANCE and result.busiest_second <= rate
                 failed |= not ok or result.duplicates > 0
                 print(
                     f"{rate:>8}/s {n:>8} {result.rate:>8.3f}/s {off:>+7.2%} "
-                    f"{result.busiest_second:>10} {result.duplicates:>5}"
+                    f"{result.busiest_second:>10} {result.duplicates:>5} {busy:>8}"
                     f"{'' if ok else '  OUT OF BOUNDS'}"
                 )
             top = 100
             n = 2000 // scale
-            dialer = run_campaign(product, "throughput", top, n, 7)
+            dialer, busy = run_campaign(product, "throughput", top, n, 7)
             loop = plain_loop(product, n, 8)
             print(
                 f"two workers at the {top}/s ceiling: {dialer.rate:.1f} calls/s "
-                f"(max {dialer.busiest_second} in 1 s, {dialer.duplicates} dupes); "
+                f"(max {dialer.busiest_second} in 1 s, {dialer.duplicates} dupes, "
+                f"CPUs {busy} busy); "
                 f"plain client.calls.create loop: {loop.rate:.1f} calls/s; "
                 f"ratio {dialer.rate / loop.rate:.2f}"
             )
