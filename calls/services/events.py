@@ -97,16 +97,17 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
     status = params.get("CallStatus", "")
     source = params.get("CallbackSource", "call-progress-events")
     tail = sequence if sequence is not None else f"{source}:{status}"
+    moment = _rfc2822(params.get("Timestamp"))
     event_fields = {
         "kind": EventKind.STATUS,
         "call_status": status,
         "sequence_number": sequence,
-        "timestamp": _rfc2822(params.get("Timestamp")),
+        "timestamp": moment,
         "fingerprint": f"{sid}:status:{tail}"[:120],
     }
     changes = {
         field: value
-        for field, value in _changes_from_callback(params).items()
+        for field, value in _changes_from_callback(params, moment).items()
         if value not in (None, "")
     }
     arguments = (sid, event_fields, _plain(params), changes)
@@ -337,9 +338,9 @@ def _after_final(call: Call) -> None:
     queue_redirects(list(waiting))
 
 
-def _changes_from_callback(params) -> dict:
+def _changes_from_callback(params, moment) -> dict:
+    """The call's fields a callback tells, `moment` being its parsed Timestamp."""
     status = params.get("CallStatus", "")
-    moment = _rfc2822(params.get("Timestamp"))
     changes = {
         "account_sid": params.get("AccountSid", ""),
         "from_number": params.get("From", ""),

@@ -161,16 +161,14 @@ def _values_to_insert(call: Call, parent_sid: str) -> list:
     ]
 
 
-def _outranked_by(status: str) -> list[str]:
-    """The statuses `status` moves a call forward from: those of a lower rank, not final."""
+def _outranked_by(status: str) -> str:
+    """The statuses `status` moves a call forward from (of a lower rank, not final),
+    comma-separated: a text parameter costs a fraction of an array's to send."""
     rank = STATUS_RANK.get(status)
     if rank is None:
-        return []
-    return [
-        str(other)
-        for other, lower in STATUS_RANK.items()
-        if lower < rank and other not in FINAL_STATUSES
-    ]
+        return ""
+    lower = [other for other, its_rank in STATUS_RANK.items() if its_rank < rank]
+    return ",".join(other for other in lower if other not in FINAL_STATUSES)
 
 
 @lru_cache
@@ -180,7 +178,7 @@ def _statement(filled: tuple[str, ...]) -> str:
     Kept short, on one line: psycopg caches the conversion of statements up to 4 kB.
     """
     assignments = [
-        "status = CASE WHEN call.status = ANY(%(outranked)s::text[]) "
+        "status = CASE WHEN call.status = ANY(string_to_array(%(outranked)s, ',')) "
         "THEN %(status)s ELSE call.status END",
         "last_event_at = now()",
         "updated_at = now()",
