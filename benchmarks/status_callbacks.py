@@ -12,8 +12,11 @@ answered, completed) in a shuffled order with one repeated, and so does its
 `<Dial>` leg; then a tenth of all callbacks is sent again from other clients at
 once, as Twilio's retries do. The baseline is /livez, a view that does nothing,
 on the same server, through the same middleware, from the same clients (one
-keep-alive connection each). The two alternate in rounds, so a neighbour's load
-on a shared machine weighs on both alike. Printed: callbacks/s, p50/p99
+keep-alive connection each), sent in the same pattern: one GET in place of each
+callback, in the same jobs (a call's requests in order on one client) and
+phases, so the moments a phase's last jobs leave clients idle weigh on both
+alike. The two alternate in rounds, so a neighbour's load on a shared machine
+weighs on both alike too. Printed: callbacks/s, p50/p99
 latency, and the ratio of callbacks/s to the trivial view's requests/s; the run
 fails if an event was lost or stored twice.
 """
@@ -116,13 +119,15 @@ def callbacks_of_call(base_url: str, validator: RequestValidator, rng: random.Ra
 
 
 class Clients:
-    """`count` concurrent clients, each keeping one connection, as Twilio's senders do."""
+    """`count` concurrent clients, each a thread keeping one connection for the whole
+    run, as Twilio's senders do (a connection per phase would weigh on phases)."""
 
     def __init__(self, base_url: str, count: int):
         self.base_url = base_url
         self.count = count
         self.local = threading.local()
         self.opened: list[httpx.Client] = []
+        self.pool = ThreadPoolExecutor(count)
 
     def client(self) -> httpx.Client:
         if not hasattr(self.local, "client"):
@@ -138,11 +143,11 @@ class Clients:
             return [send(client, item) for item in job]
 
         started = time.perf_counter()
-        with ThreadPoolExecutor(self.count) as pool:
-            latencies = [t for times in pool.map(run_job, jobs) for t in times]
+        latencies = [t for times in self.pool.map(run_job, jobs) for t in times]
         return time.perf_counter() - started, latencies
 
     def close(self) -> None:
+        self.pool.shutdown()
         for client in self.opened:
             client.close()
 
@@ -289,10 +294,11 @@ def main() -> None:
 
         clients.run([[None] * 20] * args.clients, get_trivial)  # warm up every worker
         for round_calls in (per_call[i :: args.rounds] for i in range(args.rounds)):
-            sent = callbacks_in_round(clients, round_calls, rng)
-            callbacks.add(sent)
-            baseline = [[None] * (len(sent[1]) // args.clients)] * args.clients
-            trivial.add(clients.run(baseline, get_trivial))
+            phases = phases_of_round(round_calls, rng, args.clients)
+            for jobs in phases:
+                callbacks.add(clients.run(jobs, post_callback))
+            for jobs in phases:
+                trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
         events, calls, completed, linked = stored_counts(scratch)
     finally:
         clients.close()
@@ -328,21 +334,14 @@ def main() -> None:
     print("OK: every callback stored exactly once; every call and leg ended completed")
 
 
-def callbacks_in_round(
-    clients: Clients, per_call: list, rng: random.Random
-) -> tuple[float, list[float]]:
-    """The parents' callbacks, then their legs', then a tenth of them again at once."""
+def phases_of_round(per_call: list, rng: random.Random, clients: int) -> list[list[list]]:
+    """The parents' callbacks, then their legs', then a tenth of them again at once:
+    each phase a list of jobs, a job's callbacks sent in order on one client."""
     parents = [batches[0] for batches in per_call]
     legs = [batches[1] for batches in per_call]
     every = [c for batch in parents + legs for c in batch]
     retries = rng.sample(every, len(every) // 10)
-    tally = Tally()
-    tally.add(clients.run(parents, post_callback))
-    tally.add(clients.run(legs, post_callback))
-    tally.add(
-        clients.run([retries[i :: clients.count] for i in range(clients.count)], post_callback)
-    )
-    return tally.seconds, tally.latencies
+    return [parents, legs, [retries[i::clients] for i in range(clients)]]
 
 
 if __name__ == "__main__":
