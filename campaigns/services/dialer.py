@@ -81,6 +81,8 @@ CALLS_PER_SECOND_PER_LOOP = 25
 LEASE_SECONDS = 6.0
 # Poll interval while every line is busy or before the next retry falls due.
 IDLE_POLL_SECONDS = 0.05
+# Threads one loop claims from at once (on PostgreSQL; SQLite takes one writer).
+CLAIMERS_PER_LOOP = 2
 # Creates in flight at once from one worker process.
 SENDING_THREADS = 4
 # A call saved but still `pending` after this long lost its dispatch message.
@@ -279,9 +281,9 @@ def dial_next(
     Under the campaign's row lock: a pause (`FOR UPDATE`) waits for the claims
     in flight and every later one sees `paused`. The lock is shared (`FOR
     SHARE`, on PostgreSQL) while the campaign has more free lines than it has
-    dialer loops, so the loops claim side by side; with fewer, it is exclusive
-    (`FOR NO KEY UPDATE`) and live calls are counted under it, so two loops
-    cannot both take the last free line.
+    claimers (loops and their threads), so they claim side by side; with fewer,
+    it is exclusive (`FOR NO KEY UPDATE`) and live calls are counted under it,
+    so two claimers cannot both take the last free line.
     """
     result = _dial_next(campaign_id, zones, max_wait, send or send_now, shared=True)
     if result is NEAR_CAPACITY:
@@ -320,8 +322,9 @@ def _dial_next(
             live = live_calls(campaign)
             if live >= campaign.max_concurrent_calls:
                 return AT_CAPACITY
-            # Each other loop may commit one more call before this one does.
-            if shared and live + MAX_LOOPS_PER_CAMPAIGN > campaign.max_concurrent_calls:
+            # Each other claimer may commit one more call before this one does.
+            claimers = MAX_LOOPS_PER_CAMPAIGN * claimers_per_loop()
+            if shared and live + claimers > campaign.max_concurrent_calls:
                 return NEAR_CAPACITY
             call = _claim_and_place(campaign, zones, now)
             if call is None:
@@ -442,6 +445,19 @@ def senders_of(pid: int) -> Senders:
     return Senders(SENDING_THREADS)
 
 
+def claimers_per_loop() -> int:
+    return CLAIMERS_PER_LOOP if connection.vendor == "postgresql" else 1
+
+
+@functools.cache
+def claimers_of(pid: int) -> ThreadPoolExecutor:
+    """The threads a loop claims from, each with its own database connection."""
+    count = claimers_per_loop()
+    pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="campaign-claim")
+    wait([pool.submit(_open_connection) for _ in range(count)])
+    return pool
+
+
 class Lease:
     """One of the campaign's dialer loop slots, held while the loop runs."""
 
@@ -478,7 +494,13 @@ class Lease:
 
 
 def run_loop(campaign_id: int, slot: int) -> bool:
-    """Dial for up to LOOP_SECONDS; True when the campaign still has work for another loop."""
+    """Dial for up to LOOP_SECONDS; True when the campaign still has work for another loop.
+
+    The loop claims from `claimers_per_loop()` threads at once: each waits after its
+    token for its call to be taken, and meanwhile another claims the next one,
+    so the next token is reserved before it is due (a token reserved late is
+    never made up).
+    """
     lease = Lease(campaign_id, slot)
     if not lease.take():
         return False
@@ -489,10 +511,12 @@ def run_loop(campaign_id: int, slot: int) -> bool:
     senders = senders_of(os.getpid())
     deadline = time.monotonic() + LOOP_SECONDS * random.uniform(0.75, 1.25)
     zones = contact_zones(campaign_id)
-    more = False
+    done = threading.Event()
     sending: list[Future] = []
-    try:
-        while time.monotonic() < deadline and lease.keep():
+
+    def claim() -> bool:
+        more = False
+        while not done.is_set() and time.monotonic() < deadline and lease.keep():
             senders.book()
             # A token further off than a loop's length is left to a later loop.
             result = dial_next(
@@ -507,11 +531,17 @@ def run_loop(campaign_id: int, slot: int) -> bool:
             if result.kind == AT_CAPACITY.kind:
                 time.sleep(IDLE_POLL_SECONDS)
             elif result.kind != "dialed":
-                break
+                done.set()
+        return more
+
+    try:
+        pool = claimers_of(os.getpid())
+        claimers = [pool.submit(claim) for _ in range(claimers_per_loop())]
+        return all(claimer.result() for claimer in claimers)
     finally:
+        done.set()
         wait(sending)
         lease.release()
-    return more
 
 
 def loops_for(campaign: Campaign) -> int:

@@ -192,7 +192,9 @@ def hold_share_lock(campaign_id: int, locked: threading.Event, release: threadin
 
 @pytest.mark.django_db(transaction=True)
 def test_loops_claim_side_by_side_until_lines_run_short():
-    target = running("+12125550101", "+12125550102", "+12125550103", max_concurrent_calls=3)
+    # Lines for two more claims than there are claimers.
+    claimers = dialer.MAX_LOOPS_PER_CAMPAIGN * dialer.claimers_per_loop()
+    target = running(*(f"+121255501{n:02d}" for n in range(3)), max_concurrent_calls=claimers + 1)
     locked, release = threading.Event(), threading.Event()
     other = threading.Thread(target=hold_share_lock, args=(target.pk, locked, release))
     other.start()
@@ -211,13 +213,13 @@ def test_loops_claim_side_by_side_until_lines_run_short():
         connection.close()
 
     try:
-        # Lines for every loop: the claims go while the other one is in flight.
+        # Lines for every claimer: the claims go while the other one is in flight.
         for _ in range(2):
             claimer = threading.Thread(target=claim)
             claimer.start()
             claimer.join(5)
         assert results == ["dialed", "dialed"]
-        # One line left, two loops: this claim waits for the other to finish.
+        # Fewer lines than claimers: this claim waits for the other to finish.
         claimer = threading.Thread(target=claim)
         claimer.start()
         claimer.join(0.5)
