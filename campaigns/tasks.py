@@ -7,6 +7,8 @@ It is named after the deployment's default queue, so deployments (or a test run)
 sharing one broker never run each other's loops.
 """
 
+import time
+
 from celery import current_app, shared_task
 
 from .services import dialer, scheduling
@@ -42,3 +44,9 @@ def run_dialer(campaign_id: int, slot: int) -> None:
     """One dialer loop; it queues its own follow-up while work remains."""
     if dialer.run_loop(campaign_id, slot):
         start_loop(campaign_id, slot)
+
+
+@shared_task
+def send_paced(call_id: int, key: str, limit: int) -> None:
+    """A campaign call sent again: now, through its campaign's send window."""
+    dialer.send_now(call_id, dialer.Pace(key, limit, time.monotonic()))

@@ -246,7 +246,7 @@ class _PacedSend:
         self.pace: Pace | None = None
 
     def reserve(self, campaign: Campaign, call: Call, max_wait: float) -> None:
-        key = f"campaign-{campaign.pk}"
+        key = pacing_key(campaign.pk)
         wait = pacing.bucket().reserve(
             key,
             interval=pacing.interval(campaign.calls_per_second),
@@ -391,7 +391,10 @@ def send_now(call_id: int, pace: Pace | None = None) -> None:
     try:
         placing.dispatch_call(call_id)
     except RetryLater as exc:
-        enqueue_on_commit("dispatch_call", call_id, countdown=exc.countdown)
+        if pace is None:
+            enqueue_on_commit("dispatch_call", call_id, countdown=exc.countdown)
+        else:
+            resend_paced(call_id, pace.key, pace.limit, countdown=exc.countdown)
     except Exception:
         # The call stays as the core left it; its reconciler takes it from there.
         logger.exception("Campaign call %s was not sent now", call_id)
@@ -534,12 +537,13 @@ def run_loop(campaign_id: int, slot: int) -> bool:
                 done.set()
         return more
 
+    pool = claimers_of(os.getpid())
+    claimers = [pool.submit(claim) for _ in range(claimers_per_loop())]
     try:
-        pool = claimers_of(os.getpid())
-        claimers = [pool.submit(claim) for _ in range(claimers_per_loop())]
         return all(claimer.result() for claimer in claimers)
     finally:
-        done.set()
+        done.set()  # one claimer failed: the others stop too, before the lease goes
+        wait(claimers)
         wait(sending)
         lease.release()
 
@@ -576,6 +580,24 @@ def resend_stuck_calls(campaign: Campaign, now: datetime) -> int:
             created_at__lt=now - timedelta(seconds=PENDING_RESEND_SECONDS),
         ).values_list("pk", flat=True)
     )
+    limit = pacing.window_limit(campaign.calls_per_second)
     for call_id in stuck:
-        enqueue_on_commit("dispatch_call", call_id)
+        resend_paced(call_id, pacing_key(campaign.pk), limit)
     return len(stuck)
+
+
+def resend_paced(call_id: int, key: str, limit: int, countdown: float | None = None) -> None:
+    """Send a campaign call again (Twilio refused it for a moment, or its dispatch
+    message was lost) from a task that takes it through the send window, not
+    the core's dispatch, which knows no window. Queued once committed."""
+
+    def queue():
+        from .. import tasks
+
+        tasks.send_paced.apply_async((call_id, key, limit), countdown=countdown)
+
+    transaction.on_commit(queue)
+
+
+def pacing_key(campaign_id: int) -> str:
+    return f"campaign-{campaign_id}"

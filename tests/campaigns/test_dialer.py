@@ -229,3 +229,21 @@ def test_loops_claim_side_by_side_until_lines_run_short():
         other.join(5)
     claimer.join(5)
     assert results == ["dialed", "dialed", "dialed"]
+
+
+def test_a_stuck_pending_call_is_sent_again_through_the_send_window(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from campaigns import tasks
+
+    target = running("+12125550101", calls_per_second=10)
+    call = dial(target).call  # its token's send never ran: the call is still pending
+    Call.objects.filter(pk=call.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    sent = []
+    monkeypatch.setattr(
+        tasks.send_paced, "apply_async", lambda args, countdown=None: sent.append(args)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dialer.resend_stuck_calls(target, timezone.now()) == 1
+    # Not the core's dispatch, which knows no window: the campaign's paced send.
+    assert sent == [(call.pk, f"campaign-{target.pk}", 10)]
