@@ -24,6 +24,7 @@ allowed shows what two worker processes reach, against a plain loop of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
@@ -250,6 +251,30 @@ def plain_loop(product: Product, contacts: int, block: int) -> Figures:
     return figures(times, called)
 
 
+def two_workers_against_a_plain_loop(product: Product, scale: int) -> None:
+    top = 100
+    n = 2000 // scale
+    dialer, busy = run_campaign(product, "throughput", top, n, 7)
+    loop = plain_loop(product, n, 8)
+    print(
+        f"two workers at the {top}/s ceiling: {dialer.rate:.1f} calls/s "
+        f"(max {dialer.busiest_second} in 1 s, {dialer.duplicates} dupes, "
+        f"CPUs {busy} busy); "
+        f"plain client.calls.create loop: {loop.rate:.1f} calls/s; "
+        f"ratio {dialer.rate / loop.rate:.2f}"
+    )
+
+
+@contextlib.contextmanager
+def kept_or_temporary(path: str | None):
+    if path:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="dialer-pacing-") as logs:
+        yield logs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the contacts")
@@ -259,6 +284,17 @@ def main() -> None:
         help="serve no webhooks (voicesim's requests are refused and calls end at once): "
         "the dialer's own figures, without the web load of every call's callbacks",
     )
+    parser.add_argument(
+        "--logs",
+        metavar="DIR",
+        help="keep the processes' logs in DIR (default: a temporary directory, removed)",
+    )
+    parser.add_argument(
+        "--rates",
+        type=lambda text: {int(rate) for rate in text.split(",")},
+        help="only these settings, comma-separated (of 1,10,50); the two-worker "
+        "comparison runs only when none is given",
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     database_url = os.environ.get("DATABASE_URL", "")
@@ -267,7 +303,7 @@ def main() -> None:
     admin, scratch = scratch_database(database_url)
     product = None
     try:
-        with tempfile.TemporaryDirectory(prefix="dialer-pacing-") as logs:
+        with kept_or_temporary(args.logs) as logs:
             product = Product(scratch, Path(logs), webhooks=not args.dialer_only)
             import django
 
@@ -282,6 +318,8 @@ def main() -> None:
             )
             failed = False
             for block, (rate, contacts) in enumerate(SETTINGS, start=1):
+                if args.rates and rate not in args.rates:
+                    continue
                 n = max(contacts // scale, 5)
                 result, busy = run_campaign(product, f"{rate}/s", rate, n, block)
                 off = result.rate / rate - 1
@@ -292,17 +330,8 @@ def main() -> None:
                     f"{result.busiest_second:>10} {result.duplicates:>5} {busy:>8}"
                     f"{'' if ok else '  OUT OF BOUNDS'}"
                 )
-            top = 100
-            n = 2000 // scale
-            dialer, busy = run_campaign(product, "throughput", top, n, 7)
-            loop = plain_loop(product, n, 8)
-            print(
-                f"two workers at the {top}/s ceiling: {dialer.rate:.1f} calls/s "
-                f"(max {dialer.busiest_second} in 1 s, {dialer.duplicates} dupes, "
-                f"CPUs {busy} busy); "
-                f"plain client.calls.create loop: {loop.rate:.1f} calls/s; "
-                f"ratio {dialer.rate / loop.rate:.2f}"
-            )
+            if not args.rates:
+                two_workers_against_a_plain_loop(product, scale)
             product.stop()
             product = None
     finally:
