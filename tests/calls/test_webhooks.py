@@ -1,6 +1,7 @@
 """The /twilio/ webhooks: signed against PUBLIC_BASE_URL, CSRF-exempt, IfMachine applied."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
@@ -41,6 +42,23 @@ def test_a_forged_signature_is_forbidden(twilio_client, dialed_call):
     )
     response = twilio_client.post(STATUS_PATH, params, headers={"X-Twilio-Signature": forged})
     assert response.status_code == 403
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(twilio_client, dialed_call):
+    params = status_params(dialed_call.sid, "ringing", 1)
+    with_port = PUBLIC_BASE_URL.replace(".com", ".com:443") + STATUS_PATH
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(with_port, params)
+    response = twilio_client.post(STATUS_PATH, params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 204
+    assert CallEvent.objects.filter(call_status="ringing").exists()
+
+
+@pytest.mark.parametrize("signature", ["", "not base64 at all", "ñ" * 28])
+def test_a_malformed_signature_is_forbidden(twilio_client, dialed_call, signature):
+    params = status_params(dialed_call.sid, "ringing", 1)
+    response = twilio_client.post(STATUS_PATH, params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert not CallEvent.objects.exists()
 
 
 def test_a_signature_over_other_parameters_is_forbidden(twilio_client, dialed_call):
