@@ -67,13 +67,10 @@ def record_for_known_sid(
     `event_fields`: kind, call_status, sequence_number, timestamp, fingerprint.
     `changes`: the call's fields to fill where still empty.
     """
-    status = event_fields["call_status"]
     arguments = {
         **_event_arguments(event_fields, params),
         "sid": sid,
-        "status": status,
-        "outranked": _outranked_by(status),
-        "skipped_at_end": SKIPPED_AT_END,
+        "outranked": _outranked_by(event_fields["call_status"]),
         **{f"fill_{name}": value for name, value in changes.items()},
     }
     return _recorded(_statement(tuple(sorted(changes))), arguments, event_fields, params)
@@ -179,7 +176,7 @@ def _statement(filled: tuple[str, ...]) -> str:
     """
     assignments = [
         "status = CASE WHEN call.status = ANY(string_to_array(%(outranked)s, ',')) "
-        "THEN %(status)s ELSE call.status END",
+        "THEN %(call_status)s ELSE call.status END",
         "last_event_at = now()",
         "updated_at = now()",
         *(_fill_if_empty(name) for name in filled),
@@ -206,7 +203,7 @@ def _statement(filled: tuple[str, ...]) -> str:
         ), skipped AS (
             UPDATE calls_redirect
             SET state = '{RedirectState.SKIPPED}', finished_at = now(),
-                error_message = %(skipped_at_end)s
+                error_message = '{SKIPPED_AT_END}'
             WHERE state = '{RedirectState.SCHEDULED}' AND call_id IN (SELECT id FROM ended)
         ), queued AS (
             {_queue_waiting_for_leg("SELECT parent_id FROM ended")}
