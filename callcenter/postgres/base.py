@@ -17,9 +17,10 @@ server, and psycopg prepares a statement once it has run `prepare_threshold`
 times on the connection (the settings set it, from DATABASE_PREPARED_STATEMENTS;
 Django's own cursors are unaffected): a statement whose planning costs more
 than its execution (the status callback's, with its common table expressions)
-is then planned once per connection. Behind PgBouncer in transaction mode that
-needs PgBouncer 1.21 or later with `max_prepared_statements`, or
-DATABASE_PREPARED_STATEMENTS=false.
+is then planned once per connection. Its rows come back in binary, which
+psycopg reads in C where Django's text loader for timestamps is Python.
+Behind PgBouncer in transaction mode, prepared statements need PgBouncer 1.21
+or later with `max_prepared_statements`, or DATABASE_PREPARED_STATEMENTS=false.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import select
 
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper
+from psycopg import pq
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -40,8 +42,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return not poll.poll(0) or super().is_usable()
 
     def prepared_cursor(self) -> CursorWrapper:
-        """A cursor binding on the server (health-checked and logged as any other)."""
+        """A cursor binding on the server, reading binary rows (health-checked and
+        logged as any other)."""
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(base.ServerBindingCursor(self.connection))
+            cursor = base.ServerBindingCursor(self.connection)
+            cursor.format = pq.Format.BINARY
+            return self._prepare_cursor(cursor)
