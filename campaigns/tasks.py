@@ -11,7 +11,7 @@ import time
 
 from celery import current_app, shared_task
 
-from .services import dialer, scheduling
+from .services import loops, scheduling, sending
 
 # A loop request older than this is dropped: the next tick asks again.
 LOOP_REQUEST_EXPIRES = 5.0
@@ -42,11 +42,11 @@ def tick() -> int:
 @shared_task
 def run_dialer(campaign_id: int, slot: int) -> None:
     """One dialer loop; it queues its own follow-up while work remains."""
-    if dialer.run_loop(campaign_id, slot):
+    if loops.run_loop(campaign_id, slot):
         start_loop(campaign_id, slot)
 
 
 @shared_task
 def send_paced(call_id: int, key: str, limit: int) -> None:
     """A campaign call sent again: now, through its campaign's send window."""
-    dialer.send_now(call_id, dialer.Pace(key, limit, time.monotonic()))
+    sending.send_now(call_id, sending.Pace(key, limit, time.monotonic()))

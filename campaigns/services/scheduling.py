@@ -12,8 +12,8 @@ from calls.exceptions import RuleViolation
 from calls.models import FINAL_STATUSES
 
 from ..models import Campaign, CampaignState, ContactState
-from .dialer import free_slots, has_due_contacts, resend_stuck_calls
 from .lifecycle import transition
+from .loops import free_slots, has_due_contacts, resend_stuck_calls
 from .outcomes import settle_call
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from calls.models import Call, CallStatus, Outcome
 from campaigns.models import ContactOutcome, ContactState
-from campaigns.services import dialer, dnc, lifecycle
+from campaigns.services import dialer, dnc, lifecycle, loops
 from campaigns.services.outcomes import settle_call
 
 from .factories import campaign, with_contacts
@@ -244,6 +244,6 @@ def test_a_stuck_pending_call_is_sent_again_through_the_send_window(
         tasks.send_paced, "apply_async", lambda args, countdown=None: sent.append(args)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert dialer.resend_stuck_calls(target, timezone.now()) == 1
+        assert loops.resend_stuck_calls(target, timezone.now()) == 1
     # Not the core's dispatch, which knows no window: the campaign's paced send.
     assert sent == [(call.pk, f"campaign-{target.pk}", 10)]

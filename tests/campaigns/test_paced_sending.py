@@ -12,7 +12,7 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from campaigns.services import dialer
+from campaigns.services import sending
 
 CREATE_URL = "http://twilio.test/2010-04-01/Accounts/AC123/Calls.json"
 LIMIT = 3
@@ -53,7 +53,7 @@ def busiest_second(stamps: list[float]) -> int:
 
 def paced_session(twilio: FakeTwilio) -> requests.Session:
     session = requests.Session()
-    session.mount("http://", dialer.PacedTransport(twilio))
+    session.mount("http://", sending.PacedTransport(twilio))
     return session
 
 
@@ -63,11 +63,11 @@ def test_creates_due_together_never_put_more_than_the_setting_in_one_second():
     key = f"test-{uuid.uuid4()}"
 
     def create():
-        dialer._sending.pace = dialer.Pace(key, LIMIT, time.monotonic())
+        sending._sending.pace = sending.Pace(key, LIMIT, time.monotonic())
         try:
             session.post(CREATE_URL, data={"To": "+14155550123"})
         finally:
-            dialer._sending.pace = None
+            sending._sending.pace = None
 
     threads = [threading.Thread(target=create) for _ in range(CREATES)]
     for thread in threads:
@@ -81,14 +81,14 @@ def test_creates_due_together_never_put_more_than_the_setting_in_one_second():
 def test_a_create_waits_for_its_token_and_other_requests_are_not_paced():
     twilio = FakeTwilio()
     session = paced_session(twilio)
-    pace = dialer.Pace(f"test-{uuid.uuid4()}", 1, time.monotonic() + 0.5)
-    dialer._sending.pace = pace
+    pace = sending.Pace(f"test-{uuid.uuid4()}", 1, time.monotonic() + 0.5)
+    sending._sending.pace = pace
     try:
         session.get(CREATE_URL)  # a list, not a create: goes at once
         assert not pace.taken.is_set()
         assert twilio.stamps[-1] < pace.start_at
         session.post(CREATE_URL, data={"To": "+14155550123"})
     finally:
-        dialer._sending.pace = None
+        sending._sending.pace = None
     assert pace.taken.is_set()
     assert twilio.stamps[-1] >= pace.start_at

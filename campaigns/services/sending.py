@@ -1,0 +1,202 @@
+"""Paced sending: a claimed campaign call leaves for Twilio through its send window.
+
+The loop hands each call to one of this process's sending threads at its token.
+That thread runs the core's dispatch; right before the create's request leaves,
+the send window (`campaigns.pacing`) lets it through or makes it wait while the
+setting's worth of creates still count, and the create leaves the window the
+moment its answer is back. The window is entered in the Twilio client's
+transport (a requests adapter wrapping the client's own), so the core's
+database work before and after the request does not count. A call Twilio
+refused for a moment, or whose dispatch message was lost, is sent again by a
+task that takes the same window.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from urllib.parse import urlsplit
+
+from django.db import connection, transaction
+from requests.adapters import BaseAdapter
+
+from calls import telephony
+from calls.services import placing
+from calls.services.common import RetryLater, enqueue_on_commit
+
+from .. import pacing
+
+logger = logging.getLogger(__name__)
+
+# Creates in flight at once from one worker process.
+SENDING_THREADS = 4
+# While the create that stops counting first is still unanswered, the window is
+# asked again this often (its answer may come any moment).
+ADMIT_POLL_SECONDS = 0.01
+
+
+class Pace:
+    """One campaign call on its way: the window it must pass, and whether its
+    sending thread has taken it (or given up on it)."""
+
+    def __init__(self, key: str, limit: int, start_at: float):
+        self.key = key
+        self.limit = limit
+        self.start_at = start_at  # the token, on time.monotonic()
+        self.taken = threading.Event()
+
+    def go(self) -> str:
+        """At the token, through the send window: the ticket to leave it with."""
+        time.sleep(max(self.start_at - time.monotonic(), 0.0))
+        return admit(self.key, self.limit)
+
+
+def admit(key: str, limit: int) -> str:
+    """Wait until the send window lets one more create through; its ticket."""
+    ticket = pacing.new_ticket()
+    hold = pacing.hold_seconds()
+    answered_counts_for = pacing.WINDOW_SECONDS + pacing.WINDOW_GUARD_SECONDS
+    while (wait := pacing.window().admit(key, ticket, limit, hold)) > 0:
+        time.sleep(wait if wait <= answered_counts_for else ADMIT_POLL_SECONDS)
+    return ticket
+
+
+def leave(key: str, ticket: str) -> None:
+    try:
+        pacing.window().leave(key, ticket)
+    except Exception:
+        # It counts until its hold runs out: later creates wait, none goes early.
+        logger.exception("Send window %s kept ticket %s", key, ticket)
+
+
+_sending = threading.local()
+
+
+def _is_create(request) -> bool:
+    return request.method == "POST" and urlsplit(request.url).path.endswith("/Calls.json")
+
+
+class PacedTransport(BaseAdapter):
+    """Wraps the Twilio client's transport: a create sent by a thread carrying a
+    campaign call's `Pace` passes the send window right before its request
+    leaves, and leaves the window as soon as its answer (or failure) is back."""
+
+    def __init__(self, inner: BaseAdapter):
+        super().__init__()
+        self.inner = inner
+
+    def send(self, request, *args, **kwargs):
+        pace = getattr(_sending, "pace", None)
+        if pace is None or not _is_create(request):
+            return self.inner.send(request, *args, **kwargs)
+        pace.taken.set()  # the call is `dispatching` now: the core's message may go
+        ticket = pace.go()
+        try:
+            return self.inner.send(request, *args, **kwargs)
+        finally:
+            leave(pace.key, ticket)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def paced_transport() -> bool:
+    """Wrap this process's Twilio client's transports once; False when it has none
+    to wrap (no connection pool): creates then pass the window before dispatch."""
+    session = getattr(telephony.client().http_client, "session", None)
+    if session is None:
+        return False
+    for prefix, adapter in list(session.adapters.items()):
+        if not isinstance(adapter, PacedTransport):
+            session.mount(prefix, PacedTransport(adapter))
+    return True
+
+
+def send_now(call_id: int, pace: Pace | None = None) -> None:
+    """Create the call at Twilio from this process, right at the paced moment.
+
+    The core also queues its own dispatch on commit; whichever runs second finds
+    the call no longer `pending` and does nothing.
+    """
+    ticket = None
+    if pace is not None and not paced_transport():
+        ticket = pace.go()
+    _sending.pace = pace if ticket is None else None
+    try:
+        placing.dispatch_call(call_id)
+    except RetryLater as exc:
+        if pace is None:
+            enqueue_on_commit("dispatch_call", call_id, countdown=exc.countdown)
+        else:
+            resend_paced(call_id, pace.key, pace.limit, countdown=exc.countdown)
+    except Exception:
+        # The call stays as the core left it; its reconciler takes it from there.
+        logger.exception("Campaign call %s was not sent now", call_id)
+    finally:
+        _sending.pace = None
+        if ticket is not None:
+            leave(pace.key, ticket)
+        if pace is not None:
+            pace.taken.set()
+
+
+def open_connection() -> None:
+    connection.ensure_connection()  # this thread's own connection
+
+
+class Senders:
+    """This process's sending threads.
+
+    A create waits on Twilio for tens to hundreds of milliseconds; sending from
+    threads lets the loop claim the next contact meanwhile, so the pace does not
+    depend on Twilio's answer time. A thread is booked before the claim, so a
+    call never queues for one after its token: queued calls would leave late
+    and together, more than the setting in one second. Each thread keeps its
+    own database connection, opened here rather than on a paced send.
+    """
+
+    def __init__(self, count: int):
+        self.pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="campaign-send")
+        self.free = threading.BoundedSemaphore(count)
+        wait([self.pool.submit(open_connection) for _ in range(count)])
+
+    def book(self) -> None:
+        self.free.acquire()
+
+    def unbook(self) -> None:
+        self.free.release()
+
+    def send(self, call_id: int, pace: Pace) -> Future:
+        return self.pool.submit(self._send, call_id, pace)
+
+    def _send(self, call_id: int, pace: Pace) -> None:
+        try:
+            send_now(call_id, pace)
+        finally:
+            self.free.release()
+
+
+@functools.cache
+def senders_of(pid: int) -> Senders:
+    """Made in the process that uses them (after the worker forked): keyed by pid."""
+    return Senders(SENDING_THREADS)
+
+
+def resend_paced(call_id: int, key: str, limit: int, countdown: float | None = None) -> None:
+    """Send a campaign call again (Twilio refused it for a moment, or its dispatch
+    message was lost) from a task that takes it through the send window, not
+    the core's dispatch, which knows no window. Queued once committed."""
+
+    def queue():
+        from .. import tasks
+
+        tasks.send_paced.apply_async((call_id, key, limit), countdown=countdown)
+
+    transaction.on_commit(queue)
+
+
+def pacing_key(campaign_id: int) -> str:
+    return f"campaign-{campaign_id}"
