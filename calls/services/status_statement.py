@@ -18,9 +18,11 @@ known SID is one statement, committed on its own in autocommit:
 
 It returns the call as it now is (with its parent, which listeners to a leg's
 news look at), the status it had, and the redirects it queued, for the caller
-to hand to workers. The rules are those of
-`events._apply` and `events._after_final`, which the other paths (answer
-request, REST snapshots, SQLite) use.
+to hand to workers. A SID seen for the first time (a `<Dial>` leg) is inserted
+with its first event by `insert_with_first_event`, one statement too. Both run
+on the backend's `prepared_cursor()`: planned once per connection, rows read
+in binary. The rules are those of `events._apply` and `events._after_final`,
+which the other paths (answer request, REST snapshots, SQLite) use.
 """
 
 from __future__ import annotations
