@@ -91,7 +91,7 @@ def insert_with_first_event(
     """
     arguments = {
         **_event_arguments(event_fields, params),
-        **dict(zip(_INSERTED, _values_to_insert(call, parent_sid), strict=True)),
+        **_values_to_insert(call, parent_sid),
     }
     return _recorded(_first_sight_statement(), arguments, event_fields, params)
 
@@ -100,7 +100,7 @@ def _event_arguments(event_fields: dict, params: dict) -> dict:
     return {**event_fields, "params": json.dumps(params)}
 
 
-def _recorded(statement: str, arguments: dict, event_fields: dict, params: dict):
+def _recorded(statement: str, arguments: dict, event_fields: dict, params: dict) -> Recorded | None:
     """Run a recording statement and read its row (see `_statement`) as a `Recorded`."""
     with connection.prepared_cursor() as cursor:
         cursor.execute(statement, arguments)
@@ -134,7 +134,7 @@ def insert_on_first_sight(call: Call, parent_sid: str) -> bool:
         cursor.execute(
             f"INSERT INTO calls_call ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES}) "
             "ON CONFLICT (sid) DO NOTHING RETURNING id",
-            dict(zip(_INSERTED, _values_to_insert(call, parent_sid), strict=True)),
+            _values_to_insert(call, parent_sid),
         )
         return cursor.fetchone() is not None
 
@@ -150,14 +150,15 @@ _INSERTED_VALUES = ", ".join(
 )
 
 
-def _values_to_insert(call: Call, parent_sid: str) -> list:
-    """The unsaved call's column values (the parent by its SID), as `save()` would write them."""
-    return [
-        parent_sid or None
+def _values_to_insert(call: Call, parent_sid: str) -> dict:
+    """The unsaved call's column values by parameter name (the parent by its SID), as
+    `save()` would write them."""
+    return {
+        name: parent_sid or None
         if field.name == "parent"
         else field.get_db_prep_save(field.pre_save(call, add=True), connection)
-        for field in _INSERTED_FIELDS
-    ]
+        for field, name in zip(_INSERTED_FIELDS, _INSERTED, strict=True)
+    }
 
 
 def _outranked_by(status: str) -> str:
