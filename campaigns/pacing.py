@@ -50,6 +50,8 @@ WINDOW_SECONDS = 1.0
 # ...plus this much, for the clocks of the window (Redis's or the database
 # host's) and of Twilio to disagree by a little.
 WINDOW_GUARD_SECONDS = 0.002
+# So an answered create counts for this long after its answer.
+ANSWERED_COUNTS_SECONDS = WINDOW_SECONDS + WINDOW_GUARD_SECONDS
 
 # KEYS[1]: the bucket; ARGV[1]: seconds between starts; ARGV[2]: longest wait
 # accepted. Returns the seconds to wait before starting, or -1 (nothing taken).
@@ -108,7 +110,7 @@ def window_limit(calls_per_second) -> int:
 
 def hold_seconds() -> float:
     """How long a create nobody saw answered counts: the HTTP timeout and the window."""
-    return float(settings.TWILIO_HTTP_TIMEOUT) + WINDOW_SECONDS + WINDOW_GUARD_SECONDS
+    return float(settings.TWILIO_HTTP_TIMEOUT) + ANSWERED_COUNTS_SECONDS
 
 
 class Bucket(Protocol):
@@ -149,14 +151,14 @@ class RedisWindow:
     def leave(self, key: str, ticket: str) -> None:
         self.leave_script(
             keys=[f"campaigns:sending:{key}"],
-            args=[ticket, WINDOW_SECONDS + WINDOW_GUARD_SECONDS],
+            args=[ticket, ANSWERED_COUNTS_SECONDS],
         )
 
 
 class DatabaseBucket:
     def reserve(self, key: str, interval: float, max_wait: float) -> float | None:
         with transaction.atomic():
-            bucket = self._locked(key)
+            bucket = _locked_bucket(key)
             now = timezone.now()
             next_free = max(bucket.next_free_at, now)
             wait = (next_free - now).total_seconds()
@@ -166,23 +168,11 @@ class DatabaseBucket:
             bucket.save(update_fields=["next_free_at"])
         return wait
 
-    @staticmethod
-    def _locked(key: str) -> PacingBucket:
-        bucket = PacingBucket.objects.select_for_update().filter(key=key).first()
-        if bucket is not None:
-            return bucket
-        try:
-            with transaction.atomic():
-                PacingBucket.objects.create(key=key, next_free_at=timezone.now())
-        except IntegrityError:
-            pass  # another worker created it first
-        return PacingBucket.objects.select_for_update().get(key=key)
-
 
 class DatabaseWindow:
     def admit(self, key: str, ticket: str, limit: int, hold: float) -> float:
         with transaction.atomic():
-            DatabaseBucket._locked(f"window:{key}")  # one admission at a time per key
+            _locked_bucket(f"window:{key}")  # one admission at a time per key
             now = timezone.now()
             PacingSend.objects.filter(key=key, counts_until__lte=now).delete()
             counting = PacingSend.objects.filter(key=key)
@@ -195,8 +185,21 @@ class DatabaseWindow:
             return max((first - now).total_seconds(), 1e-6)
 
     def leave(self, key: str, ticket: str) -> None:
-        until = timezone.now() + timedelta(seconds=WINDOW_SECONDS + WINDOW_GUARD_SECONDS)
+        until = timezone.now() + timedelta(seconds=ANSWERED_COUNTS_SECONDS)
         PacingSend.objects.filter(key=key, ticket=ticket).update(counts_until=until)
+
+
+def _locked_bucket(key: str) -> PacingBucket:
+    """The bucket row of `key`, created on first use, locked until the transaction ends."""
+    bucket = PacingBucket.objects.select_for_update().filter(key=key).first()
+    if bucket is not None:
+        return bucket
+    try:
+        with transaction.atomic():
+            PacingBucket.objects.create(key=key, next_free_at=timezone.now())
+    except IntegrityError:
+        pass  # another worker created it first
+    return PacingBucket.objects.select_for_update().get(key=key)
 
 
 @functools.cache

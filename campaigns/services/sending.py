@@ -58,9 +58,8 @@ def admit(key: str, limit: int) -> str:
     """Wait until the send window lets one more create through; its ticket."""
     ticket = pacing.new_ticket()
     hold = pacing.hold_seconds()
-    answered_counts_for = pacing.WINDOW_SECONDS + pacing.WINDOW_GUARD_SECONDS
     while (wait := pacing.window().admit(key, ticket, limit, hold)) > 0:
-        time.sleep(wait if wait <= answered_counts_for else ADMIT_POLL_SECONDS)
+        time.sleep(wait if wait <= pacing.ANSWERED_COUNTS_SECONDS else ADMIT_POLL_SECONDS)
     return ticket
 
 
