@@ -25,7 +25,7 @@ from calls.exceptions import RuleViolation
 from calls.models import Source
 from calls.urls_public import public_url
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import (
     Agent,
     AgentStatus,
@@ -177,7 +177,7 @@ class AgentForm(forms.ModelForm):
         data = super().clean()
         if "endpoint_kind" in data and "endpoint" in data:
             try:
-                data["endpoint"] = services.agent_endpoint(data["endpoint_kind"], data["endpoint"])
+                data["endpoint"] = rules.agent_endpoint(data["endpoint_kind"], data["endpoint"])
             except RuleViolation as refused:
                 raise ValidationError({"endpoint": refused.message}) from refused
         return data

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -18,7 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
-from calls import rules
 from calls import services as call_services
 from calls.exceptions import RuleViolation
 from calls.models import FINAL_STATUSES, Call, CallStatus, Redirect, RedirectState, Source
@@ -41,8 +39,6 @@ from .models import (
     SurveyResponse,
 )
 
-CLIENT_IDENTITY = re.compile(r"^[A-Za-z0-9_.\-]{1,121}$")
-SIP_URI = re.compile(r"^sips?:[^@\s]+@[^\s]+$", re.IGNORECASE)
 # Dial outcomes that are the agent's: they did not pick up, so they are signed out.
 AGENT_MISSED = frozenset({"busy", "no-answer", "failed"})
 
@@ -59,27 +55,6 @@ def _work_queues_after_commit() -> None:
 
 
 # Agents --------------------------------------------------------------------------------
-
-
-def agent_endpoint(kind: str, endpoint: str) -> str:
-    """The endpoint as Dial needs it: E.164 number, sip: URI or a client identity."""
-    text = (endpoint or "").strip()
-    if kind == EndpointKind.NUMBER:
-        return rules.phone_number(text, field="endpoint")
-    if kind == EndpointKind.SIP:
-        if not SIP_URI.match(text):
-            raise RuleViolation(
-                "A SIP endpoint looks like sip:alice@example.com.", field="endpoint"
-            )
-        return text
-    if kind == EndpointKind.CLIENT:
-        identity = text.removeprefix("client:")
-        if not CLIENT_IDENTITY.match(identity):
-            raise RuleViolation(
-                "A client identity is letters, digits, '_', '.' or '-'.", field="endpoint"
-            )
-        return identity
-    raise RuleViolation(f"Unknown endpoint kind {kind!r}.", field="endpoint_kind")
 
 
 def set_agent_status(agent: Agent, status: str) -> Agent:

@@ -267,13 +267,6 @@ def test_survey_answers_are_checked_and_stored_once_against_the_agent(
     assert services.record_survey_answer(entry.call, yes_no, "2").answer == "no"
 
 
-def test_endpoints_are_normalised_or_refused():
-    assert services.agent_endpoint(EndpointKind.NUMBER, "(415) 555-1212") == "+14155551212"
-    assert services.agent_endpoint(EndpointKind.CLIENT, "client:alice") == "alice"
-    with pytest.raises(RuleViolation):
-        services.agent_endpoint(EndpointKind.SIP, "bob@example.com")
-
-
 def test_a_caller_who_hung_up_is_not_overflowed(queue, caller):
     queue.max_wait_seconds = 60
     queue.save()
