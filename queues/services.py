@@ -9,13 +9,10 @@ supervisor and a retried task never connect one caller or one agent twice.
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from twilio.twiml.voice_response import VoiceResponse
 
 from calls import services as call_services
 from calls.exceptions import RuleViolation
@@ -38,6 +35,7 @@ from .models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from .outcomes import CallerNext, CallerOutcome
 
 # Dial outcomes that are the agent's: they did not pick up, so they are signed out.
 AGENT_MISSED = frozenset({"busy", "no-answer", "failed"})
@@ -124,12 +122,11 @@ def release_wrapped_up_agents(now: dt.datetime | None = None) -> int:
 # Entering and leaving the queue --------------------------------------------------------
 
 
-def answer_inbound(call: Call, queue: Queue, now: dt.datetime | None = None) -> VoiceResponse:
+def answer_inbound(call: Call, queue: Queue, now: dt.datetime | None = None) -> CallerOutcome:
     """An inbound call reached a queue's number: closed message, or greeting and hold."""
     if not selectors.is_open(queue, now or timezone.now()):
-        return twiml.goodbye_document(queue.closed_message)
-    entry = enqueue_call(call, queue)
-    return twiml.hold_document(entry, say=queue.greeting)
+        return CallerOutcome(CallerNext.CLOSED, queue)
+    return CallerOutcome(CallerNext.ENQUEUED, queue, enqueue_call(call, queue))
 
 
 def enqueue_call(call: Call, queue: Queue) -> QueueEntry:
@@ -161,7 +158,7 @@ def _end_entry(entry: QueueEntry, outcome: str, *, also: tuple[str, ...] = ()) -
     entry.save(update_fields=["status", "outcome", "ended_at", "dequeued_at", *also])
 
 
-def hold_ended(entry_id: int, now: dt.datetime | None = None) -> VoiceResponse:
+def hold_ended(entry_id: int, now: dt.datetime | None = None) -> CallerOutcome:
     """The hold music ran out: hold again, or overflow once the maximum wait is reached.
 
     A caller no longer waiting (a redirect to an agent overtook this request)
@@ -171,10 +168,10 @@ def hold_ended(entry_id: int, now: dt.datetime | None = None) -> VoiceResponse:
     with transaction.atomic():
         entry = QueueEntry.objects.select_for_update().select_related("queue").get(pk=entry_id)
         if entry.status != EntryStatus.WAITING:
-            return twiml.music_document(entry.queue)
+            return CallerOutcome.of(entry, CallerNext.OVERTAKEN)
         if selectors.overdue_entries(entry.queue, now).filter(pk=entry.pk).exists():
             return _overflow(entry)
-        return twiml.hold_document(entry, say="")
+        return CallerOutcome.of(entry, CallerNext.STILL_WAITING)
 
 
 def overflow_overdue(now: dt.datetime | None = None) -> int:
@@ -202,7 +199,7 @@ def overflow_overdue(now: dt.datetime | None = None) -> int:
                     continue
                 call_services.request_redirect(
                     entry.call,
-                    twiml=str(_overflow(entry)),
+                    twiml=str(twiml.caller_document(_overflow(entry))),
                     origin=Source.QUEUE,
                     reason="maximum wait reached",
                 )
@@ -210,14 +207,13 @@ def overflow_overdue(now: dt.datetime | None = None) -> int:
     return moved
 
 
-def _overflow(entry: QueueEntry) -> VoiceResponse:
+def _overflow(entry: QueueEntry) -> CallerOutcome:
     """End the entry as overflowed; the caller moves to the overflow queue or is let go."""
     queue = entry.queue
     _end_entry(entry, EntryOutcome.OVERFLOWED)
     if queue.overflow_action == OverflowAction.QUEUE and queue.overflow_queue_id:
-        moved = enqueue_call(entry.call, queue.overflow_queue)
-        return twiml.hold_document(moved, say=moved.queue.greeting)
-    return twiml.overflow_document(queue)
+        return CallerOutcome.of(enqueue_call(entry.call, queue.overflow_queue), CallerNext.ENQUEUED)
+    return CallerOutcome.of(entry, CallerNext.OVERFLOWED)
 
 
 def record_call_ended(call: Call) -> None:
@@ -376,22 +372,9 @@ def _back_on_hold(entry: QueueEntry) -> None:
 # The Dial of an agent ends -------------------------------------------------------------
 
 
-class DialEnded(enum.Enum):
-    BACK_ON_HOLD = "back-on-hold"
-    SURVEY = "survey"
-    GOODBYE = "goodbye"
-    OVERTAKEN = "overtaken"
-
-
-@dataclass
-class DialResult:
-    outcome: DialEnded
-    entry: QueueEntry
-
-
 def record_dial_ended(
     entry_id: int, *, offer: int, dial_status: str, dial_duration: int | None = None
-) -> DialResult:
+) -> CallerOutcome:
     """Twilio requested the Dial's action: decide what the caller hears next.
 
     The survey is reached through this answer, not through a REST redirect: the
@@ -417,7 +400,7 @@ def record_dial_ended(
             or entry.status not in (EntryStatus.OFFERED, EntryStatus.CONNECTED)
             or selectors.redirected_since(entry.call, entry.offer_redirect)
         ):
-            return DialResult(DialEnded.OVERTAKEN, entry)
+            return CallerOutcome.of(entry, CallerNext.OVERTAKEN)
         if dial_status in AGENT_MISSED or (
             dial_status != "completed" and entry.status == EntryStatus.OFFERED
         ):
@@ -426,7 +409,7 @@ def record_dial_ended(
                 entry.agent_id, AgentStatus.OFFLINE if missed else AgentStatus.AVAILABLE
             )
             _back_on_hold(entry)
-            return DialResult(DialEnded.BACK_ON_HOLD, entry)
+            return CallerOutcome.of(entry, CallerNext.BACK_ON_HOLD)
         _agent_call_ended(entry.agent_id, AgentStatus.WRAP_UP)
         now = timezone.now()
         if entry.answered_at is None:
@@ -435,7 +418,9 @@ def record_dial_ended(
             entry.answered_at = max(now - talked, entry.dequeued_at or entry.enqueued_at)
         entry.survey_sent_at = now if entry.queue.survey_id else None
         _end_entry(entry, EntryOutcome.CONNECTED, also=("answered_at", "survey_sent_at"))
-        return DialResult(DialEnded.SURVEY if entry.survey_sent_at else DialEnded.GOODBYE, entry)
+        return CallerOutcome.of(
+            entry, CallerNext.SURVEY if entry.survey_sent_at else CallerNext.GOODBYE
+        )
 
 
 def record_leg_status(leg: Call) -> None:

@@ -11,6 +11,7 @@ from calls.urls_public import public_url
 from . import selectors
 from .models import Agent, EndpointKind, OverflowAction, QuestionKind, Queue, QueueEntry, Survey
 from .models import SurveyQuestion as Question
+from .outcomes import CallerNext, CallerOutcome
 
 STATUS_CALLBACK_VIEW = "calls-webhooks:status"
 LEG_EVENTS = "initiated ringing answered completed"
@@ -62,6 +63,28 @@ def overflow_document(queue: Queue) -> VoiceResponse:
         response.redirect(queue.voicemail_url)
         return response
     return goodbye_document(queue.overflow_message or GOODBYE)
+
+
+def caller_document(outcome: CallerOutcome) -> VoiceResponse:
+    """What the caller hears next, as the services decided it (`queues.outcomes`)."""
+    entry, queue = outcome.entry, outcome.queue
+    match outcome.next:
+        case CallerNext.CLOSED:
+            return goodbye_document(queue.closed_message)
+        case CallerNext.ENQUEUED:
+            return hold_document(entry, say=queue.greeting)
+        case CallerNext.STILL_WAITING:
+            return hold_document(entry, say="")
+        case CallerNext.BACK_ON_HOLD:
+            return hold_document(entry, say=BACK_ON_HOLD)
+        case CallerNext.OVERFLOWED:
+            return overflow_document(queue)
+        case CallerNext.SURVEY:
+            return survey_start_document(queue.survey)
+        case CallerNext.GOODBYE:
+            return goodbye_document()
+        case CallerNext.OVERTAKEN:
+            return music_document(queue)
 
 
 def dial_agent_document(entry: QueueEntry, agent: Agent) -> VoiceResponse:

@@ -1,8 +1,9 @@
 """The TwiML flows of queues and surveys: the views Twilio requests.
 
 Each is signature-checked against PUBLIC_BASE_URL (`calls.signatures`), decides
-through `queues.services` and answers a document from `queues.twiml` at once;
-nothing here calls Twilio, which waits at most 15 seconds for an answer.
+through `queues.services`, and answers at once with the document `queues.twiml`
+builds from the service's outcome (`queues.outcomes`). Nothing here calls
+Twilio, which waits at most 15 seconds for an answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from calls.signatures import twilio_webhook
 
 from . import selectors, services, twiml
 from .models import InboundNumber, QueueEntry, Survey, SurveyQuestion
-from .services import DialEnded
 
 TWIML = "text/xml; charset=utf-8"
 
@@ -48,7 +48,7 @@ def voice(request: HttpRequest) -> HttpResponse:
     )
     if number is None:
         return _answer(twiml.goodbye_document(twiml.NOT_IN_SERVICE))
-    return _answer(services.answer_inbound(call, number.queue))
+    return _answer(twiml.caller_document(services.answer_inbound(call, number.queue)))
 
 
 @twilio_webhook
@@ -56,7 +56,7 @@ def voice(request: HttpRequest) -> HttpResponse:
 def hold_ended(request: HttpRequest, entry_id: int) -> HttpResponse:
     """The hold music's loops ran out (the document's trailing Redirect)."""
     get_object_or_404(QueueEntry, pk=entry_id, call__sid=request.POST.get("CallSid", ""))
-    return _answer(services.hold_ended(entry_id))
+    return _answer(twiml.caller_document(services.hold_ended(entry_id)))
 
 
 @twilio_webhook
@@ -64,21 +64,13 @@ def hold_ended(request: HttpRequest, entry_id: int) -> HttpResponse:
 def dial_ended(request: HttpRequest, entry_id: int, offer: int) -> HttpResponse:
     """The Dial of an agent is over (see `services.record_dial_ended` for the survey)."""
     get_object_or_404(QueueEntry, pk=entry_id, call__sid=request.POST.get("CallSid", ""))
-    result = services.record_dial_ended(
+    outcome = services.record_dial_ended(
         entry_id,
         offer=offer,
         dial_status=request.POST.get("DialCallStatus", ""),
         dial_duration=_int_or_none(request.POST.get("DialCallDuration")),
     )
-    entry = result.entry
-    if result.outcome == DialEnded.BACK_ON_HOLD:
-        return _answer(twiml.hold_document(entry, say=twiml.BACK_ON_HOLD))
-    if result.outcome == DialEnded.SURVEY:
-        return _answer(twiml.survey_start_document(entry.queue.survey))
-    if result.outcome == DialEnded.GOODBYE:
-        return _answer(twiml.goodbye_document())
-    # Overtaken by a newer redirect: Twilio discards this answer, or will shortly.
-    return _answer(twiml.music_document(entry.queue))
+    return _answer(twiml.caller_document(outcome))
 
 
 @twilio_webhook

@@ -20,7 +20,7 @@ from queues.models import (
     Queue,
     QueueEntry,
 )
-from queues.services import DialEnded
+from queues.outcomes import CallerNext
 from tests.queues.conftest import live_call
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -111,7 +111,7 @@ def test_an_agent_who_does_not_answer_sends_the_caller_to_the_head_and_signs_out
 
     result = services.record_dial_ended(entry.pk, offer=1, dial_status="no-answer")
 
-    assert result.outcome == DialEnded.BACK_ON_HOLD
+    assert result.next == CallerNext.BACK_ON_HOLD
     ann.refresh_from_db()
     assert ann.status == AgentStatus.OFFLINE
     assert list(selectors.waiting_entries(queue)) == [result.entry, later]
@@ -126,8 +126,8 @@ def test_after_a_conversation_the_caller_goes_to_the_survey_once(queue, caller, 
     first = services.record_dial_ended(entry.pk, offer=1, dial_status="completed")
     again = services.record_dial_ended(entry.pk, offer=1, dial_status="completed")
 
-    assert first.outcome == DialEnded.SURVEY
-    assert again.outcome == DialEnded.OVERTAKEN
+    assert first.next == CallerNext.SURVEY
+    assert again.next == CallerNext.OVERTAKEN
     entry.refresh_from_db()
     assert (entry.outcome, entry.agent_leg) == (EntryOutcome.CONNECTED, leg)
     assert entry.survey_sent_at is not None
@@ -143,7 +143,7 @@ def test_the_dial_action_after_a_supervisor_redirect_changes_nothing(queue, call
 
     result = services.record_dial_ended(entry.pk, offer=1, dial_status="completed")
 
-    assert result.outcome == DialEnded.OVERTAKEN
+    assert result.next == CallerNext.OVERTAKEN
     assert Redirect.objects.filter(call=entry.call).count() == 2
     with pytest.raises(RuleViolation, match="already"):
         services.send_to_survey(entry)
@@ -155,8 +155,8 @@ def test_an_old_offers_dial_action_is_stale(queue, caller, make_agent):
     services.record_dial_ended(entry.pk, offer=1, dial_status="busy")
     services.take_off_hold(entry, agent=bob)
 
-    assert services.record_dial_ended(entry.pk, offer=1, dial_status="busy").outcome == (
-        DialEnded.OVERTAKEN
+    assert services.record_dial_ended(entry.pk, offer=1, dial_status="busy").next == (
+        CallerNext.OVERTAKEN
     )
     bob.refresh_from_db()
     assert bob.status == AgentStatus.ON_CALL
@@ -242,14 +242,6 @@ def test_opening_hours(queue):
     assert selectors.is_open(queue, monday_noon)
     assert not selectors.is_open(queue, saturday_noon)
     assert not selectors.is_open(queue, monday_night)
-
-
-def test_a_closed_queue_says_so_and_does_not_enqueue(queue):
-    queue.open_weekdays = ""
-    document = services.answer_inbound(live_call(), queue)
-
-    assert queue.closed_message in str(document)
-    assert not QueueEntry.objects.exists()
 
 
 def test_survey_answers_are_checked_and_stored_once_against_the_agent(

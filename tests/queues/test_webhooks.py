@@ -65,6 +65,17 @@ def test_an_inbound_caller_hears_the_greeting_then_hold_music(twilio, queue):
     assert QueueEntry.objects.filter(call__sid=sid).count() == 1
 
 
+def test_a_closed_queue_says_so_and_does_not_enqueue(twilio, queue):
+    InboundNumber.objects.create(phone_number=OUR_NUMBER, queue=queue)
+    queue.open_weekdays = ""
+    queue.save()
+
+    say, hangup = verbs(inbound(twilio, new_sid()))
+
+    assert (say.text, hangup.tag) == (queue.closed_message, "Hangup")
+    assert not QueueEntry.objects.exists()
+
+
 def test_an_unknown_number_is_not_in_service_and_unsigned_requests_are_refused(
     twilio, client, queue
 ):
@@ -124,6 +135,20 @@ def test_after_the_agent_hangs_up_the_caller_gets_the_survey_once(
     # A second Dial action (a retry) does not start the survey again.
     [play] = verbs(dial_ended(twilio, entry, "completed"))
     assert play.tag == "Play"
+
+
+def test_without_a_survey_the_caller_hears_goodbye_after_the_agent(
+    twilio, queue, caller, make_agent
+):
+    queue.survey = None
+    queue.save()
+    entry = services.take_off_hold(caller(), agent=make_agent("Ann"))
+
+    say, hangup = verbs(dial_ended(twilio, entry, "completed"))
+
+    assert (say.text, hangup.tag) == (twiml.GOODBYE, "Hangup")
+    entry.refresh_from_db()
+    assert (entry.outcome, entry.survey_sent_at) == (EntryOutcome.CONNECTED, None)
 
 
 def test_the_dial_action_after_an_interrupting_redirect_is_harmless(
