@@ -41,6 +41,18 @@ from .outcomes import CallerNext, CallerOutcome
 AGENT_MISSED = frozenset({"busy", "no-answer", "failed"})
 
 
+def _locked_entry(entry_id: int) -> QueueEntry:
+    """The entry with its call and queue, its own row locked until the transaction ends.
+
+    Only the entry's row: the call and queue rows stay free for their own writers.
+    """
+    return (
+        QueueEntry.objects.select_for_update(of=("self",))
+        .select_related("call", "queue")
+        .get(pk=entry_id)
+    )
+
+
 def _work_queues_after_commit() -> None:
     """Let the distributor look now rather than at its next beat."""
 
@@ -166,7 +178,7 @@ def hold_ended(entry_id: int, now: dt.datetime | None = None) -> CallerOutcome:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        entry = QueueEntry.objects.select_for_update().select_related("queue").get(pk=entry_id)
+        entry = _locked_entry(entry_id)
         if entry.status != EntryStatus.WAITING:
             return CallerOutcome.of(entry, CallerNext.OVERTAKEN)
         if selectors.overdue_entries(entry.queue, now).filter(pk=entry.pk).exists():
@@ -249,11 +261,7 @@ def take_off_hold(
     the entry's change commit together, so a refusal leaves the caller waiting.
     """
     with transaction.atomic():
-        entry = (
-            QueueEntry.objects.select_for_update(of=("self",))
-            .select_related("call", "queue")
-            .get(pk=entry.pk)
-        )
+        entry = _locked_entry(entry.pk)
         if entry.status != EntryStatus.WAITING:
             raise RuleViolation(
                 f"This caller is not waiting on hold ({entry.get_status_display().lower()}).",
@@ -390,11 +398,7 @@ def record_dial_ended(
     sent at most once per entry (`survey_sent_at`).
     """
     with transaction.atomic():
-        entry = (
-            QueueEntry.objects.select_for_update(of=("self",))
-            .select_related("queue", "call")
-            .get(pk=entry_id)
-        )
+        entry = _locked_entry(entry_id)
         if (
             entry.offers != offer
             or entry.status not in (EntryStatus.OFFERED, EntryStatus.CONNECTED)
@@ -509,11 +513,7 @@ def send_to_survey(
     survey is not sent twice.
     """
     with transaction.atomic():
-        entry = (
-            QueueEntry.objects.select_for_update(of=("self",))
-            .select_related("call", "queue")
-            .get(pk=entry.pk)
-        )
+        entry = _locked_entry(entry.pk)
         survey = survey or entry.queue.survey
         if survey is None:
             raise RuleViolation(f"{entry.queue} has no survey; name one.", field="survey")
@@ -538,11 +538,7 @@ def send_to_survey(
 
 
 def _open_entry(entry: QueueEntry) -> QueueEntry:
-    entry = (
-        QueueEntry.objects.select_for_update(of=("self",))
-        .select_related("call", "queue")
-        .get(pk=entry.pk)
-    )
+    entry = _locked_entry(entry.pk)
     if entry.status not in OPEN_ENTRY_STATUSES:
         raise RuleViolation("This caller has left the queue.", code="ended")
     return entry
