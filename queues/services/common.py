@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from ..models import QueueEntry
+from ..tasks import work_queues
 
 
 def locked_entry(entry_id: int) -> QueueEntry:
@@ -20,11 +21,9 @@ def locked_entry(entry_id: int) -> QueueEntry:
 
 
 def work_queues_after_commit() -> None:
-    """Let the distributor look now rather than at its next beat."""
+    """Let the distributor look now rather than at its next beat.
 
-    def send() -> None:
-        from ..tasks import work_queues
-
-        work_queues.delay()
-
-    transaction.on_commit(send)
+    Sent once the change commits, so the worker sees the agent or caller it
+    was nudged about; a rolled-back change sends nothing.
+    """
+    transaction.on_commit(work_queues.delay)

@@ -8,6 +8,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
+from callcenter.celery import app as celery_app
 from calls.exceptions import RuleViolation
 from calls.models import CallStatus, Redirect, RedirectState
 from queues import selectors, services
@@ -99,6 +100,24 @@ def test_the_distributor_pairs_longest_waiting_with_longest_idle(queue, caller, 
     third.refresh_from_db()
     assert (first.agent, second.agent) == (ann, bob)
     assert third.status == EntryStatus.WAITING
+
+
+def test_an_agent_signing_in_is_offered_the_waiting_caller_once_the_sign_in_commits(
+    queue, caller, make_agent, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    entry = caller()
+    ann = make_agent("Ann", available=False)
+
+    with django_capture_on_commit_callbacks() as after_commit:
+        services.set_agent_status(ann, AgentStatus.AVAILABLE)
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.WAITING
+
+    for callback in after_commit:
+        callback()
+    entry.refresh_from_db()
+    assert (entry.status, entry.agent) == (EntryStatus.OFFERED, ann)
 
 
 def test_an_agent_who_does_not_answer_sends_the_caller_to_the_head_and_signs_out(
