@@ -6,7 +6,7 @@ UPDATE`), and a repeated callback hits the unique fingerprint, so any number of
 web workers may receive the same callback at once. Status callbacks for a known
 SID, the bulk of the traffic, take one SQL statement (`status_statement`),
 which also settles what the end of a call sets off; the other paths go through
-`_apply` and `_react`.
+`_apply` and `_react`, and `call_end` for the end.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import dataclasses
 from email.utils import parsedate_to_datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ..exceptions import RuleViolation
@@ -27,15 +26,12 @@ from ..models import (
     CallStatus,
     Direction,
     EventKind,
-    Redirect,
-    RedirectState,
-    RedirectTrigger,
 )
 from ..signals import call_status_changed
 from ..telephony import TwilioCall
-from .common import enqueue_on_commit, locked_call
+from .call_end import send_redirects_on_commit, settle_call_end
+from .common import locked_call
 from .status_statement import (
-    SKIPPED_AT_END,
     Recorded,
     insert_on_first_sight,
     insert_with_first_event,
@@ -115,8 +111,7 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
     is_new = False
     if recorded is None:
         recorded, is_new = _record_first_sight(arguments, params, call_id)
-    for redirect_id in recorded.queued_redirects:
-        enqueue_on_commit("send_redirect", redirect_id)
+    send_redirects_on_commit(recorded.queued_redirects)
     if recorded.event is not None:
         previous = "" if is_new else recorded.previous_status
         _announce(recorded.call, previous, recorded.event)
@@ -263,7 +258,7 @@ def _record_with_row_lock(
         previous = call.status
         _fill_and_move(call, event_fields["call_status"], changes)
         if call.is_final and previous not in FINAL_STATUSES:
-            _after_final(call)
+            settle_call_end(call)
     return Recorded(event=event, call=call, previous_status=previous)
 
 
@@ -295,7 +290,7 @@ def _react(call: Call, previous: str, event: CallEvent | None) -> None:
     """When the status moved: tell listeners once committed, and settle what its end sets off."""
     _announce(call, previous, event)
     if call.is_final and previous not in FINAL_STATUSES:
-        _after_final(call)
+        settle_call_end(call)
 
 
 def _announce(call: Call, previous: str, event: CallEvent | None) -> None:
@@ -313,29 +308,6 @@ def _moves_forward(current: str, new: str) -> bool:
     if current in FINAL_STATUSES or new not in STATUS_RANK:
         return False
     return STATUS_RANK[new] > STATUS_RANK[current]
-
-
-def _after_final(call: Call) -> None:
-    """Its own waiting redirects can no longer happen; its parent may be waiting for it.
-
-    Few calls have any, so one read tells whether there is anything to write.
-    """
-    from .redirects import queue_redirects
-
-    concerned = Q(call=call)
-    if call.parent_id is not None:
-        concerned |= Q(call_id=call.parent_id, trigger=RedirectTrigger.LEG_ENDED)
-    if not Redirect.objects.filter(concerned, state=RedirectState.SCHEDULED).exists():
-        return
-    Redirect.objects.filter(call=call, state=RedirectState.SCHEDULED).update(
-        state=RedirectState.SKIPPED, finished_at=timezone.now(), error_message=SKIPPED_AT_END
-    )
-    if call.parent_id is None:
-        return
-    waiting = Redirect.objects.filter(
-        call_id=call.parent_id, trigger=RedirectTrigger.LEG_ENDED, state=RedirectState.SCHEDULED
-    ).values_list("pk", flat=True)
-    queue_redirects(list(waiting))
 
 
 def _changes_from_callback(params, moment) -> dict:

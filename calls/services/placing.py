@@ -7,14 +7,18 @@ create dials the customer twice. A create whose answer was lost leaves the call
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import rules, telephony
-from ..exceptions import RuleViolation, TwilioError, TwilioUnreachable
+from ..exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
 from ..models import Call, CallStatus, Direction, IfMachine
+from ..tasks import dispatch_call as dispatch_call_task
+from ..tasks import reconcile_call as reconcile_call_task
 from ..urls_public import public_url
-from .common import RetryLater, enqueue_on_commit, locked_call
+from .common import locked_call
 from .events import record_snapshot
 
 DISPATCH_MAX_ATTEMPTS = 5
@@ -81,7 +85,7 @@ def place_call(
                 created_by=created_by,
                 idempotency_key=idempotency_key,
             )
-            enqueue_on_commit("dispatch_call", call.pk)
+            transaction.on_commit(partial(dispatch_call_task.delay, call.pk))
     except IntegrityError:
         # The same key raced us in another request: that call is the answer.
         earlier = _earlier_call(created_by, idempotency_key) if idempotency_key else None
@@ -183,4 +187,6 @@ def _lost_create_answer(call: Call, exc: Exception) -> None:
     """The create may have dialed: mark `unknown` and look for it, never send it again."""
     with transaction.atomic():
         _finish_dispatching(call, CallStatus.UNKNOWN, None, str(exc))
-        enqueue_on_commit("reconcile_call", call.pk, countdown=FIND_LOST_CREATE_AFTER)
+        transaction.on_commit(
+            partial(reconcile_call_task.apply_async, (call.pk,), countdown=FIND_LOST_CREATE_AFTER)
+        )

@@ -18,16 +18,19 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from requests.adapters import BaseAdapter
 
 from calls import telephony
+from calls.exceptions import RetryLater
 from calls.services import placing
-from calls.services.common import RetryLater, enqueue_on_commit
+from calls.tasks import dispatch_call as dispatch_call_task
 
 from .. import pacing
+from ..tasks import send_paced as send_paced_task
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +131,9 @@ def send_now(call_id: int, pace: Pace | None = None) -> None:
         placing.dispatch_call(call_id)
     except RetryLater as exc:
         if pace is None:
-            enqueue_on_commit("dispatch_call", call_id, countdown=exc.countdown)
+            transaction.on_commit(
+                partial(dispatch_call_task.apply_async, (call_id,), countdown=exc.countdown)
+            )
         else:
             resend_paced(call_id, pace.key, pace.limit, countdown=exc.countdown)
     except Exception:
@@ -188,13 +193,9 @@ def resend_paced(call_id: int, key: str, limit: int, countdown: float | None = N
     """Send a campaign call again (Twilio refused it for a moment, or its dispatch
     message was lost) from a task that takes it through the send window, not
     the core's dispatch, which knows no window. Queued once committed."""
-
-    def queue():
-        from .. import tasks
-
-        tasks.send_paced.apply_async((call_id, key, limit), countdown=countdown)
-
-    transaction.on_commit(queue)
+    transaction.on_commit(
+        partial(send_paced_task.apply_async, (call_id, key, limit), countdown=countdown)
+    )
 
 
 def pacing_key(campaign_id: int) -> str:
