@@ -7,6 +7,7 @@ create dials the customer twice. A create whose answer was lost leaves the call
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -133,11 +134,12 @@ def create_params(call: Call) -> dict:
     return params
 
 
-def dispatch_call(call_id: int) -> Call | None:
+def dispatch_call(call_id: int, *, gate: AbstractContextManager | None = None) -> Call | None:
     """Create the call at Twilio, once. Anything but `pending` is left alone.
 
     Raises RetryLater when Twilio refused for a moment (20429, 5xx, no
-    connection): the call is `pending` again and nothing was dialed.
+    connection): the call is `pending` again and nothing was dialed. `gate`
+    goes to `telephony.create_call`: entered right before the request leaves.
     """
     with transaction.atomic():
         call = locked_call(call_id)
@@ -148,7 +150,7 @@ def dispatch_call(call_id: int) -> Call | None:
         call.dispatched_at = timezone.now()
         call.save(update_fields=["status", "dispatch_attempts", "dispatched_at", "updated_at"])
     try:
-        created = telephony.create_call(**create_params(call))
+        created = telephony.create_call(gate=gate, **create_params(call))
     except telephony.TwilioNotReached as exc:
         _retry_or_fail(call, exc, code=None)
     except TwilioUnreachable as exc:
