@@ -1,4 +1,6 @@
-"""The project's own errors. Views turn them into 4xx answers with the message."""
+"""The project's own errors. Views turn them into 4xx answers with the message;
+`RetryLater` is the one a service raises for its task instead (it lives here,
+not in `calls.services`, so the tasks module needs no service at import)."""
 
 
 class CallCenterError(Exception):
@@ -44,3 +46,11 @@ class TwilioUnreachable(CallCenterError):
 
     Never replay a create after this: reconcile instead.
     """
+
+
+class RetryLater(Exception):
+    """Nothing changed for good; the task should run again after `countdown` seconds."""
+
+    def __init__(self, countdown: float, reason: str = ""):
+        super().__init__(reason or f"retry in {countdown}s")
+        self.countdown = countdown

@@ -3,12 +3,15 @@
 It builds the real `twilio` client from settings and points it at
 TWILIO_API_BASE_URL (the real API, or voicesim), and turns the client's errors
 into the project's own, keeping Twilio's code. Callers get small dataclasses,
-never the client's resource objects.
+never the client's resource objects, and never its HTTP session: what must
+happen around a request (the dialer's send window) is an argument here.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -86,22 +89,33 @@ def _decimal_or_none(value) -> Decimal | None:
         return None
 
 
+def is_twilio_host(url: str) -> bool:
+    """Whether `url` is Twilio's own (`twilio.com` or any of its subdomains)."""
+    host = urlsplit(url).hostname or ""
+    return host == "twilio.com" or host.endswith(".twilio.com")
+
+
+def runs_on_simulator() -> bool:
+    """Whether the gateway points at voicesim rather than Twilio itself."""
+    return not is_twilio_host(settings.TWILIO_API_BASE_URL)
+
+
 class RebasedHttpClient(TwilioHttpClient):
     """Sends every request meant for `*.twilio.com` to a configured base URL.
 
     Swapping scheme and host in `request()` keeps working whatever edge or
     region the client was told to use, unlike patching `client.api.base_url`.
+    The gateway's client and voicesim's client helper both use it.
     """
 
-    def __init__(self, base_url: str, *, timeout: float):
-        super().__init__(timeout=timeout)
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
         self.base = urlsplit(base_url.rstrip("/"))
 
     def rebase(self, url: str) -> str:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host != "twilio.com" and not host.endswith(".twilio.com"):
+        if not is_twilio_host(url):
             return url
+        parts = urlsplit(url)
         return urlunsplit(
             (
                 self.base.scheme,
@@ -159,9 +173,15 @@ def _given(params: dict) -> dict:
     return {key: value for key, value in params.items() if value not in (None, "", [])}
 
 
-def create_call(**params) -> TwilioCall:
-    """POST .../Calls.json with the client's keyword names (`to`, `from_`, `url`…)."""
-    created = _call_twilio(client().calls.create, **_given(params))
+def create_call(*, gate: AbstractContextManager | None = None, **params) -> TwilioCall:
+    """POST .../Calls.json with the client's keyword names (`to`, `from_`, `url`…).
+
+    `gate`, when given, is entered right before the request leaves and left as
+    soon as its answer (or failure) is back: the campaign dialer's send window
+    counts the create over exactly that time, not the database work around it.
+    """
+    with gate or nullcontext():
+        created = _call_twilio(client().calls.create, **_given(params))
     return TwilioCall.from_instance(created)
 
 
@@ -191,3 +211,25 @@ def list_calls(
         limit=limit,
     )
     return [TwilioCall.from_instance(call) for call in found]
+
+
+def fetch_transcript(sid: str, *, timeout: float):
+    """voicesim's transcript of a call (`GET /sim/calls/{sid}/transcript`), parsed.
+
+    Real Twilio keeps none: ask only when `runs_on_simulator()`. Raises
+    TwilioUnreachable, TwilioError with the HTTP status of an error answer, and
+    ValueError for an answer that is not JSON.
+    """
+    base = settings.TWILIO_API_BASE_URL.rstrip("/")
+    response = _call_twilio(
+        client().http_client.request,
+        "GET",
+        f"{base}/sim/calls/{sid}/transcript",
+        auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+        timeout=timeout,
+    )
+    if response.status_code >= 400:
+        raise TwilioError(
+            f"voicesim answered {response.status_code}", code=None, status=response.status_code
+        )
+    return json.loads(response.text)

@@ -1,4 +1,6 @@
-"""Celery tasks: thin wrappers over `campaigns.services`.
+"""Celery tasks: thin wrappers over `campaigns.services`, imported inside each task
+function (the services import these task objects at module level to hand work
+over once committed).
 
 Dialer loops go to a queue of their own, which every worker also consumes: a
 loop handing over to the next one must not wait behind the default queue (the
@@ -10,8 +12,6 @@ sharing one broker never run each other's loops.
 import time
 
 from celery import current_app, shared_task
-
-from .services import loops, scheduling, sending
 
 # A loop request older than this is dropped: the next tick asks again.
 LOOP_REQUEST_EXPIRES = 5.0
@@ -33,6 +33,8 @@ def consume_dialer_queue(sender, instance, **kwargs) -> None:
 @shared_task
 def tick() -> int:
     """Beat task: start due campaigns and their dialer loops; returns loops requested."""
+    from .services import scheduling
+
     loops = scheduling.tick()
     for campaign_id, slot in loops:
         start_loop(campaign_id, slot)
@@ -42,6 +44,8 @@ def tick() -> int:
 @shared_task
 def run_dialer(campaign_id: int, slot: int) -> None:
     """One dialer loop; it queues its own follow-up while work remains."""
+    from .services import loops
+
     if loops.run_loop(campaign_id, slot):
         start_loop(campaign_id, slot)
 
@@ -49,4 +53,6 @@ def run_dialer(campaign_id: int, slot: int) -> None:
 @shared_task
 def send_paced(call_id: int, key: str, limit: int) -> None:
     """A campaign call sent again: now, through its campaign's send window."""
+    from .services import sending
+
     sending.send_now(call_id, sending.Pace(key, limit, time.monotonic()))

@@ -1,17 +1,19 @@
 """What the far end heard and pressed, from voicesim, for calls that ran on it.
 
-Real Twilio keeps no such transcript; voicesim does (`/sim/calls/{sid}/transcript`).
-A page must never hang on it, so the request is short and any failure becomes
-a sentence on the page instead of an error.
+Real Twilio keeps no such transcript; voicesim does, and the gateway fetches it
+(`calls.telephony.fetch_transcript`). A page must never hang on it, so the
+request is short and any failure becomes a sentence on the page instead of an
+error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
+
+from calls import telephony
+from calls.exceptions import TwilioError, TwilioUnreachable
 
 TIMEOUT_SECONDS = 2.0
 # Keys every transcript entry has; the rest describe the entry.
@@ -31,28 +33,16 @@ class Transcript:
     problem: str = ""
 
 
-def runs_on_simulator() -> bool:
-    """Whether the gateway points at voicesim rather than Twilio itself."""
-    host = urlsplit(settings.TWILIO_API_BASE_URL).hostname or ""
-    return not (host == "twilio.com" or host.endswith(".twilio.com"))
-
-
 def fetch_transcript(sid: str) -> Transcript:
-    base = settings.TWILIO_API_BASE_URL.rstrip("/")
     try:
-        response = httpx.get(
-            f"{base}/sim/calls/{sid}/transcript",
-            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
-            timeout=TIMEOUT_SECONDS,
-        )
-    except httpx.HTTPError as exc:
+        entries = telephony.fetch_transcript(sid, timeout=TIMEOUT_SECONDS)["entries"]
+    except TwilioUnreachable as exc:
+        base = settings.TWILIO_API_BASE_URL.rstrip("/")
         return Transcript(problem=f"The simulator at {base} could not be reached ({exc}).")
-    if response.status_code == 404:
-        return Transcript(problem="The simulator does not know this call (it was restarted).")
-    if response.is_error:
-        return Transcript(problem=f"The simulator answered {response.status_code}.")
-    try:
-        entries = response.json()["entries"]
+    except TwilioError as exc:
+        if exc.status == 404:
+            return Transcript(problem="The simulator does not know this call (it was restarted).")
+        return Transcript(problem=f"The simulator answered {exc.status}.")
     except (ValueError, KeyError, TypeError):
         return Transcript(problem="The simulator's answer was not a transcript.")
     return Transcript(lines=[_line(entry) for entry in entries if isinstance(entry, dict)])

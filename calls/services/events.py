@@ -6,44 +6,35 @@ UPDATE`), and a repeated callback hits the unique fingerprint, so any number of
 web workers may receive the same callback at once. Status callbacks for a known
 SID, the bulk of the traffic, take one SQL statement (`status_statement`),
 which also settles what the end of a call sets off; the other paths go through
-`_apply` and `_react`.
+`_apply` and `_react`, and `call_end` for the end. What the parameters say is
+read by `calls.callback_params`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from email.utils import parsedate_to_datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from ..exceptions import RuleViolation
-from ..models import (
-    FINAL_STATUSES,
-    STATUS_RANK,
-    Call,
-    CallEvent,
-    CallStatus,
-    Direction,
-    EventKind,
-    Redirect,
-    RedirectState,
-    RedirectTrigger,
+from ..callback_params import (
+    call_sid,
+    described_call,
+    plain,
+    status_changes,
+    status_event_fields,
+    timestamp,
 )
+from ..models import FINAL_STATUSES, STATUS_RANK, Call, CallEvent, EventKind
 from ..signals import call_status_changed
 from ..telephony import TwilioCall
-from .common import enqueue_on_commit, locked_call
+from .call_end import send_redirects_on_commit, settle_call_end
+from .common import locked_call
 from .status_statement import (
-    SKIPPED_AT_END,
     Recorded,
     insert_on_first_sight,
     insert_with_first_event,
     record_for_known_sid,
-)
-
-PROGRESS_STATUSES = frozenset(
-    {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
 )
 
 
@@ -53,13 +44,13 @@ def record_call_from_webhook(params, *, source: str = "twilio") -> Call:
     Inbound calls and `<Dial>` legs are born here; a leg hangs under the call
     named by ParentCallSid.
     """
-    return _call_on_first_sight(params, source=source)[0]
+    return _get_or_create_call(params, source=source)[0]
 
 
-def _call_on_first_sight(params, *, source: str = "twilio") -> tuple[Call, bool]:
+def _get_or_create_call(params, *, source: str = "twilio") -> tuple[Call, bool]:
     """(the Call for the webhook's CallSid, whether this webhook created it)."""
     parent_sid = params.get("ParentCallSid", "")
-    new = _call_of_first_sight(params, source=source)
+    new = described_call(params, source=source)
     defaults = {
         field.attname: getattr(new, field.attname)
         for field in Call._meta.concrete_fields
@@ -69,63 +60,38 @@ def _call_on_first_sight(params, *, source: str = "twilio") -> tuple[Call, bool]
     return Call.objects.get_or_create(sid=new.sid, defaults=defaults)
 
 
-def _call_of_first_sight(params, *, source: str = "twilio") -> Call:
-    """The unsaved Call a webhook's parameters describe (its parent left to the caller)."""
-    direction = params.get("Direction", "")
-    if direction not in Direction.values:
-        direction = Direction.OUTBOUND_DIAL if params.get("ParentCallSid") else Direction.INBOUND
-    status = params.get("CallStatus", "")
-    return Call(
-        sid=_call_sid(params),
-        account_sid=params.get("AccountSid", ""),
-        direction=direction,
-        from_number=params.get("From", ""),
-        to_number=params.get("To", ""),
-        status=status if status in PROGRESS_STATUSES else CallStatus.QUEUED,
-        source=source,
-    )
-
-
 def record_status_event(params, *, call_id: int | None = None) -> CallEvent | None:
     """Store one status callback and move the call forward; None for a duplicate.
 
     `call_id` is our id from the status callback URL: it binds the Twilio SID to
     a call whose create answer has not been stored yet (or was lost).
     """
-    sid = _call_sid(params)
-    sequence = _int_or_none(params.get("SequenceNumber"))
-    status = params.get("CallStatus", "")
-    source = params.get("CallbackSource", "call-progress-events")
-    tail = sequence if sequence is not None else f"{source}:{status}"
-    moment = _rfc2822(params.get("Timestamp"))
-    event_fields = {
-        "kind": EventKind.STATUS,
-        "call_status": status,
-        "sequence_number": sequence,
-        "timestamp": moment,
-        "fingerprint": f"{sid}:status:{tail}"[:120],
-    }
-    changes = {
-        field: value
-        for field, value in _changes_from_callback(params, moment).items()
-        if value not in (None, "")
-    }
-    arguments = (sid, event_fields, _plain(params), changes)
+    arguments = (
+        call_sid(params),
+        status_event_fields(params),
+        plain(params),
+        status_changes(params),
+    )
     recorded = _record(arguments)
     is_new = False
     if recorded is None:
         recorded, is_new = _record_first_sight(arguments, params, call_id)
-    for redirect_id in recorded.queued_redirects:
-        enqueue_on_commit("send_redirect", redirect_id)
+    send_redirects_on_commit(recorded.queued_redirects)
     if recorded.event is not None:
         previous = "" if is_new else recorded.previous_status
         _announce(recorded.call, previous, recorded.event)
     return recorded.event
 
 
+def _uses_one_statement() -> bool:
+    """Whether status events are recorded by `status_statement` (PostgreSQL's SQL)
+    rather than by `_record_with_row_lock` (ORM queries, any database)."""
+    return connection.vendor == "postgresql"
+
+
 def _record(arguments: tuple) -> Recorded | None:
     """The status event recorded on its known call (None when the SID is new)."""
-    if connection.vendor == "postgresql":
+    if _uses_one_statement():
         return record_for_known_sid(*arguments)
     return _record_with_row_lock(*arguments)
 
@@ -138,19 +104,19 @@ def _record_first_sight(arguments: tuple, params, call_id: int | None) -> tuple[
     so should the event fail, Twilio's retry is a first sight again. When a
     concurrent first sight created the call meanwhile, the event is recorded on it.
     """
-    _sid, event_fields, plain, changes = arguments
+    _sid, event_fields, stored_params, changes = arguments
     parent_sid = params.get("ParentCallSid", "")
     if call_id is not None and _bind(params, call_id):
         return _record(arguments), False
-    if connection.vendor == "postgresql":
-        call = _call_of_first_sight(params)
+    if _uses_one_statement():
+        call = described_call(params)
         _filled_and_moved(call, event_fields["call_status"], changes)
-        recorded = insert_with_first_event(call, parent_sid, event_fields, plain)
+        recorded = insert_with_first_event(call, parent_sid, event_fields, stored_params)
         if recorded is not None:
             return recorded, True
     else:
         with transaction.atomic():
-            if insert_on_first_sight(_call_of_first_sight(params), parent_sid):
+            if insert_on_first_sight(described_call(params), parent_sid):
                 return _record(arguments), True
     return _record(arguments), False
 
@@ -187,7 +153,7 @@ def record_snapshot(call_id: int, snapshot: TwilioCall, *, as_event: bool = Fals
 
 def locked_call_for_webhook(params, call_id: int | None = None) -> tuple[Call, bool]:
     """The locked Call a webhook is about, and whether this webhook created it."""
-    sid = _call_sid(params)
+    sid = call_sid(params)
     call = Call.objects.select_for_update().filter(sid=sid).first()
     if call is not None:
         return call, False
@@ -203,18 +169,18 @@ def _bind_or_create(params, call_id: int | None) -> bool:
     """
     if call_id is not None and _bind(params, call_id):
         return False
-    return _call_on_first_sight(params)[1]
+    return _get_or_create_call(params)[1]
 
 
 def _bind(params, call_id: int) -> bool:
     """Give our call `call_id`, still without a SID, the webhook's; whether it had none."""
     unbound = Call.objects.filter(pk=call_id, sid__isnull=True)
-    return bool(unbound.update(sid=_call_sid(params), updated_at=timezone.now()))
+    return bool(unbound.update(sid=call_sid(params), updated_at=timezone.now()))
 
 
 def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) -> CallEvent | None:
     """The event, or None when its fingerprint is already stored (a repeat)."""
-    params = _plain(params)
+    params = plain(params)
     try:
         with transaction.atomic():
             return CallEvent.objects.create(
@@ -222,7 +188,7 @@ def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) ->
                 kind=kind,
                 fingerprint=fingerprint[:120],
                 params=params,
-                timestamp=_rfc2822(params.get("Timestamp")),
+                timestamp=timestamp(params),
                 **fields,
             )
     except IntegrityError:
@@ -232,13 +198,6 @@ def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) ->
 def apply_progress(call: Call, status: str, changes: dict, *, event: CallEvent | None) -> None:
     """What a webhook other than a status callback learnt (answer, AMD)."""
     _apply(call, status, changes, event=event)
-
-
-def _plain(params) -> dict:
-    """A request's QueryDict as JSON keeps it: one value as is, repeated keys as a list."""
-    if hasattr(params, "lists"):
-        return {key: values[0] if len(values) == 1 else values for key, values in params.lists()}
-    return dict(params)
 
 
 def _record_with_row_lock(
@@ -263,7 +222,7 @@ def _record_with_row_lock(
         previous = call.status
         _fill_and_move(call, event_fields["call_status"], changes)
         if call.is_final and previous not in FINAL_STATUSES:
-            _after_final(call)
+            settle_call_end(call)
     return Recorded(event=event, call=call, previous_status=previous)
 
 
@@ -295,7 +254,7 @@ def _react(call: Call, previous: str, event: CallEvent | None) -> None:
     """When the status moved: tell listeners once committed, and settle what its end sets off."""
     _announce(call, previous, event)
     if call.is_final and previous not in FINAL_STATUSES:
-        _after_final(call)
+        settle_call_end(call)
 
 
 def _announce(call: Call, previous: str, event: CallEvent | None) -> None:
@@ -313,66 +272,3 @@ def _moves_forward(current: str, new: str) -> bool:
     if current in FINAL_STATUSES or new not in STATUS_RANK:
         return False
     return STATUS_RANK[new] > STATUS_RANK[current]
-
-
-def _after_final(call: Call) -> None:
-    """Its own waiting redirects can no longer happen; its parent may be waiting for it.
-
-    Few calls have any, so one read tells whether there is anything to write.
-    """
-    from .redirects import queue_redirects
-
-    concerned = Q(call=call)
-    if call.parent_id is not None:
-        concerned |= Q(call_id=call.parent_id, trigger=RedirectTrigger.LEG_ENDED)
-    if not Redirect.objects.filter(concerned, state=RedirectState.SCHEDULED).exists():
-        return
-    Redirect.objects.filter(call=call, state=RedirectState.SCHEDULED).update(
-        state=RedirectState.SKIPPED, finished_at=timezone.now(), error_message=SKIPPED_AT_END
-    )
-    if call.parent_id is None:
-        return
-    waiting = Redirect.objects.filter(
-        call_id=call.parent_id, trigger=RedirectTrigger.LEG_ENDED, state=RedirectState.SCHEDULED
-    ).values_list("pk", flat=True)
-    queue_redirects(list(waiting))
-
-
-def _changes_from_callback(params, moment) -> dict:
-    """The call's fields a callback tells, `moment` being its parsed Timestamp."""
-    status = params.get("CallStatus", "")
-    changes = {
-        "account_sid": params.get("AccountSid", ""),
-        "from_number": params.get("From", ""),
-        "to_number": params.get("To", ""),
-        "answered_by": params.get("AnsweredBy", ""),
-        "duration": _int_or_none(params.get("CallDuration")),
-    }
-    if status == CallStatus.IN_PROGRESS:
-        changes.update(start_time=moment, answered_at=moment or timezone.now())
-    elif status in FINAL_STATUSES:
-        changes["end_time"] = moment
-    return changes
-
-
-def _call_sid(params) -> str:
-    sid = params.get("CallSid", "")
-    if not sid:
-        raise RuleViolation("The request has no CallSid.", field="CallSid")
-    return sid
-
-
-def _rfc2822(value: str | None):
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -7,14 +7,19 @@ create dials the customer twice. A create whose answer was lost leaves the call
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import rules, telephony
-from ..exceptions import RuleViolation, TwilioError, TwilioUnreachable
+from ..exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
 from ..models import Call, CallStatus, Direction, IfMachine
+from ..tasks import dispatch_call as dispatch_call_task
+from ..tasks import reconcile_call as reconcile_call_task
 from ..urls_public import public_url
-from .common import RetryLater, enqueue_on_commit, locked_call
+from .common import locked_call
 from .events import record_snapshot
 
 DISPATCH_MAX_ATTEMPTS = 5
@@ -81,7 +86,7 @@ def place_call(
                 created_by=created_by,
                 idempotency_key=idempotency_key,
             )
-            enqueue_on_commit("dispatch_call", call.pk)
+            transaction.on_commit(partial(dispatch_call_task.delay, call.pk))
     except IntegrityError:
         # The same key raced us in another request: that call is the answer.
         earlier = _earlier_call(created_by, idempotency_key) if idempotency_key else None
@@ -129,11 +134,12 @@ def create_params(call: Call) -> dict:
     return params
 
 
-def dispatch_call(call_id: int) -> Call | None:
+def dispatch_call(call_id: int, *, gate: AbstractContextManager | None = None) -> Call | None:
     """Create the call at Twilio, once. Anything but `pending` is left alone.
 
     Raises RetryLater when Twilio refused for a moment (20429, 5xx, no
-    connection): the call is `pending` again and nothing was dialed.
+    connection): the call is `pending` again and nothing was dialed. `gate`
+    goes to `telephony.create_call`: entered right before the request leaves.
     """
     with transaction.atomic():
         call = locked_call(call_id)
@@ -144,7 +150,7 @@ def dispatch_call(call_id: int) -> Call | None:
         call.dispatched_at = timezone.now()
         call.save(update_fields=["status", "dispatch_attempts", "dispatched_at", "updated_at"])
     try:
-        created = telephony.create_call(**create_params(call))
+        created = telephony.create_call(gate=gate, **create_params(call))
     except telephony.TwilioNotReached as exc:
         _retry_or_fail(call, exc, code=None)
     except TwilioUnreachable as exc:
@@ -183,4 +189,6 @@ def _lost_create_answer(call: Call, exc: Exception) -> None:
     """The create may have dialed: mark `unknown` and look for it, never send it again."""
     with transaction.atomic():
         _finish_dispatching(call, CallStatus.UNKNOWN, None, str(exc))
-        enqueue_on_commit("reconcile_call", call.pk, countdown=FIND_LOST_CREATE_AFTER)
+        transaction.on_commit(
+            partial(reconcile_call_task.apply_async, (call.pk,), countdown=FIND_LOST_CREATE_AFTER)
+        )

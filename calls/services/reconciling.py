@@ -10,6 +10,7 @@ forever.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -17,10 +18,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import telephony
-from ..exceptions import TwilioError, TwilioUnreachable
+from ..exceptions import RetryLater, TwilioError, TwilioUnreachable
 from ..models import LIVE_STATUSES, Call, CallStatus, Direction, Redirect, RedirectState
+from ..tasks import dispatch_call as dispatch_call_task
+from ..tasks import reconcile_call as reconcile_call_task
 from ..telephony import TwilioCall
-from .common import RetryLater, enqueue_on_commit, locked_call
+from .call_end import send_redirects_on_commit
+from .common import locked_call
 from .events import record_snapshot
 
 # Twilio's clock and ours may differ a little; a created call can look older.
@@ -109,10 +113,10 @@ def reconcile_stale_calls(*, now: dt.datetime | None = None) -> list[int]:
         ).values_list("pk", flat=True)[:STALE_BATCH]
     )
     for call_id in stale:
-        enqueue_on_commit("reconcile_call", call_id)
+        transaction.on_commit(partial(reconcile_call_task.delay, call_id))
     forgotten = Call.objects.filter(status=CallStatus.PENDING, updated_at__lt=cutoff)
     for call_id in forgotten.values_list("pk", flat=True)[:STALE_BATCH]:
-        enqueue_on_commit("dispatch_call", call_id)
+        transaction.on_commit(partial(dispatch_call_task.delay, call_id))
     _requeue_stuck_redirects(cutoff)
     return stale
 
@@ -129,5 +133,4 @@ def _requeue_stuck_redirects(cutoff: dt.datetime) -> None:
             .values_list("pk", flat=True)[:STALE_BATCH]
         )
         Redirect.objects.filter(pk__in=stuck).update(state=RedirectState.QUEUED)
-        for redirect_id in stuck:
-            enqueue_on_commit("send_redirect", redirect_id)
+        send_redirects_on_commit(stuck)

@@ -11,12 +11,13 @@ the row lock, so a second delivery of the same task finds nothing to do.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from .. import rules, telephony
-from ..exceptions import RuleViolation, TwilioError, TwilioUnreachable
+from ..exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
 from ..models import (
     LIVE_STATUSES,
     Call,
@@ -26,7 +27,8 @@ from ..models import (
     RedirectTrigger,
     Source,
 )
-from .common import RetryLater, enqueue_on_commit
+from ..tasks import reconcile_call as reconcile_call_task
+from .call_end import queue_redirects, send_redirects_on_commit
 from .events import record_snapshot
 
 # A 21220 right after `answered` is Twilio catching up (facts.md): one short retry.
@@ -153,7 +155,7 @@ def _open(
             requested_by=requested_by,
         )
         if due_now:
-            enqueue_on_commit("send_redirect", redirect.pk)
+            send_redirects_on_commit([redirect.pk])
     return redirect
 
 
@@ -173,15 +175,6 @@ def fire_due_redirects(*, now: dt.datetime | None = None) -> list[int]:
         )
         queue_redirects(due)
     return due
-
-
-def queue_redirects(redirect_ids: list[int]) -> None:
-    """Move scheduled redirects to `queued` and hand each to a worker after commit."""
-    Redirect.objects.filter(pk__in=redirect_ids, state=RedirectState.SCHEDULED).update(
-        state=RedirectState.QUEUED
-    )
-    for redirect_id in redirect_ids:
-        enqueue_on_commit("send_redirect", redirect_id)
 
 
 def send_redirect(redirect_id: int) -> Redirect | None:
@@ -262,7 +255,7 @@ def _refused(redirect: Redirect, exc: TwilioError) -> Redirect:
         if redirect.attempts < 2:
             return _retry_or_fail(redirect, exc.code, exc.message, CALL_STATE_RETRY_SECONDS)
         # Twilio says the call is over: find out how it ended.
-        enqueue_on_commit("reconcile_call", redirect.call_id)
+        transaction.on_commit(partial(reconcile_call_task.delay, redirect.call_id))
     elif exc.retryable:
         return _retry_or_fail(redirect, exc.code, exc.message, 2**redirect.attempts)
     return _finish(redirect, RedirectState.FAILED, exc.code, exc.message)

@@ -21,8 +21,9 @@ news look at), the status it had, and the redirects it queued, for the caller
 to hand to workers. A SID seen for the first time (a `<Dial>` leg) is inserted
 with its first event by `insert_with_first_event`, one statement too. Both run
 on the backend's `prepared_cursor()`: planned once per connection, rows read
-in binary. The rules are those of `events._apply` and `events._after_final`,
-which the other paths (answer request, REST snapshots, SQLite) use.
+in binary. The rules are those of `events._apply` and `call_end.settle_call_end`,
+which the other paths (answer request, REST snapshots, SQLite) use;
+tests/calls/test_status_parity.py replays the same callbacks through both.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ from ..models import (
     STATUS_RANK,
     Call,
     CallEvent,
+    Redirect,
     RedirectState,
     RedirectTrigger,
 )
+
+_CALL_TABLE = Call._meta.db_table
+_EVENT_TABLE = CallEvent._meta.db_table
+_REDIRECT_TABLE = Redirect._meta.db_table
 
 _CALL_COLUMNS = [field.column for field in Call._meta.concrete_fields]
 _CALL_ATTNAMES = [field.attname for field in Call._meta.concrete_fields]
@@ -132,7 +138,7 @@ def insert_on_first_sight(call: Call, parent_sid: str) -> bool:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO calls_call ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES}) "
+            f"INSERT INTO {_CALL_TABLE} ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES}) "
             "ON CONFLICT (sid) DO NOTHING RETURNING id",
             _values_to_insert(call, parent_sid),
         )
@@ -143,7 +149,7 @@ _INSERTED_FIELDS = [field for field in Call._meta.concrete_fields if not field.p
 _INSERTED = [f"call_{field.attname}" for field in _INSERTED_FIELDS]
 _INSERTED_COLUMNS = ", ".join(f'"{field.column}"' for field in _INSERTED_FIELDS)
 _INSERTED_VALUES = ", ".join(
-    f"(SELECT id FROM calls_call WHERE sid = %({name})s)"
+    f"(SELECT id FROM {_CALL_TABLE} WHERE sid = %({name})s)"
     if field.name == "parent"
     else f"%({name})s"
     for field, name in zip(_INSERTED_FIELDS, _INSERTED, strict=True)
@@ -188,15 +194,15 @@ def _statement(filled: tuple[str, ...]) -> str:
     parent = ", ".join(f'parent."{name}"' for name in _PARENT_ATTNAMES)
     statement = f"""
         WITH known AS (
-            SELECT id FROM calls_call WHERE sid = %(sid)s
+            SELECT id FROM {_CALL_TABLE} WHERE sid = %(sid)s
         ), event AS (
             {_insert_event("known")}
         ), previous AS (
             SELECT call.id, call.status
-            FROM calls_call AS call JOIN event ON event.call_id = call.id
+            FROM {_CALL_TABLE} AS call JOIN event ON event.call_id = call.id
             FOR NO KEY UPDATE OF call
         ), moved AS (
-            UPDATE calls_call AS call SET {", ".join(assignments)}
+            UPDATE {_CALL_TABLE} AS call SET {", ".join(assignments)}
             FROM previous
             WHERE call.id = previous.id
             RETURNING {returned}
@@ -204,7 +210,7 @@ def _statement(filled: tuple[str, ...]) -> str:
             SELECT moved.id, moved.parent_id FROM moved JOIN previous ON previous.id = moved.id
             WHERE moved.status IN ({_FINAL}) AND previous.status NOT IN ({_FINAL})
         ), skipped AS (
-            UPDATE calls_redirect
+            UPDATE {_REDIRECT_TABLE}
             SET state = '{RedirectState.SKIPPED}', finished_at = now(),
                 error_message = '{SKIPPED_AT_END}'
             WHERE state = '{RedirectState.SCHEDULED}' AND call_id IN (SELECT id FROM ended)
@@ -215,7 +221,7 @@ def _statement(filled: tuple[str, ...]) -> str:
             moved.*, {parent}
         FROM known
         LEFT JOIN event ON TRUE LEFT JOIN previous ON TRUE LEFT JOIN moved ON TRUE
-        LEFT JOIN calls_call AS parent ON parent.id = moved.parent_id
+        LEFT JOIN {_CALL_TABLE} AS parent ON parent.id = moved.parent_id
     """
     return " ".join(statement.split())
 
@@ -231,7 +237,7 @@ def _first_sight_statement() -> str:
     parent = ", ".join(f'parent."{name}"' for name in _PARENT_ATTNAMES)
     statement = f"""
         WITH inserted AS (
-            INSERT INTO calls_call ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES})
+            INSERT INTO {_CALL_TABLE} ({_INSERTED_COLUMNS}) VALUES ({_INSERTED_VALUES})
             ON CONFLICT (sid) DO NOTHING
             RETURNING {returned}
         ), event AS (
@@ -243,7 +249,7 @@ def _first_sight_statement() -> str:
             inserted.*, {parent}
         FROM inserted
         LEFT JOIN event ON TRUE
-        LEFT JOIN calls_call AS parent ON parent.id = inserted.parent_id
+        LEFT JOIN {_CALL_TABLE} AS parent ON parent.id = inserted.parent_id
     """
     return " ".join(statement.split())
 
@@ -251,7 +257,7 @@ def _first_sight_statement() -> str:
 def _insert_event(source: str) -> str:
     """Insert the callback's event for the call in `source`; nothing for a repeat."""
     return f"""
-        INSERT INTO calls_callevent (
+        INSERT INTO {_EVENT_TABLE} (
             call_id, kind, call_status, sequence_number, timestamp, fingerprint, params,
             received_at
         )
@@ -266,7 +272,7 @@ def _insert_event(source: str) -> str:
 def _queue_waiting_for_leg(parents: str) -> str:
     """Queue the redirects of the calls in `parents` that wait for a leg to end."""
     return f"""
-        UPDATE calls_redirect SET state = '{RedirectState.QUEUED}'
+        UPDATE {_REDIRECT_TABLE} SET state = '{RedirectState.QUEUED}'
         WHERE state = '{RedirectState.SCHEDULED}' AND trigger = '{RedirectTrigger.LEG_ENDED}'
             AND call_id IN ({parents})
         RETURNING id

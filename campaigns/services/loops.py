@@ -24,7 +24,7 @@ from .. import pacing
 from ..models import Campaign, ContactState, DialerLease
 from ..windows import open_zones
 from .dialer import AT_CAPACITY, MAX_LOOPS_PER_CAMPAIGN, claimers_per_loop, contact_zones, dial_next
-from .sending import open_connection, paced_transport, pacing_key, resend_paced, senders_of
+from .sending import open_connection, pacing_key, resend_paced, senders_of
 
 # How long one dialer loop runs before it hands its worker back to other tasks
 # (the core's dispatch messages, no-ops for calls the dialer sent itself, wait
@@ -99,7 +99,6 @@ def run_loop(campaign_id: int, slot: int) -> bool:
     # The client loads its Calls API on first use, and the sending threads open
     # their connections (tens of milliseconds): now, not on a paced create.
     telephony.client().calls  # noqa: B018
-    paced_transport()
     senders = senders_of(os.getpid())
     deadline = time.monotonic() + LOOP_SECONDS * random.uniform(0.75, 1.25)
     zones = contact_zones(campaign_id)

@@ -4,11 +4,11 @@ The loop hands each call to one of this process's sending threads at its token.
 That thread runs the core's dispatch; right before the create's request leaves,
 the send window (`campaigns.pacing`) lets it through or makes it wait while the
 setting's worth of creates still count, and the create leaves the window the
-moment its answer is back. The window is entered in the Twilio client's
-transport (a requests adapter wrapping the client's own), so the core's
-database work before and after the request does not count. A call Twilio
-refused for a moment, or whose dispatch message was lost, is sent again by a
-task that takes the same window.
+moment its answer is back. The window is the gate the gateway's create takes
+(`calls.telephony.create_call`), entered right before the request leaves, so
+the core's database work before and after the request does not count. A call
+Twilio refused for a moment, or whose dispatch message was lost, is sent again
+by a task that takes the same window.
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from urllib.parse import urlsplit
+from contextlib import contextmanager
+from functools import partial
 
 from django.db import connection, transaction
-from requests.adapters import BaseAdapter
 
-from calls import telephony
+from calls.exceptions import RetryLater
 from calls.services import placing
-from calls.services.common import RetryLater, enqueue_on_commit
+from calls.tasks import dispatch_call as dispatch_call_task
 
 from .. import pacing
+from ..tasks import send_paced as send_paced_task
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,18 @@ class Pace:
         time.sleep(max(self.start_at - time.monotonic(), 0.0))
         return admit(self.key, self.limit)
 
+    @contextmanager
+    def gate(self) -> Iterator[None]:
+        """Around the create's request: taken (the call is `dispatching` now, so the
+        core's message may go), through the window at the token, and out of the
+        window as soon as the answer (or failure) is back."""
+        self.taken.set()
+        ticket = self.go()
+        try:
+            yield
+        finally:
+            leave(self.key, ticket)
+
 
 def admit(key: str, limit: int) -> str:
     """Wait until the send window lets one more create through; its ticket."""
@@ -71,75 +85,27 @@ def leave(key: str, ticket: str) -> None:
         logger.exception("Send window %s kept ticket %s", key, ticket)
 
 
-_sending = threading.local()
-
-
-def _is_create(request) -> bool:
-    return request.method == "POST" and urlsplit(request.url).path.endswith("/Calls.json")
-
-
-class PacedTransport(BaseAdapter):
-    """Wraps the Twilio client's transport: a create sent by a thread carrying a
-    campaign call's `Pace` passes the send window right before its request
-    leaves, and leaves the window as soon as its answer (or failure) is back."""
-
-    def __init__(self, inner: BaseAdapter):
-        super().__init__()
-        self.inner = inner
-
-    def send(self, request, *args, **kwargs):
-        pace = getattr(_sending, "pace", None)
-        if pace is None or not _is_create(request):
-            return self.inner.send(request, *args, **kwargs)
-        pace.taken.set()  # the call is `dispatching` now: the core's message may go
-        ticket = pace.go()
-        try:
-            return self.inner.send(request, *args, **kwargs)
-        finally:
-            leave(pace.key, ticket)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def paced_transport() -> bool:
-    """Wrap this process's Twilio client's transports once; False when it has none
-    to wrap (no connection pool): creates then pass the window before dispatch."""
-    session = getattr(telephony.client().http_client, "session", None)
-    if session is None:
-        return False
-    for prefix, adapter in list(session.adapters.items()):
-        if not isinstance(adapter, PacedTransport):
-            session.mount(prefix, PacedTransport(adapter))
-    return True
-
-
 def send_now(call_id: int, pace: Pace | None = None) -> None:
     """Create the call at Twilio from this process, right at the paced moment.
 
     The core also queues its own dispatch on commit; whichever runs second finds
     the call no longer `pending` and does nothing.
     """
-    ticket = None
-    if pace is not None and not paced_transport():
-        ticket = pace.go()
-    _sending.pace = pace if ticket is None else None
     try:
-        placing.dispatch_call(call_id)
+        placing.dispatch_call(call_id, gate=None if pace is None else pace.gate())
     except RetryLater as exc:
         if pace is None:
-            enqueue_on_commit("dispatch_call", call_id, countdown=exc.countdown)
+            transaction.on_commit(
+                partial(dispatch_call_task.apply_async, (call_id,), countdown=exc.countdown)
+            )
         else:
             resend_paced(call_id, pace.key, pace.limit, countdown=exc.countdown)
     except Exception:
         # The call stays as the core left it; its reconciler takes it from there.
         logger.exception("Campaign call %s was not sent now", call_id)
     finally:
-        _sending.pace = None
-        if ticket is not None:
-            leave(pace.key, ticket)
         if pace is not None:
-            pace.taken.set()
+            pace.taken.set()  # also when the call was not `pending`: the claimer goes on
 
 
 def open_connection() -> None:
@@ -188,13 +154,9 @@ def resend_paced(call_id: int, key: str, limit: int, countdown: float | None = N
     """Send a campaign call again (Twilio refused it for a moment, or its dispatch
     message was lost) from a task that takes it through the send window, not
     the core's dispatch, which knows no window. Queued once committed."""
-
-    def queue():
-        from .. import tasks
-
-        tasks.send_paced.apply_async((call_id, key, limit), countdown=countdown)
-
-    transaction.on_commit(queue)
+    transaction.on_commit(
+        partial(send_paced_task.apply_async, (call_id, key, limit), countdown=countdown)
+    )
 
 
 def pacing_key(campaign_id: int) -> str:

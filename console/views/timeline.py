@@ -7,12 +7,13 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
+from calls import telephony
 from calls.models import Call
 
 from ..permissions import CONTROL_CALLS, VIEW_CALLS, require
 from ..selectors.board import available_agents_by_queue, live_row
 from ..selectors.timeline import call_timeline
-from ..transcripts import fetch_transcript, runs_on_simulator
+from ..transcripts import fetch_transcript
 from .board import actionable
 
 
@@ -22,6 +23,7 @@ class TimelineViews:
         call = get_object_or_404(Call.objects.select_related("parent", "created_by"), pk=call_id)
         row = live_row(call)
         can_act = request.user.has_perm(CONTROL_CALLS)
+        simulated = telephony.runs_on_simulator()
         context = {
             **self.each_context(request),
             "title": f"Call {call}",
@@ -30,7 +32,7 @@ class TimelineViews:
             "live": actionable(row, available_agents_by_queue(), can_act) if row else None,
             "can_act": can_act,
             "next_url": request.get_full_path(),
-            "simulated": runs_on_simulator(),
-            "transcript": fetch_transcript(call.sid) if call.sid and runs_on_simulator() else None,
+            "simulated": simulated,
+            "transcript": fetch_transcript(call.sid) if call.sid and simulated else None,
         }
         return TemplateResponse(request, "console/timeline.html", context)

@@ -13,8 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from calls import services
+from calls.exceptions import RetryLater
 from calls.models import Call, Redirect, RedirectState
-from calls.services.common import RetryLater
 from tests.calls.conftest import place
 from tests.support.twilio_requests import status_params
 

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from callcenter.celery import app as celery_app
 from calls import services, telephony
-from calls.exceptions import TwilioError, TwilioUnreachable
+from calls.exceptions import RetryLater, TwilioError, TwilioUnreachable
 from calls.models import Call, CallStatus, RedirectState
-from calls.services.common import RetryLater
 from tests.calls.conftest import place
 from tests.support.twilio_stub import DROP, call_json, error_json
 

@@ -1,46 +1,24 @@
 """Campaign creates pass the send window right before their request leaves. However
 late or bunched their tokens come (here: all due at once, from many threads) and
-however long Twilio takes before and after it records a create, no one-second
-window ever holds more creates than the setting."""
+however long Twilio takes to answer, no one-second window ever holds more creates
+than the setting, counted where Twilio counts them: when the request arrives."""
 
-import random
 import threading
 import time
 import uuid
 
 import pytest
-import requests
-from requests.adapters import BaseAdapter
 
+from calls import telephony
+from calls.models import Call, CallStatus
+from campaigns import pacing
 from campaigns.services import sending
+from tests.calls.conftest import place, public_base_url, twilio  # noqa: F401
 
-CREATE_URL = "http://twilio.test/2010-04-01/Accounts/AC123/Calls.json"
 LIMIT = 3
 CREATES = 10
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class FakeTwilio(BaseAdapter):
-    """Records each create at a random moment between its request and its answer."""
-
-    def __init__(self):
-        super().__init__()
-        self.stamps: list[float] = []
-        self.lock = threading.Lock()
-
-    def send(self, request, *args, **kwargs):
-        time.sleep(random.uniform(0, 0.08))
-        with self.lock:
-            self.stamps.append(time.monotonic())
-        time.sleep(random.uniform(0, 0.08))
-        response = requests.Response()
-        response.status_code = 201
-        response.request = request
-        return response
-
-    def close(self):
-        pass
 
 
 def busiest_second(stamps: list[float]) -> int:
@@ -51,44 +29,37 @@ def busiest_second(stamps: list[float]) -> int:
     )
 
 
-def paced_session(twilio: FakeTwilio) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", sending.PacedTransport(twilio))
-    return session
-
-
-def test_creates_due_together_never_put_more_than_the_setting_in_one_second():
-    twilio = FakeTwilio()
-    session = paced_session(twilio)
+def test_creates_due_together_never_put_more_than_the_setting_in_one_second(twilio):  # noqa: F811
+    twilio.delay = 0.05
     key = f"test-{uuid.uuid4()}"
 
     def create():
-        sending._sending.pace = sending.Pace(key, LIMIT, time.monotonic())
-        try:
-            session.post(CREATE_URL, data={"To": "+14155550123"})
-        finally:
-            sending._sending.pace = None
+        pace = sending.Pace(key, LIMIT, time.monotonic())
+        telephony.create_call(
+            gate=pace.gate(), to="+14155550123", from_="+14155550100", url="https://app.example/"
+        )
 
     threads = [threading.Thread(target=create) for _ in range(CREATES)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(twilio.stamps) == CREATES
-    assert busiest_second(twilio.stamps) == LIMIT
+    stamps = [received.at for received in twilio.requests("create")]
+    assert len(stamps) == CREATES
+    assert busiest_second(stamps) == LIMIT
 
 
-def test_a_create_waits_for_its_token_and_other_requests_are_not_paced():
-    twilio = FakeTwilio()
-    session = paced_session(twilio)
+def test_a_campaign_call_leaves_at_its_token_and_is_recorded(twilio):  # noqa: F811
+    call = place()
     pace = sending.Pace(f"test-{uuid.uuid4()}", 1, time.monotonic() + 0.5)
-    sending._sending.pace = pace
-    try:
-        session.get(CREATE_URL)  # a list, not a create: goes at once
-        assert not pace.taken.is_set()
-        assert twilio.stamps[-1] < pace.start_at
-        session.post(CREATE_URL, data={"To": "+14155550123"})
-    finally:
-        sending._sending.pace = None
+
+    sending.send_now(call.pk, pace)
+
+    [create] = twilio.requests("create")
+    assert create.at >= pace.start_at
     assert pace.taken.is_set()
-    assert twilio.stamps[-1] >= pace.start_at
+    # It still counts in its campaign's window: the next create must wait.
+    assert pacing.window().admit(pace.key, "next", 1, pacing.hold_seconds()) > 0
+    sent = Call.objects.get(pk=call.pk)
+    assert sent.status == CallStatus.QUEUED
+    assert sent.sid

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 
 from calls import services
+from calls.exceptions import RetryLater
 from calls.models import Redirect, RedirectState
-from calls.services.common import RetryLater
 from tests.calls.conftest import dialed_call, live_call, public_base_url, twilio  # noqa: F401
 from tests.console.test_board import said
 from tests.support.twilio_stub import error_json

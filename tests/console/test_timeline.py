@@ -9,7 +9,8 @@ from django.utils import timezone
 from calls import services as call_services
 from calls.models import CallEvent, EventKind, Redirect, RedirectState, Source
 from queues import services
-from tests.api.records import make_event, make_leg
+from tests.api.records import make_call, make_event, make_leg
+from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -94,6 +95,23 @@ def test_an_unreachable_simulator_is_a_sentence_not_an_error(supervisor, answere
 
     assert response.status_code == 200
     assert f"The simulator at {UNREACHABLE} could not be reached" in response.content.decode()
+
+
+def test_a_call_that_ran_on_voicesim_shows_what_the_far_end_heard(supervisor, voicesim, settings):
+    settings.TWILIO_API_BASE_URL = voicesim.base_url
+    created = voicesim.client.calls.create(
+        to="+14155550123", from_="+14155550100", twiml="<Response><Say>Press one</Say></Response>"
+    )
+    call = make_call(sid=created.sid)
+    forgotten = make_call(sid="CA" + "0" * 32)
+    wait_until(lambda: any(entry["event"] == "say" for entry in voicesim.transcript(created.sid)))
+
+    page = supervisor.get(timeline_of(call)).content.decode()
+    unknown = supervisor.get(timeline_of(forgotten)).content.decode()
+
+    assert "What the far end heard" in page
+    assert "Press one" in page
+    assert "The simulator does not know this call" in unknown
 
 
 def test_a_live_call_page_offers_the_boards_actions_to_supervisors_only(

@@ -43,7 +43,8 @@ def test_a_call_is_dialed_answered_bridged_redirected_and_hung_up(stack):
 
     redirect = services.request_redirect(call, twiml=say_and_wait("Thanks for holding."))
     wait_until(lambda: "Thanks for holding." in said(stack, call.sid), timeout=20)
-    assert Redirect.objects.get(pk=redirect.pk).state == RedirectState.DONE
+    # voicesim plays the new TwiML before the worker has stored its answer.
+    wait_until(lambda: Redirect.objects.get(pk=redirect.pk).state == RedirectState.DONE, timeout=10)
     wait_until(lambda: reload(leg).status == CallStatus.COMPLETED, timeout=20)
 
     hang_up = services.hang_up(call, reason="done")
@@ -52,7 +53,7 @@ def test_a_call_is_dialed_answered_bridged_redirected_and_hung_up(stack):
     assert call.sid and call.to_number == CUSTOMER
     assert call.direction == Direction.OUTBOUND_API
     assert call.end_time is not None
-    assert Redirect.objects.get(pk=hang_up.pk).state == RedirectState.DONE
+    wait_until(lambda: Redirect.objects.get(pk=hang_up.pk).state == RedirectState.DONE, timeout=10)
 
     [leg] = call.legs.all()
     assert (leg.direction, leg.to_number, leg.status) == (

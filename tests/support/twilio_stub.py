@@ -29,6 +29,7 @@ class Received:
     path: str
     form: dict[str, list[str]]
     query: dict[str, list[str]]
+    at: float = field(default_factory=time.monotonic)  # when it was read in full
 
     def value(self, key: str) -> str:
         return (self.form.get(key) or self.query.get(key) or [""])[0]
