@@ -17,8 +17,8 @@ from django.utils.html import format_html
 from calls.exceptions import RuleViolation
 
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
-from .models import Attempt, Campaign, Contact, DoNotCall
-from .selectors import campaign_progress
+from .models import Attempt, Campaign, CampaignState, Contact, DoNotCall
+from .selectors import campaign_dialing, campaign_progress
 from .services import contacts, dnc, lifecycle
 
 PROGRESS_BAR = '<progress value="{}" max="100" style="width:8em" title="{}% done"></progress> {}%'
@@ -34,7 +34,15 @@ class CampaignAdmin(admin.ModelAdmin):
     # Addresses typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = CampaignForm
-    list_display = ["name", "state", "progress", "calls_per_second", "caller_id", "created_at"]
+    list_display = [
+        "name",
+        "state",
+        "progress",
+        "now",
+        "calls_per_second",
+        "caller_id",
+        "created_at",
+    ]
     list_filter = ["state", "content_kind", "if_machine"]
     search_fields = ["name"]
     readonly_fields = ["state", "started_at", "finished_at"]
@@ -96,6 +104,11 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress(self, campaign: Campaign) -> str:
         return progress_bar(campaign)
+
+    @admin.display(description="now")
+    def now(self, campaign: Campaign) -> str:
+        reason = campaign_dialing(campaign).not_dialing
+        return f"Not dialing: {reason.message}" if reason else "Dialing"
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
@@ -160,6 +173,15 @@ class CampaignAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{campaign}: {error.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{campaign}: {verb}.", messages.SUCCESS)
+                self._say_why_not_dialing(request, campaign)
+
+    def _say_why_not_dialing(self, request: HttpRequest, campaign: Campaign) -> None:
+        campaign.refresh_from_db()
+        reason = campaign_dialing(campaign).not_dialing
+        if campaign.state in (CampaignState.RUNNING, CampaignState.SCHEDULED) and reason:
+            self.message_user(
+                request, f"{campaign} is not dialing now: {reason.message}", messages.WARNING
+            )
 
     @admin.action(description="Start the selected campaigns")
     def start(self, request, queryset):

@@ -113,7 +113,10 @@ class Campaign(models.Model):
         max_length=7, default="12345", help_text="ISO weekdays to call on: 1 = Monday … 7 = Sunday"
     )
     window_start = models.TimeField(default=time(9, 0), help_text="in the contact's zone")
-    window_end = models.TimeField(default=time(20, 0), help_text="in the contact's zone")
+    window_end = models.TimeField(
+        default=time(20, 0),
+        help_text="in the contact's zone; 00:00 is midnight, so 00:00 to 00:00 is all day",
+    )
     starts_at = models.DateTimeField(null=True, blank=True, help_text="empty: as soon as started")
     ends_at = models.DateTimeField(null=True, blank=True, help_text="empty: when all are done")
 
