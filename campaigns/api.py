@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -73,12 +73,9 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
     queryset = Campaign.objects.select_related("survey")
 
     def perform_create(self, serializer: CampaignSerializer) -> None:
-        try:
-            serializer.instance = lifecycle.create_campaign(
-                created_by=self.request.user, **serializer.validated_data
-            )
-        except IntegrityError as exc:
-            raise ValidationError({"name": ["A campaign with this name exists."]}) from exc
+        serializer.instance = lifecycle.create_campaign(
+            created_by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer: CampaignSerializer) -> None:
         serializer.instance = lifecycle.update_campaign(

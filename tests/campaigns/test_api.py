@@ -77,3 +77,39 @@ def test_without_permission_the_api_refuses(api):
     stranger = APIClient()
     stranger.force_authenticate(User.objects.create_user("viewer"))
     assert stranger.get("/api/v1/campaigns/").status_code == 403
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_renaming_to_a_name_in_use_is_a_400_on_name_and_changes_nothing(api, method):
+    api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    other = api.post("/api/v1/campaigns/", {**CAMPAIGN, "name": "Reminders"}, format="json")
+    url = f"/api/v1/campaigns/{other.json()['id']}/"
+    body = {"name": "Flu shots"} if method == "patch" else {**CAMPAIGN, "max_concurrent_calls": 3}
+    refused = getattr(api, method)(url, body, format="json")
+    assert refused.status_code == 400
+    assert "exists already" in refused.json()["name"][0]
+    assert (api.get(url).json()["name"], api.get(url).json()["max_concurrent_calls"]) == (
+        "Reminders",
+        10,
+    )
+
+
+def test_creating_with_a_name_in_use_is_a_400_on_name(api):
+    api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    refused = api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [("calls_per_secnd", "Unknown field"), ("state", "Read-only field"), ("id", "Read-only")],
+)
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_unknown_and_read_only_fields_are_refused_by_name(api, field, words, method):
+    created = api.post("/api/v1/campaigns/", {**CAMPAIGN, "name": "Kept"}, format="json").json()
+    url = "/api/v1/campaigns/" if method == "post" else f"/api/v1/campaigns/{created['id']}/"
+    refused = getattr(api, method)(url, {**CAMPAIGN, field: "running"}, format="json")
+    assert refused.status_code == 400
+    assert words in refused.json()[field][0]
+    assert [row["name"] for row in api.get("/api/v1/campaigns/").json()["results"]] == ["Kept"]
