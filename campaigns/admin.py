@@ -114,6 +114,11 @@ class CampaignAdmin(admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.state == "draft")
 
+    def has_change_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        """A completed or canceled campaign is shown read-only: its settings are final."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.state not in lifecycle.FINAL_STATES)
+
     def save_model(self, request: HttpRequest, obj: Campaign, form: CampaignForm, change: bool):
         fields = form.campaign_fields()
         if change:
@@ -124,6 +129,16 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
         lifecycle.delete_campaign(obj.pk)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service refusing the save (the campaign ended while the form was open…)
+        is shown as an error on the page again, never a traceback; the admin's
+        transaction is rolled back, so nothing was saved."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RuleViolation as error:
+            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = get_object_or_404(Campaign, pk=object_id)

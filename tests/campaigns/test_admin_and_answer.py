@@ -7,7 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, DoNotCall
+from campaigns.services import lifecycle
 
 from .factories import campaign, with_contacts
 
@@ -125,3 +127,46 @@ def test_the_answer_url_refuses_unsigned_requests(client):
     with_contacts(target, "+12125550101,Ann")
     path = reverse("campaigns:answer", kwargs={"contact_id": target.contacts.get().pk})
     assert client.post(path, {"CallSid": "CA1"}).status_code == 403
+
+
+def finished_campaign(final_move: str) -> Campaign:
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    lifecycle.start(target.pk)
+    return lifecycle.transition(target.pk, final_move)
+
+
+@pytest.mark.parametrize("final_move", ["complete", "cancel"])
+def test_a_finished_campaign_is_shown_read_only_and_a_save_changes_nothing(
+    admin_client, final_move
+):
+    target = finished_campaign(final_move)
+    url = reverse("admin:campaigns_campaign_change", args=[target.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert "View campaign" in page.content.decode()
+    refused = admin_client.post(url, campaign_form(name="Renamed"))
+    assert refused.status_code == 403
+    assert Campaign.objects.get(pk=target.pk).name == "Reminders"
+
+
+def test_a_campaign_that_ends_while_its_form_is_open_is_not_saved_and_says_why(
+    admin_client, monkeypatch
+):
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    lifecycle.start(target.pk)
+    checked = CampaignForm.clean
+
+    def clean_then_the_tick_completes_it(form):
+        cleaned = checked(form)
+        lifecycle.transition(target.pk, "complete")
+        return cleaned
+
+    monkeypatch.setattr(CampaignForm, "clean", clean_then_the_tick_completes_it)
+    url = reverse("admin:campaigns_campaign_change", args=[target.pk])
+    answer = admin_client.post(url, campaign_form(name="Renamed"), follow=True)
+    assert answer.status_code == 200
+    assert "Not saved: The campaign is completed" in answer.content.decode()
+    assert Campaign.objects.get(pk=target.pk).name == "Reminders"
