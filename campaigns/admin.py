@@ -12,21 +12,35 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from calls.exceptions import RuleViolation
 
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
-from .models import Attempt, Campaign, CampaignState, Contact, DoNotCall
+from .models import Attempt, Campaign, CampaignState, Contact, CsvImport, DoNotCall, ImportKind
 from .selectors import campaign_dialing, campaign_progress
-from .services import contacts, dnc, lifecycle
+from .services import dnc, imports, lifecycle
 
 PROGRESS_BAR = '<progress value="{}" max="100" style="width:8em" title="{}% done"></progress> {}%'
 
 
 def progress_bar(campaign: Campaign) -> str:
-    done = campaign_progress(campaign).percent_done
+    return percent_bar(campaign_progress(campaign).percent_done)
+
+
+def percent_bar(done: float) -> str:
     return format_html(PROGRESS_BAR, done, done, done)
+
+
+def import_queued(model_admin: admin.ModelAdmin, request: HttpRequest, job: CsvImport):
+    """After an upload: to the import's page, which shows its progress."""
+    model_admin.message_user(
+        request,
+        f"{job.rows} rows of {job.file_name or 'the file'} are being imported in the "
+        "background; this page shows how far it has got (reload it).",
+        messages.SUCCESS,
+    )
+    return HttpResponseRedirect(reverse("admin:campaigns_csvimport_change", args=[job.pk]))
 
 
 @admin.register(Campaign)
@@ -164,16 +178,20 @@ class CampaignAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, campaign):
             return HttpResponse(status=403)
         form = CsvUploadForm(request.POST or None, request.FILES or None)
-        report = None
         if request.method == "POST":
-            report = form.imported(lambda text: contacts.import_contacts(campaign.pk, text))
+            job = form.queued(
+                lambda name, text: imports.upload_contacts(
+                    campaign.pk, text, file_name=name, created_by=request.user
+                )
+            )
+            if job is not None:
+                return import_queued(self, request, job)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": campaign,
             "title": f"Import contacts into {campaign}",
             "form": form,
-            "report": report,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
 
@@ -226,15 +244,8 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    """Read only: contacts come from imports and change through the dialer."""
-
-    list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
-    list_filter = ["state", "outcome", "campaign"]
-    search_fields = ["phone_number"]
-    list_select_related = ["campaign"]
-    inlines = [AttemptInline]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the services: shown, never added, edited or deleted here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -244,6 +255,17 @@ class ContactAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    """Read only: contacts come from imports and change through the dialer."""
+
+    list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
+    list_filter = ["state", "outcome", "campaign"]
+    search_fields = ["phone_number"]
+    list_select_related = ["campaign"]
+    inlines = [AttemptInline]
 
 
 @admin.register(DoNotCall)
@@ -275,28 +297,91 @@ class DoNotCallAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
         form = DncUploadForm(request.POST or None, request.FILES or None)
-        report = None
         if request.method == "POST":
-            report = form.imported(lambda text: dnc.import_entries(text, created_by=request.user))
-        if report is not None:
-            self.message_user(
-                request,
-                f"{report.added} added, {report.already_listed} already listed, "
-                f"{len(report.rejected)} rejected.",
-                messages.SUCCESS,
-            )
-            for row in report.rejected:
-                self.message_user(
-                    request,
-                    f"Line {row['line']} ({row['value']}): {row['reason']}",
-                    messages.WARNING,
+            job = form.queued(
+                lambda name, text: imports.upload_do_not_call(
+                    text, file_name=name, created_by=request.user
                 )
-            return HttpResponseRedirect(reverse("admin:campaigns_donotcall_changelist"))
+            )
+            if job is not None:
+                return import_queued(self, request, job)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import do-not-call entries",
             "form": form,
-            "report": None,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
+
+
+@admin.register(CsvImport)
+class CsvImportAdmin(ReadOnlyAdmin):
+    """Uploaded files and how far their import has got; read only (uploads are
+    made from a campaign's page or the do-not-call list)."""
+
+    list_display = [
+        "__str__",
+        "campaign",
+        "state",
+        "progress",
+        "imported",
+        "rejected_rows",
+        "created_at",
+    ]
+    list_filter = ["state", "kind"]
+    list_select_related = ["campaign"]
+    fields = [
+        "kind",
+        "campaign",
+        "file_name",
+        "state",
+        "progress",
+        "rows",
+        "processed",
+        "imported",
+        "already_listed",
+        "error",
+        "rejected_table",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="progress")
+    def progress(self, job: CsvImport) -> str:
+        return percent_bar(job.percent_done)
+
+    @admin.display(description="rejected")
+    def rejected_rows(self, job: CsvImport) -> int:
+        return len(job.rejected)
+
+    @admin.display(description="rejected rows")
+    def rejected_table(self, job: CsvImport) -> str:
+        if not job.rejected:
+            return "-"
+        return format_html(
+            "<table><tr><th>Line</th><th>Value</th><th>Reason</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (row["line"], row.get("phone_number", row.get("value", "")), row["reason"])
+                    for row in job.rejected
+                ),
+            ),
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CsvImport]:
+        """Each kind to those who may see what it imports into."""
+        kinds = [kind for kind, permission in VIEW_IMPORTS if request.user.has_perm(permission)]
+        return super().get_queryset(request).filter(kind__in=kinds)
+
+    def has_view_permission(self, request: HttpRequest, obj: CsvImport | None = None) -> bool:
+        return any(request.user.has_perm(permission) for _, permission in VIEW_IMPORTS)
+
+
+VIEW_IMPORTS = (
+    (ImportKind.CONTACTS, "campaigns.view_campaign"),
+    (ImportKind.DO_NOT_CALL, "campaigns.view_donotcall"),
+)

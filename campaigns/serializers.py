@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from calls.serializers import RejectUnknownFieldsMixin
 
-from .models import Campaign, Contact, DoNotCall
+from .models import Campaign, Contact, CsvImport, DoNotCall
 from .selectors import campaign_progress
 from .services.lifecycle import EDITABLE_FIELDS
 
@@ -84,3 +84,29 @@ class DoNotCallSerializer(serializers.ModelSerializer):
         fields = ["id", "value", "is_prefix", "reason", "created_at"]
         read_only_fields = ["created_at"]
         validators = []
+
+
+class CsvImportSerializer(serializers.ModelSerializer):
+    """An uploaded file's import: its state and progress, then its row report."""
+
+    percent_done = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = CsvImport
+        fields = [
+            "id",
+            "kind",
+            "campaign",
+            "file_name",
+            "state",
+            "rows",
+            "processed",
+            "percent_done",
+            "imported",
+            "already_listed",
+            "rejected",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

@@ -50,3 +50,11 @@ def run_dialer(campaign_id: int, slot: int) -> None:
 def send_paced(call_id: int, key: str, limit: int) -> None:
     """A campaign call sent again: now, through its campaign's send window."""
     sending.send_now(call_id, sending.Pace(key, limit, time.monotonic()))
+
+
+@shared_task
+def import_csv(import_id: int) -> None:
+    """Import an uploaded CSV file in the background (`services.imports`)."""
+    from .services import imports
+
+    imports.run_import(import_id)

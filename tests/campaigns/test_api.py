@@ -1,7 +1,7 @@
 """The campaigns API: CRUD, moves with 409 on illegal ones, uploads with reports, DNC, stats."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -18,15 +18,6 @@ CAMPAIGN = {
 }
 
 
-@pytest.fixture
-def api() -> APIClient:
-    user = User.objects.create_user("planner")
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaigns"))
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def upload(api, campaign_id: int, text: str):
     file = SimpleUploadedFile("contacts.csv", text.encode(), content_type="text/csv")
     return api.post(
@@ -34,15 +25,17 @@ def upload(api, campaign_id: int, text: str):
     )
 
 
-def test_create_upload_start_pause_and_read_stats(api):
+def test_create_upload_start_pause_and_read_stats(api, worker_at_commit):
     created = api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
     assert created.status_code == 201, created.json()
     body = created.json()
     assert (body["state"], body["caller_id"]) == ("draft", "+14155550100")
-    report = upload(api, body["id"], "phone_number,first_name\n2125550101,Ann\nbad,Bob\n")
-    assert report.status_code == 201
-    assert report.json()["imported"] == 1
-    assert report.json()["rejected"][0]["line"] == 3
+    with worker_at_commit():
+        queued = upload(api, body["id"], "phone_number,first_name\n2125550101,Ann\nbad,Bob\n")
+    assert queued.status_code == 202
+    report = api.get(queued.json()["status_url"]).json()
+    assert report["imported"] == 1
+    assert report["rejected"][0]["line"] == 3
     assert api.post(f"/api/v1/campaigns/{body['id']}/start/").json()["state"] == "running"
     assert api.post(f"/api/v1/campaigns/{body['id']}/pause/").json()["state"] == "paused"
     stats = api.get(f"/api/v1/campaigns/{body['id']}/stats/").json()

@@ -6,11 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from calls.models import Call, CallStatus
 from campaigns.models import Campaign
@@ -168,12 +166,6 @@ def test_the_demo_campaign_dials_at_every_hour_of_every_day():
         assert (state.not_dialing, state.dialable_now) == (None, 4), at
 
 
-@pytest.fixture
-def admin_client(client):
-    client.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw"))
-    return client
-
-
 def test_the_admin_says_why_in_the_start_message_the_changelist_and_the_page(admin_client):
     target = campaign(**closed_today())
     with_contacts(target, "+15550001000,Ann")  # no zone of its own: the campaign's
@@ -189,14 +181,10 @@ def test_the_admin_says_why_in_the_start_message_the_changelist_and_the_page(adm
     assert "Not dialing: No contact is inside its calling window" in page.content.decode()
 
 
-def test_the_stats_api_says_why_with_the_next_window_and_its_zone():
+def test_the_stats_api_says_why_with_the_next_window_and_its_zone(api):
     target = campaign(**closed_today("Europe/Paris"))
     with_contacts(target, "+15550001000,Ann")
     lifecycle.start(target.pk)
-    user = User.objects.create_user("planner")
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaigns"))
-    api = APIClient()
-    api.force_authenticate(user)
     stats = api.get(f"/api/v1/campaigns/{target.pk}/stats/").json()
     assert stats["not_dialing"]["code"] == "outside-window"
     assert stats["not_dialing"]["zone"] == "Europe/Paris"
