@@ -33,7 +33,9 @@ class Progress:
         return asdict(self)
 
 
-def eta_seconds(dialable_now: int, waiting: int, rate: float, not_dialing) -> int | None:
+def eta_seconds(
+    dialable_now: int, waiting: int, rate: float, not_dialing: NotDialing | None
+) -> int | None:
     """Seconds to dial the contacts that can be dialed now (none left: 0; none
     dialable now, or not dialing: unknown). A retry or a window still to come is
     not counted: nobody can say now when it will have been dialed."""

@@ -115,6 +115,14 @@ def test_a_paused_campaign_says_it_is_paused():
     assert campaign_progress(target).eta_seconds is None
 
 
+def test_a_campaign_started_before_its_start_time_says_when_it_starts():
+    starts = timezone.now() + timedelta(hours=2)
+    target = running(NEW_YORK, starts_at=starts)
+    reason = campaign_dialing(target).not_dialing
+    assert (target.state, reason.code, reason.next_at) == ("scheduled", "scheduled", starts)
+    assert f"{starts.astimezone(UTC):%H:%M} UTC" in reason.message
+
+
 def test_a_campaign_past_its_end_time_says_so():
     target = running(NEW_YORK)
     lifecycle.update_campaign(target.pk, ends_at=timezone.now() - timedelta(minutes=1))
