@@ -12,21 +12,35 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from calls.exceptions import RuleViolation
 
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
-from .models import Attempt, Campaign, Contact, DoNotCall
-from .selectors import campaign_progress
-from .services import contacts, dnc, lifecycle
+from .models import Attempt, Campaign, CampaignState, Contact, CsvImport, DoNotCall, ImportKind
+from .selectors import campaign_dialing, campaign_progress
+from .services import dnc, imports, lifecycle
 
 PROGRESS_BAR = '<progress value="{}" max="100" style="width:8em" title="{}% done"></progress> {}%'
 
 
 def progress_bar(campaign: Campaign) -> str:
-    done = campaign_progress(campaign).percent_done
+    return percent_bar(campaign_progress(campaign).percent_done)
+
+
+def percent_bar(done: float) -> str:
     return format_html(PROGRESS_BAR, done, done, done)
+
+
+def import_queued(model_admin: admin.ModelAdmin, request: HttpRequest, job: CsvImport):
+    """After an upload: to the import's page, which shows its progress."""
+    model_admin.message_user(
+        request,
+        f"{job.rows} rows of {job.file_name or 'the file'} are being imported in the "
+        "background; this page shows how far it has got (reload it).",
+        messages.SUCCESS,
+    )
+    return HttpResponseRedirect(reverse("admin:campaigns_csvimport_change", args=[job.pk]))
 
 
 @admin.register(Campaign)
@@ -34,7 +48,15 @@ class CampaignAdmin(admin.ModelAdmin):
     # Addresses typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = CampaignForm
-    list_display = ["name", "state", "progress", "calls_per_second", "caller_id", "created_at"]
+    list_display = [
+        "name",
+        "state",
+        "progress",
+        "now",
+        "calls_per_second",
+        "caller_id",
+        "created_at",
+    ]
     list_filter = ["state", "content_kind", "if_machine"]
     search_fields = ["name"]
     readonly_fields = ["state", "started_at", "finished_at"]
@@ -97,9 +119,19 @@ class CampaignAdmin(admin.ModelAdmin):
     def progress(self, campaign: Campaign) -> str:
         return progress_bar(campaign)
 
+    @admin.display(description="now")
+    def now(self, campaign: Campaign) -> str:
+        reason = campaign_dialing(campaign).not_dialing
+        return f"Not dialing: {reason.message}" if reason else "Dialing"
+
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.state == "draft")
+
+    def has_change_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        """A completed or canceled campaign is shown read-only: its settings are final."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.state not in lifecycle.FINAL_STATES)
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: CampaignForm, change: bool):
         fields = form.campaign_fields()
@@ -111,6 +143,16 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
         lifecycle.delete_campaign(obj.pk)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service refusing the save (the campaign ended while the form was open…)
+        is shown as an error on the page again, never a traceback; the admin's
+        transaction is rolled back, so nothing was saved."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RuleViolation as error:
+            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = get_object_or_404(Campaign, pk=object_id)
@@ -136,16 +178,20 @@ class CampaignAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, campaign):
             return HttpResponse(status=403)
         form = CsvUploadForm(request.POST or None, request.FILES or None)
-        report = None
         if request.method == "POST":
-            report = form.imported(lambda text: contacts.import_contacts(campaign.pk, text))
+            job = form.queued(
+                lambda name, text: imports.upload_contacts(
+                    campaign.pk, text, file_name=name, created_by=request.user
+                )
+            )
+            if job is not None:
+                return import_queued(self, request, job)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": campaign,
             "title": f"Import contacts into {campaign}",
             "form": form,
-            "report": report,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
 
@@ -160,6 +206,15 @@ class CampaignAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{campaign}: {error.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{campaign}: {verb}.", messages.SUCCESS)
+                self._say_why_not_dialing(request, campaign)
+
+    def _say_why_not_dialing(self, request: HttpRequest, campaign: Campaign) -> None:
+        campaign.refresh_from_db()
+        reason = campaign_dialing(campaign).not_dialing
+        if campaign.state in (CampaignState.RUNNING, CampaignState.SCHEDULED) and reason:
+            self.message_user(
+                request, f"{campaign} is not dialing now: {reason.message}", messages.WARNING
+            )
 
     @admin.action(description="Start the selected campaigns")
     def start(self, request, queryset):
@@ -189,15 +244,8 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    """Read only: contacts come from imports and change through the dialer."""
-
-    list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
-    list_filter = ["state", "outcome", "campaign"]
-    search_fields = ["phone_number"]
-    list_select_related = ["campaign"]
-    inlines = [AttemptInline]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the services: shown, never added, edited or deleted here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -207,6 +255,17 @@ class ContactAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    """Read only: contacts come from imports and change through the dialer."""
+
+    list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
+    list_filter = ["state", "outcome", "campaign"]
+    search_fields = ["phone_number"]
+    list_select_related = ["campaign"]
+    inlines = [AttemptInline]
 
 
 @admin.register(DoNotCall)
@@ -238,28 +297,91 @@ class DoNotCallAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
         form = DncUploadForm(request.POST or None, request.FILES or None)
-        report = None
         if request.method == "POST":
-            report = form.imported(lambda text: dnc.import_entries(text, created_by=request.user))
-        if report is not None:
-            self.message_user(
-                request,
-                f"{report.added} added, {report.already_listed} already listed, "
-                f"{len(report.rejected)} rejected.",
-                messages.SUCCESS,
-            )
-            for row in report.rejected:
-                self.message_user(
-                    request,
-                    f"Line {row['line']} ({row['value']}): {row['reason']}",
-                    messages.WARNING,
+            job = form.queued(
+                lambda name, text: imports.upload_do_not_call(
+                    text, file_name=name, created_by=request.user
                 )
-            return HttpResponseRedirect(reverse("admin:campaigns_donotcall_changelist"))
+            )
+            if job is not None:
+                return import_queued(self, request, job)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import do-not-call entries",
             "form": form,
-            "report": None,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
+
+
+@admin.register(CsvImport)
+class CsvImportAdmin(ReadOnlyAdmin):
+    """Uploaded files and how far their import has got; read only (uploads are
+    made from a campaign's page or the do-not-call list)."""
+
+    list_display = [
+        "__str__",
+        "campaign",
+        "state",
+        "progress",
+        "imported",
+        "rejected_rows",
+        "created_at",
+    ]
+    list_filter = ["state", "kind"]
+    list_select_related = ["campaign"]
+    fields = [
+        "kind",
+        "campaign",
+        "file_name",
+        "state",
+        "progress",
+        "rows",
+        "processed",
+        "imported",
+        "already_listed",
+        "error",
+        "rejected_table",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="progress")
+    def progress(self, job: CsvImport) -> str:
+        return percent_bar(job.percent_done)
+
+    @admin.display(description="rejected")
+    def rejected_rows(self, job: CsvImport) -> int:
+        return len(job.rejected)
+
+    @admin.display(description="rejected rows")
+    def rejected_table(self, job: CsvImport) -> str:
+        if not job.rejected:
+            return "-"
+        return format_html(
+            "<table><tr><th>Line</th><th>Value</th><th>Reason</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (row["line"], row.get("phone_number", row.get("value", "")), row["reason"])
+                    for row in job.rejected
+                ),
+            ),
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CsvImport]:
+        """Each kind to those who may see what it imports into."""
+        kinds = [kind for kind, permission in VIEW_IMPORTS if request.user.has_perm(permission)]
+        return super().get_queryset(request).filter(kind__in=kinds)
+
+    def has_view_permission(self, request: HttpRequest, obj: CsvImport | None = None) -> bool:
+        return any(request.user.has_perm(permission) for _, permission in VIEW_IMPORTS)
+
+
+VIEW_IMPORTS = (
+    (ImportKind.CONTACTS, "campaigns.view_campaign"),
+    (ImportKind.DO_NOT_CALL, "campaigns.view_donotcall"),
+)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -17,37 +17,56 @@ from rest_framework.response import Response
 from calls.api import ServiceErrorsMixin
 from calls.permissions import ActionPermission
 
-from .models import Campaign, DoNotCall
+from .csv_files import MAX_UPLOAD_BYTES
+from .models import Campaign, CsvImport, DoNotCall, ImportKind
 from .selectors import campaign_progress
 from .serializers import (
     CampaignSerializer,
     ContactSerializer,
     ContactUploadSerializer,
+    CsvImportSerializer,
     DoNotCallSerializer,
 )
-from .services import contacts, dnc, lifecycle
+from .services import dnc, imports, lifecycle
 
 VIEW = "campaigns.view_campaign"
 ADD = "campaigns.add_campaign"
 CHANGE = "campaigns.change_campaign"
 DELETE = "campaigns.delete_campaign"
 RUN = "campaigns.run_campaign"
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+UPLOADS = ("upload_contacts", "upload")
 
 
-def uploaded_text(request: Request) -> str:
+def uploaded_file(request: Request) -> tuple[str, str]:
+    """The uploaded file's name and text, or a 400 on `file`."""
     serializer = ContactUploadSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     upload = serializer.validated_data["file"]
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": [f"At most {MAX_UPLOAD_BYTES // 2**20} MiB a file."]})
     try:
-        return upload.read().decode("utf-8-sig")
+        return upload.name, upload.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError({"file": ["The file must be UTF-8 text (CSV)."]}) from exc
 
 
-class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+def import_accepted(job: CsvImport, status_url: str) -> Response:
+    """202: the file is queued; its state, progress and row report are at `status_url`."""
+    body = {**CsvImportSerializer(job).data, "status_url": status_url}
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": status_url})
+
+
+class UploadSerializerMixin:
+    """An upload's refusals (no phone column, too many rows…) are 400s on `file`:
+    the upload actions take their input through the upload serializer."""
+
+    def get_serializer_class(self):
+        if self.action in UPLOADS:
+            return ContactUploadSerializer
+        return super().get_serializer_class()
+
+
+class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelViewSet):
     """Campaigns: create and edit, start/pause/resume/cancel, progress, contacts."""
 
     serializer_class = CampaignSerializer
@@ -60,6 +79,7 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         "metadata": VIEW,
         "stats": VIEW,
         "contacts": VIEW,
+        "contacts_import": VIEW,
         "create": ADD,
         "update": CHANGE,
         "partial_update": CHANGE,
@@ -73,12 +93,9 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
     queryset = Campaign.objects.select_related("survey")
 
     def perform_create(self, serializer: CampaignSerializer) -> None:
-        try:
-            serializer.instance = lifecycle.create_campaign(
-                created_by=self.request.user, **serializer.validated_data
-            )
-        except IntegrityError as exc:
-            raise ValidationError({"name": ["A campaign with this name exists."]}) from exc
+        serializer.instance = lifecycle.create_campaign(
+            created_by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer: CampaignSerializer) -> None:
         serializer.instance = lifecycle.update_campaign(
@@ -127,7 +144,7 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         rows = ContactSerializer(page if page is not None else queryset, many=True).data
         return self.get_paginated_response(rows) if page is not None else Response(rows)
 
-    @extend_schema(request=ContactUploadSerializer)
+    @extend_schema(request=ContactUploadSerializer, responses={202: CsvImportSerializer})
     @action(
         detail=True,
         methods=["post"],
@@ -135,12 +152,27 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def upload_contacts(self, request: Request, pk: str) -> Response:
-        """Import a CSV; the answer counts imported rows and lists rejected ones with reasons."""
-        report = contacts.import_contacts(self.get_object().pk, uploaded_text(request))
-        return Response(report.as_dict(), status=status.HTTP_201_CREATED)
+        """Queue a CSV for import (202); its `status_url` shows the progress, then the
+        count of imported rows and each rejected one with its reason."""
+        name, text = uploaded_file(request)
+        job = imports.upload_contacts(
+            self.get_object().pk, text, file_name=name, created_by=request.user
+        )
+        url = self.reverse_action(
+            self.contacts_import.url_name, kwargs={"pk": pk, "import_id": job.pk}
+        )
+        return import_accepted(job, url)
+
+    @extend_schema(responses=CsvImportSerializer)
+    @action(detail=True, methods=["get"], url_path=r"contacts/imports/(?P<import_id>\d+)")
+    def contacts_import(self, request: Request, pk: str, import_id: str) -> Response:
+        """A contacts file's import: state, progress, and the row report once done."""
+        job = get_object_or_404(self.get_object().imports, pk=import_id)
+        return Response(CsvImportSerializer(job).data)
 
 
 class DoNotCallViewSet(
+    UploadSerializerMixin,
     ServiceErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -160,6 +192,7 @@ class DoNotCallViewSet(
         "create": "campaigns.add_donotcall",
         "destroy": "campaigns.delete_donotcall",
         "upload": "campaigns.add_donotcall",
+        "upload_import": "campaigns.view_donotcall",
     }
 
     def get_queryset(self) -> QuerySet[DoNotCall]:
@@ -173,17 +206,19 @@ class DoNotCallViewSet(
     def perform_destroy(self, entry: DoNotCall) -> None:
         dnc.remove_entry(entry.pk)
 
-    @extend_schema(request=ContactUploadSerializer)
+    @extend_schema(request=ContactUploadSerializer, responses={202: CsvImportSerializer})
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:
-        """Import a CSV with a `number` or `prefix` column (and optional `reason`)."""
-        with transaction.atomic():
-            report = dnc.import_entries(uploaded_text(request), created_by=request.user)
-        return Response(
-            {
-                "added": report.added,
-                "already_listed": report.already_listed,
-                "rejected": report.rejected,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        """Queue a CSV with a `number` or `prefix` column (and optional `reason`) for
+        import (202); its `status_url` shows the progress, then the row report."""
+        name, text = uploaded_file(request)
+        job = imports.upload_do_not_call(text, file_name=name, created_by=request.user)
+        url = self.reverse_action(self.upload_import.url_name, kwargs={"import_id": job.pk})
+        return import_accepted(job, url)
+
+    @extend_schema(responses=CsvImportSerializer)
+    @action(detail=False, methods=["get"], url_path=r"imports/(?P<import_id>\d+)")
+    def upload_import(self, request: Request, import_id: str) -> Response:
+        """A do-not-call file's import: state, progress, and the row report once done."""
+        job = get_object_or_404(CsvImport, kind=ImportKind.DO_NOT_CALL, pk=import_id)
+        return Response(CsvImportSerializer(job).data)

@@ -8,6 +8,7 @@ from django.db import models
 
 from calls.exceptions import RuleViolation
 
+from .csv_files import MAX_UPLOAD_BYTES
 from .models import Campaign, DoNotCall
 from .services.dnc import normalised_entry
 from .services.lifecycle import EDITABLE_FIELDS, checked_fields
@@ -53,12 +54,19 @@ class CsvUploadForm(forms.Form):
         "send_digits, and any other columns as variables ($name in the message)."
     )
 
-    def imported(self, importer: Callable[[str], T]) -> T | None:
-        """Hand the file's text to `importer`; its refusal goes on the form, as None."""
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"At most {MAX_UPLOAD_BYTES // 2**20} MiB a file.")
+        return upload
+
+    def queued(self, upload: Callable[[str, str], T]) -> T | None:
+        """Hand the file's name and text to `upload`; its refusal goes on the form, as None."""
         if not self.is_valid():
             return None
+        file = self.cleaned_data["file"]
         try:
-            return importer(self.cleaned_data["file"].read().decode("utf-8-sig"))
+            return upload(file.name, file.read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             self.add_error("file", "The file must be UTF-8 text (CSV).")
         except RuleViolation as error:

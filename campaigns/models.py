@@ -113,7 +113,10 @@ class Campaign(models.Model):
         max_length=7, default="12345", help_text="ISO weekdays to call on: 1 = Monday … 7 = Sunday"
     )
     window_start = models.TimeField(default=time(9, 0), help_text="in the contact's zone")
-    window_end = models.TimeField(default=time(20, 0), help_text="in the contact's zone")
+    window_end = models.TimeField(
+        default=time(20, 0),
+        help_text="in the contact's zone; 00:00 is midnight, so 00:00 to 00:00 is all day",
+    )
     starts_at = models.DateTimeField(null=True, blank=True, help_text="empty: as soon as started")
     ends_at = models.DateTimeField(null=True, blank=True, help_text="empty: when all are done")
 
@@ -308,3 +311,59 @@ class PacingSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.ticket}"
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", "Contacts of a campaign"
+    DO_NOT_CALL = "do-not-call", "Do-not-call entries"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class CsvImport(models.Model):
+    """One uploaded CSV file, imported by a worker in chunks: a file of 100,000
+    rows takes longer than a web request may last. The upload checked its shape;
+    `processed` counts the rows handled so far, each chunk committed with it."""
+
+    kind = models.CharField(max_length=12, choices=ImportKind.choices)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="imports"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True, help_text="the file, kept until it is imported")
+    state = models.CharField(
+        max_length=8, choices=ImportState.choices, default=ImportState.QUEUED, db_index=True
+    )
+    rows = models.PositiveIntegerField(default=0, help_text="data rows in the file")
+    processed = models.PositiveIntegerField(default=0, help_text="rows handled so far")
+    imported = models.PositiveIntegerField(default=0, help_text="contacts or entries added")
+    already_listed = models.PositiveIntegerField(
+        default=0, help_text="do-not-call entries that were on the list already"
+    )
+    rejected = models.JSONField(default=list, blank=True, help_text="line, value and reason")
+    error = models.TextField(blank=True, help_text="why the import stopped, when it failed")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "CSV import"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.file_name or 'a file'}"
+
+    @property
+    def percent_done(self) -> float:
+        return round(100 * self.processed / self.rows, 1) if self.rows else 100.0

@@ -15,6 +15,7 @@ from calls import rules as call_rules
 from calls.exceptions import RuleViolation
 
 from .models import ISO_WEEKDAYS, ContentKind
+from .windows import MIDNIGHT
 
 MAX_CALLS_PER_SECOND = Decimal(100)
 MIN_CALLS_PER_SECOND = Decimal("0.001")
@@ -94,9 +95,12 @@ def campaign_fields(fields: dict[str, Any]) -> dict[str, Any]:
     cleaned["window_days"] = weekdays(fields.get("window_days", "12345"))
     content(cleaned)
     pacing(fields["calls_per_second"], fields["max_concurrent_calls"])
-    if fields["window_start"] >= fields["window_end"]:
+    window_end = fields["window_end"]
+    if window_end != MIDNIGHT and fields["window_start"] >= window_end:
         raise RuleViolation(
-            "The calling window must end after it starts, within one day.", field="window_end"
+            "The calling window must end after it starts, within one day "
+            "(00:00 as its end is midnight: 00:00 to 00:00 is all day).",
+            field="window_end",
         )
     starts, ends = fields.get("starts_at"), fields.get("ends_at")
     if starts and ends and ends <= starts:

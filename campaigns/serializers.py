@@ -1,15 +1,36 @@
 """Shapes of the campaigns API. Validation of meaning is the services' job; these
 check types and hand the values over."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from rest_framework import serializers
 
-from .models import Campaign, Contact, DoNotCall
+from calls.serializers import RejectUnknownFieldsMixin
+
+from .models import Campaign, Contact, CsvImport, DoNotCall
 from .selectors import campaign_progress
 from .services.lifecycle import EDITABLE_FIELDS
 
+READ_ONLY_MESSAGE = (
+    "Read-only field; the product sets it (start, pause, resume and cancel move the state)."
+)
 
-class CampaignSerializer(serializers.ModelSerializer):
+
+class CampaignSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    """Unknown and read-only fields are refused by name: a client sending
+    `calls_per_secnd` or `state` would otherwise believe it took effect."""
+
     progress = serializers.SerializerMethodField()
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            read_only = sorted(
+                name for name in data if name in self.fields and self.fields[name].read_only
+            )
+            if read_only:
+                raise serializers.ValidationError({name: [READ_ONLY_MESSAGE] for name in read_only})
+        return super().to_internal_value(data)
 
     class Meta:
         model = Campaign
@@ -63,3 +84,29 @@ class DoNotCallSerializer(serializers.ModelSerializer):
         fields = ["id", "value", "is_prefix", "reason", "created_at"]
         read_only_fields = ["created_at"]
         validators = []
+
+
+class CsvImportSerializer(serializers.ModelSerializer):
+    """An uploaded file's import: its state and progress, then its row report."""
+
+    percent_done = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = CsvImport
+        fields = [
+            "id",
+            "kind",
+            "campaign",
+            "file_name",
+            "state",
+            "rows",
+            "processed",
+            "percent_done",
+            "imported",
+            "already_listed",
+            "rejected",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

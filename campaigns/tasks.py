@@ -56,3 +56,11 @@ def send_paced(call_id: int, key: str, limit: int) -> None:
     from .services import sending
 
     sending.send_now(call_id, sending.Pace(key, limit, time.monotonic()))
+
+
+@shared_task
+def import_csv(import_id: int) -> None:
+    """Import an uploaded CSV file in the background (`services.imports`)."""
+    from .services import imports
+
+    imports.run_import(import_id)

@@ -8,8 +8,6 @@ Columns other than the number and SendDigits become the contact's variables.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -18,6 +16,7 @@ from django.utils import timezone
 from calls import rules as call_rules
 from calls.exceptions import RuleViolation
 
+from ..csv_files import read_table
 from ..models import Campaign, Contact
 from ..windows import zone_for_number
 from .dnc import blocked_numbers
@@ -25,7 +24,6 @@ from .lifecycle import ensure_not_final
 
 NUMBER_COLUMNS = ("phone_number", "phone", "number", "to")
 SEND_DIGITS_COLUMN = "send_digits"
-MAX_ROWS = 100_000
 
 
 @dataclass
@@ -53,7 +51,7 @@ class _Row:
     variables: dict[str, str]
 
 
-def _number_column(columns: list[str]) -> str:
+def number_column(columns: list[str]) -> str:
     for name in NUMBER_COLUMNS:
         if name in columns:
             return name
@@ -63,18 +61,14 @@ def _number_column(columns: list[str]) -> str:
     )
 
 
-def _parsed_rows(text: str, report: ImportReport) -> list[_Row]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in next(reader, [])]
-    number_column = _number_column(header)
-    rows = []
-    for line, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
-            continue
-        if line > MAX_ROWS + 1:
-            raise RuleViolation(f"At most {MAX_ROWS} contacts a file; split it.", field="file")
+def _parsed_rows(
+    header: list[str], rows: list[tuple[int, list[str]]], report: ImportReport
+) -> list[_Row]:
+    column = number_column(header)
+    parsed = []
+    for line, values in rows:
         cells = dict(zip(header, (value.strip() for value in values), strict=False))
-        raw = cells.pop(number_column, "")
+        raw = cells.pop(column, "")
         digits = cells.pop(SEND_DIGITS_COLUMN, "")
         try:
             number = call_rules.phone_number(raw, field="phone_number")
@@ -83,49 +77,57 @@ def _parsed_rows(text: str, report: ImportReport) -> list[_Row]:
             report.reject(line, raw, exc.message)
             continue
         variables = {name: value for name, value in cells.items() if name}
-        rows.append(_Row(line, raw, number, digits, variables))
-    return rows
+        parsed.append(_Row(line, raw, number, digits, variables))
+    return parsed
+
+
+def add_contact_rows(
+    campaign_id: int, header: list[str], rows: list[tuple[int, list[str]]]
+) -> ImportReport:
+    """Add these rows of a file to the campaign, inside the caller's transaction;
+    a number already in the campaign (from an earlier file or row) is rejected."""
+    report = ImportReport()
+    parsed = _parsed_rows(header, rows, report)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    ensure_not_final(campaign, "it takes no more contacts.", field="file")
+    numbers = [row.number for row in parsed]
+    existing = set(
+        campaign.contacts.filter(phone_number__in=numbers).values_list("phone_number", flat=True)
+    )
+    blocked = blocked_numbers(numbers)
+    seen: dict[str, int] = {}
+    new_contacts = []
+    now = timezone.now()
+    for row in parsed:
+        if row.number in existing:
+            report.reject(row.line, row.raw_number, f"{row.number} is already in the campaign.")
+        elif row.number in seen:
+            report.reject(
+                row.line, row.raw_number, f"{row.number} repeats line {seen[row.number]}."
+            )
+        elif row.number in blocked:
+            report.reject(row.line, row.raw_number, f"{row.number} is on the do-not-call list.")
+        else:
+            seen[row.number] = row.line
+            new_contacts.append(
+                Contact(
+                    campaign=campaign,
+                    phone_number=row.number,
+                    time_zone=zone_for_number(row.number),
+                    variables=row.variables,
+                    send_digits=row.send_digits,
+                    next_attempt_at=now,
+                )
+            )
+    Contact.objects.bulk_create(new_contacts, batch_size=1000)
+    report.imported = len(new_contacts)
+    report.rejected.sort(key=lambda item: item["line"])
+    return report
 
 
 def import_contacts(campaign_id: int, text: str) -> ImportReport:
-    """Add the file's contacts to the campaign; all or nothing per call, row report back."""
-    report = ImportReport()
-    rows = _parsed_rows(text, report)
+    """Add a small file's contacts at once, all or nothing, with the row report.
+    An upload goes through `imports.upload_contacts` instead, in the background."""
+    table = read_table(text, check_header=number_column)
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-        ensure_not_final(campaign, "it takes no more contacts.", field="file")
-        numbers = [row.number for row in rows]
-        existing = set(
-            campaign.contacts.filter(phone_number__in=numbers).values_list(
-                "phone_number", flat=True
-            )
-        )
-        blocked = blocked_numbers(numbers)
-        seen: dict[str, int] = {}
-        new_contacts = []
-        now = timezone.now()
-        for row in rows:
-            if row.number in existing:
-                report.reject(row.line, row.raw_number, f"{row.number} is already in the campaign.")
-            elif row.number in seen:
-                report.reject(
-                    row.line, row.raw_number, f"{row.number} repeats line {seen[row.number]}."
-                )
-            elif row.number in blocked:
-                report.reject(row.line, row.raw_number, f"{row.number} is on the do-not-call list.")
-            else:
-                seen[row.number] = row.line
-                new_contacts.append(
-                    Contact(
-                        campaign=campaign,
-                        phone_number=row.number,
-                        time_zone=zone_for_number(row.number),
-                        variables=row.variables,
-                        send_digits=row.send_digits,
-                        next_attempt_at=now,
-                    )
-                )
-        Contact.objects.bulk_create(new_contacts, batch_size=1000)
-        report.imported = len(new_contacts)
-    report.rejected.sort(key=lambda item: item["line"])
-    return report
+        return add_contact_rows(campaign_id, table.header, table.rows)

@@ -3,8 +3,6 @@ right before each dial (a number added mid-campaign is never rung)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -83,17 +81,24 @@ class DncImportReport:
     rejected: list[dict] = field(default_factory=list)
 
 
-def import_entries(text: str, *, created_by=None) -> DncImportReport:
-    """CSV with a `number` or `prefix` column (and optional `reason`), one entry a row."""
-    report = DncImportReport()
-    reader = csv.DictReader(io.StringIO(text))
-    columns = {name.strip().lower() for name in reader.fieldnames or []}
-    if not columns & {"number", "prefix"}:
+DNC_COLUMNS = {"number", "prefix"}
+
+
+def dnc_columns(columns: list[str]) -> None:
+    if not set(columns) & DNC_COLUMNS:
         raise RuleViolation(
             "The file needs a header row with a 'number' or 'prefix' column.", field="file"
         )
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+
+
+def add_entry_rows(
+    header: list[str], rows: list[tuple[int, list[str]]], *, created_by=None
+) -> DncImportReport:
+    """Add these rows of a file (a `number` or `prefix` column, optional `reason`)."""
+    dnc_columns(header)
+    report = DncImportReport()
+    for line, values in rows:
+        row = dict(zip(header, (value.strip() for value in values), strict=False))
         is_prefix = bool(row.get("prefix")) and not row.get("number")
         value = row.get("prefix") if is_prefix else row.get("number", "")
         try:

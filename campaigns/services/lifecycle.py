@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from calls.exceptions import RuleViolation
@@ -74,7 +74,23 @@ def create_campaign(*, created_by=None, **fields: Any) -> Campaign:
     }
     defaults["survey"] = None
     cleaned = checked_fields({**defaults, **fields})
-    return Campaign.objects.create(**cleaned, created_by=created_by)
+    campaign = Campaign(**cleaned, created_by=created_by)
+    _save_named(campaign)
+    return campaign
+
+
+def _save_named(campaign: Campaign) -> None:
+    """Save, refusing a name another campaign has (checked by the database's
+    unique index, so two requests at once cannot both take it)."""
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError as exc:
+        raise RuleViolation(
+            f"A campaign named {campaign.name!r} exists already; campaign names are unique.",
+            field="name",
+            code="name_taken",
+        ) from exc
 
 
 def ensure_not_final(campaign: Campaign, refusal: str, *, field: str) -> None:
@@ -93,7 +109,7 @@ def update_campaign(campaign_id: int, **changes: Any) -> Campaign:
         cleaned = checked_fields({**current, **changes})
         for name, value in cleaned.items():
             setattr(campaign, name, value)
-        campaign.save()
+        _save_named(campaign)
     return campaign
 
 

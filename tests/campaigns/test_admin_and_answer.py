@@ -2,22 +2,17 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, DoNotCall
+from campaigns.services import lifecycle
 
 from .factories import campaign, with_contacts
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(User.objects.create_superuser("boss", "boss@example.com", "pw"))
-    return client
 
 
 def test_changelist_and_change_page_show_progress_bars(admin_client):
@@ -44,16 +39,17 @@ def test_admin_actions_move_campaigns_and_report_refusals(admin_client):
     assert "Cannot resume a campaign that is running" in answer.content.decode()
 
 
-def test_admin_import_shows_each_rejected_row(admin_client):
+def test_admin_import_shows_each_rejected_row(admin_client, worker_at_commit):
     target = campaign()
     file = SimpleUploadedFile("c.csv", b"phone_number\n2125550101\nnope\n", "text/csv")
-    page = admin_client.post(
-        reverse("admin:campaigns_campaign_upload", args=[target.pk]), {"file": file}
-    )
-    assert page.status_code == 200
+    with worker_at_commit():
+        queued = admin_client.post(
+            reverse("admin:campaigns_campaign_upload", args=[target.pk]), {"file": file}
+        )
+    page = admin_client.get(queued["Location"])
     text = page.content.decode()
-    assert "1 imported, 1 rejected" in text
-    assert "nope" in text
+    assert "Done" in text
+    assert "<td>3</td><td>nope</td>" in text
     assert target.contacts.count() == 1
 
 
@@ -95,9 +91,10 @@ def test_admin_form_puts_rule_errors_on_their_field(admin_client):
     assert not Campaign.objects.exists()
 
 
-def test_admin_dnc_import(admin_client):
+def test_admin_dnc_import(admin_client, worker_at_commit):
     file = SimpleUploadedFile("d.csv", b"prefix,reason\n+1900,premium\n", "text/csv")
-    admin_client.post(reverse("admin:campaigns_donotcall_upload"), {"file": file})
+    with worker_at_commit():
+        admin_client.post(reverse("admin:campaigns_donotcall_upload"), {"file": file})
     assert DoNotCall.objects.get().value == "+1900"
 
 
@@ -125,3 +122,46 @@ def test_the_answer_url_refuses_unsigned_requests(client):
     with_contacts(target, "+12125550101,Ann")
     path = reverse("campaigns:answer", kwargs={"contact_id": target.contacts.get().pk})
     assert client.post(path, {"CallSid": "CA1"}).status_code == 403
+
+
+def finished_campaign(final_move: str) -> Campaign:
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    lifecycle.start(target.pk)
+    return lifecycle.transition(target.pk, final_move)
+
+
+@pytest.mark.parametrize("final_move", ["complete", "cancel"])
+def test_a_finished_campaign_is_shown_read_only_and_a_save_changes_nothing(
+    admin_client, final_move
+):
+    target = finished_campaign(final_move)
+    url = reverse("admin:campaigns_campaign_change", args=[target.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert "View campaign" in page.content.decode()
+    refused = admin_client.post(url, campaign_form(name="Renamed"))
+    assert refused.status_code == 403
+    assert Campaign.objects.get(pk=target.pk).name == "Reminders"
+
+
+def test_a_campaign_that_ends_while_its_form_is_open_is_not_saved_and_says_why(
+    admin_client, monkeypatch
+):
+    target = campaign()
+    with_contacts(target, "+12125550101,Ann")
+    lifecycle.start(target.pk)
+    checked = CampaignForm.clean
+
+    def clean_then_the_tick_completes_it(form):
+        cleaned = checked(form)
+        lifecycle.transition(target.pk, "complete")
+        return cleaned
+
+    monkeypatch.setattr(CampaignForm, "clean", clean_then_the_tick_completes_it)
+    url = reverse("admin:campaigns_campaign_change", args=[target.pk])
+    answer = admin_client.post(url, campaign_form(name="Renamed"), follow=True)
+    assert answer.status_code == 200
+    assert "Not saved: The campaign is completed" in answer.content.decode()
+    assert Campaign.objects.get(pk=target.pk).name == "Reminders"

@@ -1,7 +1,7 @@
 """The campaigns API: CRUD, moves with 409 on illegal ones, uploads with reports, DNC, stats."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -18,15 +18,6 @@ CAMPAIGN = {
 }
 
 
-@pytest.fixture
-def api() -> APIClient:
-    user = User.objects.create_user("planner")
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaigns"))
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def upload(api, campaign_id: int, text: str):
     file = SimpleUploadedFile("contacts.csv", text.encode(), content_type="text/csv")
     return api.post(
@@ -34,15 +25,17 @@ def upload(api, campaign_id: int, text: str):
     )
 
 
-def test_create_upload_start_pause_and_read_stats(api):
+def test_create_upload_start_pause_and_read_stats(api, worker_at_commit):
     created = api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
     assert created.status_code == 201, created.json()
     body = created.json()
     assert (body["state"], body["caller_id"]) == ("draft", "+14155550100")
-    report = upload(api, body["id"], "phone_number,first_name\n2125550101,Ann\nbad,Bob\n")
-    assert report.status_code == 201
-    assert report.json()["imported"] == 1
-    assert report.json()["rejected"][0]["line"] == 3
+    with worker_at_commit():
+        queued = upload(api, body["id"], "phone_number,first_name\n2125550101,Ann\nbad,Bob\n")
+    assert queued.status_code == 202
+    report = api.get(queued.json()["status_url"]).json()
+    assert report["imported"] == 1
+    assert report["rejected"][0]["line"] == 3
     assert api.post(f"/api/v1/campaigns/{body['id']}/start/").json()["state"] == "running"
     assert api.post(f"/api/v1/campaigns/{body['id']}/pause/").json()["state"] == "paused"
     stats = api.get(f"/api/v1/campaigns/{body['id']}/stats/").json()
@@ -77,3 +70,39 @@ def test_without_permission_the_api_refuses(api):
     stranger = APIClient()
     stranger.force_authenticate(User.objects.create_user("viewer"))
     assert stranger.get("/api/v1/campaigns/").status_code == 403
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_renaming_to_a_name_in_use_is_a_400_on_name_and_changes_nothing(api, method):
+    api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    other = api.post("/api/v1/campaigns/", {**CAMPAIGN, "name": "Reminders"}, format="json")
+    url = f"/api/v1/campaigns/{other.json()['id']}/"
+    body = {"name": "Flu shots"} if method == "patch" else {**CAMPAIGN, "max_concurrent_calls": 3}
+    refused = getattr(api, method)(url, body, format="json")
+    assert refused.status_code == 400
+    assert "exists already" in refused.json()["name"][0]
+    assert (api.get(url).json()["name"], api.get(url).json()["max_concurrent_calls"]) == (
+        "Reminders",
+        10,
+    )
+
+
+def test_creating_with_a_name_in_use_is_a_400_on_name(api):
+    api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    refused = api.post("/api/v1/campaigns/", CAMPAIGN, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [("calls_per_secnd", "Unknown field"), ("state", "Read-only field"), ("id", "Read-only")],
+)
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_unknown_and_read_only_fields_are_refused_by_name(api, field, words, method):
+    created = api.post("/api/v1/campaigns/", {**CAMPAIGN, "name": "Kept"}, format="json").json()
+    url = "/api/v1/campaigns/" if method == "post" else f"/api/v1/campaigns/{created['id']}/"
+    refused = getattr(api, method)(url, {**CAMPAIGN, field: "running"}, format="json")
+    assert refused.status_code == 400
+    assert words in refused.json()[field][0]
+    assert [row["name"] for row in api.get("/api/v1/campaigns/").json()["results"]] == ["Kept"]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from campaigns.services import contacts, dnc
+from campaigns.models import ImportState
+from campaigns.services import contacts, dnc, imports
 
 from .factories import campaign
 
@@ -70,8 +71,12 @@ def test_dnc_prefix_and_exact_entries_are_normalised_and_matched():
     }
 
 
-def test_dnc_csv_import_counts_added_repeated_and_rejected_entries():
+def test_dnc_csv_import_counts_added_repeated_and_rejected_entries(worker_at_commit):
     dnc.add_entry("+12125550199")
-    report = dnc.import_entries("number,prefix,reason\n+12125550199,,\n,+1900,premium\nxx,,\n")
-    assert (report.added, report.already_listed) == (1, 1)
-    assert report.rejected[0]["line"] == 4
+    with worker_at_commit():
+        job = imports.upload_do_not_call(
+            "number,prefix,reason\n+12125550199,,\n,+1900,premium\nxx,,\n"
+        )
+    job.refresh_from_db()
+    assert (job.state, job.imported, job.already_listed) == (ImportState.DONE, 1, 1)
+    assert job.rejected[0]["line"] == 4

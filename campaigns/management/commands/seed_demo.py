@@ -4,6 +4,8 @@ It lives in the campaigns app because campaigns sit on top of calls and queues.
 Every object is found by its name first, so running it again changes nothing.
 """
 
+from datetime import time
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -39,6 +41,8 @@ CONTACTS_CSV = """phone_number,first_name
 +1 555 000 1001,Linus
 +1 555 000 6004,Barbara
 """
+# 00:00 to 00:00: a calling window of the whole day.
+ALL_DAY = time(0, 0)
 USERS = (
     ("supervisor", "Supervisors", True),
     ("viewer", "Viewers", False),
@@ -123,5 +127,9 @@ class Command(BaseCommand):
             message="Hello, this is a reminder that your subscription renews next week.",
             if_machine="continue",
             voicemail_message="Hello, please call us back about your subscription renewal.",
+            # The demo dials whenever it is run: every day, all day.
+            window_days="1234567",
+            window_start=ALL_DAY,
+            window_end=ALL_DAY,
         )
         import_contacts(campaign.pk, CONTACTS_CSV)
