@@ -1,8 +1,13 @@
 """Shared fixtures. End-to-end tests get the whole product running for real:
 voicesim as its own process, the back office on a live server, and a Celery
 worker process (with beat) on the configured broker and the test database.
+
+The worker is the test's own, started on empty queues and stopped before the
+test database is emptied: a worker of the session would tick, dial and
+settle in the database of every later test, end-to-end or not.
 """
 
+import contextlib
 import re
 import tempfile
 from collections.abc import Iterator
@@ -91,48 +96,92 @@ def stack_settings(live_server, voicesim: VoiceSim) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_factory(django_db_setup, django_db_blocker, stack_settings, logs_dir):
-    """Start `celery worker` processes on the test database; stopped at session end."""
-    processes = []
+def product_env(django_db_setup, django_db_blocker, stack_settings) -> dict[str, str]:
+    """The environment of a product process: the test database and the stack's settings."""
     with django_db_blocker.unblock():
         database_url = test_database_url()
+    return child_env(DATABASE_URL=database_url, DATABASE_CONN_MAX_AGE="0", **stack_settings)
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db, product_env, logs_dir):
+    """Start `celery worker` processes on the test database; stopped when the test ends,
+    so no worker (or its beat) runs the tasks and ticks of a later test."""
+    processes = []
 
     def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2):
         log = logs_dir / f"{name}.log"
         args = celery_worker_command(name, concurrency=concurrency)
         if beat:
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
-        env = child_env(DATABASE_URL=database_url, DATABASE_CONN_MAX_AGE="0", **stack_settings)
-        process = start_process(args, env, log)
-        wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
+        process = start_process(args, product_env, log)
         processes.append(process)
+        wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
         return process
 
-    from callcenter.celery import app
-
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(E2E_QUEUE)
     yield start
     for process in processes:
         stop_process(process)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(celery_worker_factory):
+@pytest.fixture
+def e2e_queues() -> Iterator[None]:
+    """Tasks go to the end-to-end queues, empty at the start and at the end of the
+    test: no message of one test reaches the worker of another."""
+    from callcenter.celery import app
+    from campaigns.tasks import dialer_queue
+
+    def purge() -> None:
+        with app.connection_for_write() as connection:
+            for queue in (E2E_QUEUE, dialer_queue(app)):
+                connection.default_channel.queue_purge(queue)
+
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = E2E_QUEUE
+    purge()
+    try:
+        yield
+    finally:
+        purge()  # what the stopped workers left unacknowledged
+        app.conf.task_default_queue = default_queue
+
+
+@pytest.fixture
+def celery_worker(e2e_queues, celery_worker_factory):
+    """The stack's worker, with beat."""
     return celery_worker_factory("e2e", beat=True)
 
 
 @pytest.fixture
 def stack(transactional_db, settings, stack_settings, celery_worker, voicesim, live_server):
-    """The whole product running: back office, worker with beat, and voicesim."""
-    from callcenter.celery import app
+    """The whole product running: back office, worker with beat, and voicesim.
 
-    default_queue = app.conf.task_default_queue
+    At the end nothing the test started goes on into the next one: campaigns
+    still dialing are canceled and calls still live at voicesim are hung up,
+    then the worker stops (after the tasks it is running) and only then is the
+    test database emptied.
+    """
     for name, value in stack_settings.items():
         setattr(settings, name, value)
-    app.conf.task_default_queue = E2E_QUEUE
-    yield voicesim
-    app.conf.task_default_queue = default_queue
+    try:
+        yield voicesim.from_now_on()
+    finally:
+        cancel_campaigns()
+        voicesim.hang_up_all()
+
+
+def cancel_campaigns() -> None:
+    """Campaigns still going stop dialing: their loops end at their next claim."""
+    from calls.exceptions import RuleViolation
+    from campaigns.models import Campaign
+    from campaigns.services import lifecycle
+
+    cancelable, _ = lifecycle.TRANSITIONS["cancel"]
+    going = Campaign.objects.filter(state__in=cancelable)
+    for campaign_id in going.values_list("pk", flat=True):
+        # The worker's tick may complete it first: then it has stopped already.
+        with contextlib.suppress(RuleViolation):
+            lifecycle.cancel(campaign_id)
 
 
 @pytest.fixture(scope="session")

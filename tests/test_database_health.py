@@ -1,10 +1,10 @@
 """A persistent PostgreSQL connection the server has ended is replaced before use."""
 
-import time
-
 import psycopg
 import pytest
 from django.db import connection
+
+from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,12 +16,15 @@ def backend_pid() -> int:
 
 
 def terminate(pid: int) -> None:
+    """End the backend and return once the server no longer lists it."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
     params.pop("prepare_threshold", None)
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        listed = "SELECT 1 FROM pg_stat_activity WHERE pid = %s"
+        wait_until(lambda: admin.execute(listed, [pid]).fetchone() is None, interval=0.01)
 
 
 def test_a_live_connection_is_usable():
@@ -33,7 +36,6 @@ def test_a_live_connection_is_usable():
 def test_a_connection_the_server_ended_is_replaced_at_the_next_request():
     first = backend_pid()
     terminate(first)
-    time.sleep(0.2)  # the server's goodbye reaches the socket
 
     assert not connection.is_usable()
     connection.health_check_done = False  # what a new request does

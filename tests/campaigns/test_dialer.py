@@ -12,6 +12,7 @@ from calls.models import Call, CallStatus, Outcome
 from campaigns.models import ContactOutcome, ContactState
 from campaigns.services import dialer, dnc, lifecycle, loops
 from campaigns.services.outcomes import settle_call
+from tests.support.processes import wait_until
 
 from .factories import campaign, with_contacts
 
@@ -185,9 +186,19 @@ def hold_share_lock(campaign_id: int, locked: threading.Event, release: threadin
                 "SELECT 1 FROM campaigns_campaign WHERE id = %s FOR SHARE", [campaign_id]
             )
             locked.set()
-            release.wait(10)
+            release.wait()
     finally:
         connection.close()
+
+
+def waiting_for_a_lock() -> int:
+    """Connections to the test database waiting for a lock another one holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -196,38 +207,42 @@ def test_loops_claim_side_by_side_until_lines_run_short():
     claimers = dialer.MAX_LOOPS_PER_CAMPAIGN * dialer.claimers_per_loop()
     target = running(*(f"+121255501{n:02d}" for n in range(3)), max_concurrent_calls=claimers + 1)
     locked, release = threading.Event(), threading.Event()
-    other = threading.Thread(target=hold_share_lock, args=(target.pk, locked, release))
-    other.start()
-    assert locked.wait(5)
+    threads = [threading.Thread(target=hold_share_lock, args=(target.pk, locked, release))]
     results = []
 
     def claim():
-        results.append(
-            dialer.dial_next(
-                target.pk,
-                dialer.contact_zones(target.pk),
-                max_wait=0.5,
-                send=lambda call_id, pace: pace.taken.set(),
-            ).kind
-        )
-        connection.close()
+        try:
+            results.append(
+                dialer.dial_next(
+                    target.pk,
+                    dialer.contact_zones(target.pk),
+                    max_wait=0.5,
+                    send=lambda call_id, pace: pace.taken.set(),
+                ).kind
+            )
+        finally:
+            connection.close()
 
+    def claim_in_a_thread() -> threading.Thread:
+        threads.append(threading.Thread(target=claim))
+        threads[-1].start()
+        return threads[-1]
+
+    threads[0].start()
     try:
+        assert locked.wait(30)
         # Lines for every claimer: the claims go while the other one is in flight.
         for _ in range(2):
-            claimer = threading.Thread(target=claim)
-            claimer.start()
-            claimer.join(5)
+            claim_in_a_thread().join()
         assert results == ["dialed", "dialed"]
         # Fewer lines than claimers: this claim waits for the other to finish.
-        claimer = threading.Thread(target=claim)
-        claimer.start()
-        claimer.join(0.5)
-        assert claimer.is_alive()
+        claim_in_a_thread()
+        wait_until(waiting_for_a_lock, timeout=30, interval=0.02)
+        assert results == ["dialed", "dialed"]
     finally:
         release.set()
-        other.join(5)
-    claimer.join(5)
+        for thread in threads:
+            thread.join()
     assert results == ["dialed", "dialed", "dialed"]
 
 

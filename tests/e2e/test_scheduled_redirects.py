@@ -35,7 +35,7 @@ def bridge_then_hold() -> str:
     return say_and_wait("Your agent has left the call.", dial_agent(AGENT))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def second_worker(celery_worker_factory):
     """A worker besides the stack's (which runs beat): sends may land on either."""
     return celery_worker_factory("scheduled-second")

@@ -44,8 +44,14 @@ def wait_for_line(log_path: Path, pattern: re.Pattern, process: subprocess.Popen
     raise TimeoutError(f"{process.args} printed no {pattern.pattern!r} in {timeout}s")
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 15, interval: float = 0.1):
-    """Poll until predicate() is truthy; return its value or fail with the last one."""
+def wait_until(
+    predicate: Callable[[], object],
+    timeout: float = 15,
+    interval: float = 0.1,
+    explain: Callable[[], object] | None = None,
+):
+    """Poll until predicate() is truthy; return its value or fail with the last one
+    (or with what `explain()` says then)."""
     deadline = time.monotonic() + timeout
     value = None
     while time.monotonic() < deadline:
@@ -53,7 +59,8 @@ def wait_until(predicate: Callable[[], object], timeout: float = 15, interval: f
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+    last = explain() if explain else value
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
 
 
 def celery_worker_command(name: str, *, concurrency: int) -> list[str]:
