@@ -58,7 +58,7 @@ WAIT_OUTCOMES = [
     (EntryOutcome.CONNECTED, "Answered by an agent"),
     (EntryOutcome.ABANDONED, "Abandoned"),
     (EntryOutcome.OVERFLOWED, "Overflowed"),
-    (EntryOutcome.HUNG_UP, "Ended by a supervisor"),
+    (EntryOutcome.ENDED_BY_SUPERVISOR, "Ended by a supervisor"),
 ]
 ACTIVE_CAMPAIGN_STATES = (CampaignState.RUNNING, CampaignState.PAUSED)
 
