@@ -23,6 +23,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 BOARD = reverse("admin:console_board")
 CALLS = reverse("admin:calls_call_changelist")
 GOODBYE = "<Response><Say>Goodbye.</Say><Hangup/></Response>"
+# The callers whose wait a supervisor ends, each a different way.
+BY_SUPERVISOR = (
+    "board-hang-up",
+    "board-redirect",
+    "board-politely",
+    "board-survey",
+    "admin-now",
+    "admin-scheduled",
+    "api-url",
+)
 
 
 def board(supervisor, entry: QueueEntry, action: str, **data) -> None:
@@ -62,21 +72,7 @@ def test_the_dashboard_after_a_floor_session_equals_a_count_by_hand(stack, suppo
         set_agent_status(each, AgentStatus.AVAILABLE)
     callers = {
         name: call_in(stack, f"+1415555{index:04d}")
-        for index, name in enumerate(
-            [
-                "rated",
-                "answered",
-                "gave-up",
-                "board-hang-up",
-                "board-redirect",
-                "board-politely",
-                "board-survey",
-                "admin-now",
-                "admin-scheduled",
-                "api-url",
-                "overflowed",
-            ]
-        )
+        for index, name in enumerate(["rated", "answered", "gave-up", *BY_SUPERVISOR, "overflowed"])
     }
     survey_url = public_url("queues:survey-start", survey_id=support.survey_id)
 
@@ -104,16 +100,7 @@ def test_the_dashboard_after_a_floor_session_equals_a_count_by_hand(stack, suppo
     api_url = f"/api/v1/calls/{callers['api-url'][1].call.pk}/redirect/"
     sent = supervisor.post(api_url, {"url": survey_url}, content_type="application/json")
     assert sent.status_code == 202, sent.content
-    by_supervisor = [
-        "board-hang-up",
-        "board-redirect",
-        "board-politely",
-        "board-survey",
-        "admin-now",
-        "admin-scheduled",
-        "api-url",
-    ]
-    for name in by_supervisor:
+    for name in BY_SUPERVISOR:
         wait_until(lambda name=name: ended(callers[name][1]))
 
     # The last one waits past the maximum wait and overflows.
@@ -143,7 +130,7 @@ def test_the_dashboard_after_a_floor_session_equals_a_count_by_hand(stack, suppo
         "rated": EntryOutcome.CONNECTED,
         "answered": EntryOutcome.CONNECTED,
         "gave-up": EntryOutcome.ABANDONED,
-        **dict.fromkeys(by_supervisor, EntryOutcome.ENDED_BY_SUPERVISOR),
+        **dict.fromkeys(BY_SUPERVISOR, EntryOutcome.ENDED_BY_SUPERVISOR),
         "overflowed": EntryOutcome.OVERFLOWED,
     }
 
