@@ -47,10 +47,10 @@ NOT_ENDED = ("live", "Not ended yet")
 # Upper bounds (seconds) of the wait distribution's bars; the last bar is open-ended.
 WAIT_LIMITS = (10, 20, 30, 60, 120, 300)
 WAIT_OUTCOMES = [
-    (EntryOutcome.CONNECTED, "Answered by an agent"),
-    (EntryOutcome.ABANDONED, "Abandoned"),
-    (EntryOutcome.OVERFLOWED, "Overflowed"),
-    (EntryOutcome.ENDED_BY_SUPERVISOR, "Ended by a supervisor"),
+    (EntryOutcome.CONNECTED, figures.ANSWERED.label),
+    (EntryOutcome.ABANDONED, figures.ABANDONED.label),
+    (EntryOutcome.OVERFLOWED, figures.OVERFLOWED.label),
+    (EntryOutcome.ENDED_BY_SUPERVISOR, figures.ENDED_BY_SUPERVISOR.label),
 ]
 ACTIVE_CAMPAIGN_STATES = (CampaignState.RUNNING, CampaignState.PAUSED)
 
