@@ -7,3 +7,8 @@ from django.dispatch import Signal
 
 # sender=Call; kwargs: call, previous_status, event (CallEvent)
 call_status_changed = Signal()
+
+# sender=Redirect; kwargs: redirect. A change of a live call is going out to Twilio:
+# its `sending` state has committed and Twilio has not been asked yet, so a
+# listener acts before the call can change. Sent at each attempt.
+redirect_sending = Signal()

@@ -25,7 +25,7 @@ from calls.exceptions import RuleViolation
 from calls.models import Source
 from calls.urls_public import public_url
 
-from . import rules, selectors, services
+from . import figures, rules, selectors, services
 from .models import (
     Agent,
     AgentStatus,
@@ -151,19 +151,20 @@ class QueueAdmin(admin.ModelAdmin):
         if queue.pk is None:
             return "-"
         day = timezone.localdate()
-        rows = selectors.daily_figures(queue, day, day)
+        rows = figures.daily_figures(queue, day, day)
         if not rows:
-            return "No call has ended today."
-        figures = rows[0]
+            return "No wait has ended today."
+        waits, ratings = rows[0].waits, rows[0].ratings
         return format_html_join(
             " · ",
             "{}: {}",
             [
-                ("calls", figures.entries),
-                ("average speed of answer", _duration(figures.average_speed_of_answer)),
-                ("abandoned", _rate(figures.abandonment_rate)),
-                (f"answered within {queue.service_level_seconds} s", _rate(figures.service_level)),
-                ("survey average", figures.survey_average or "-"),
+                ("callers", waits.callers),
+                ("average speed of answer", _duration(waits.average_speed_of_answer)),
+                ("abandoned", _rate(waits.abandonment_rate)),
+                ("ended by a supervisor", waits.ended_by_supervisor),
+                (f"answered within {queue.service_level_seconds} s", _rate(waits.service_level)),
+                ("survey average", ratings.average or "-"),
             ],
         )
 
@@ -325,6 +326,6 @@ class SurveyResponseAdmin(ServiceAdmin):
         if changelist is not None:
             responses = changelist.queryset
             response.context_data["averages"] = {
-                by: selectors.survey_averages(responses, by) for by in ("agent", "queue")
+                by: figures.survey_averages(responses, by) for by in ("agent", "queue")
             }
         return response

@@ -23,7 +23,7 @@ from calls.models import Source
 from calls.permissions import ActionPermission
 from calls.serializers import RedirectSerializer
 
-from . import selectors, services
+from . import figures, selectors, services
 from .models import Agent, Queue, QueueEntry, Survey, SurveyResponse
 from .serializers import (
     AgentSerializer,
@@ -62,11 +62,11 @@ class QueueViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[FiguresQuerySerializer], responses=DayFiguresSerializer(many=True))
     @action(detail=True, methods=["get"])
     def figures(self, request: Request, pk: str) -> Response:
-        """Average speed of answer, abandonment rate, service level and survey average
-        for each day from `since` to `until` (dates in the project's time zone)."""
+        """The queue's counts and rates for each day from `since` to `until` on which a
+        wait ended (dates in the project's time zone); each field says what it counts."""
         query = FiguresQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rows = selectors.daily_figures(self.get_object(), **query.validated_data)
+        rows = figures.daily_figures(self.get_object(), **query.validated_data)
         return Response(DayFiguresSerializer(rows, many=True).data)
 
 
@@ -194,5 +194,5 @@ class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
         query = AveragesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         responses = self.filter_queryset(self.get_queryset())
-        rows = selectors.survey_averages(responses, query.validated_data["by"])
+        rows = figures.survey_averages(responses, query.validated_data["by"])
         return Response(AverageSerializer(rows, many=True).data)

@@ -214,10 +214,12 @@ class EntryStatus(models.TextChoices):
 
 
 class EntryOutcome(models.TextChoices):
+    """How a caller's wait ended (`queues.figures` counts each)."""
+
     CONNECTED = "connected", "Connected"
     ABANDONED = "abandoned", "Abandoned"
     OVERFLOWED = "overflowed", "Overflowed"
-    HUNG_UP = "hung-up", "Hung up"
+    ENDED_BY_SUPERVISOR = "supervisor", "Ended by a supervisor"
 
 
 OPEN_ENTRY_STATUSES = (EntryStatus.WAITING, EntryStatus.OFFERED, EntryStatus.CONNECTED)

@@ -1,4 +1,5 @@
-"""Reactions to the calls core's news: agents' legs and callers' hang-ups.
+"""Reactions to the calls core's news: agents' legs, callers' hang-ups, and the
+changes of callers' calls that end their wait.
 
 Connected in `QueuesConfig.ready()`. `call_status_changed` is sent after the
 status change has committed, once per move, so each reaction runs once.
@@ -8,8 +9,8 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from calls.models import Call, Direction
-from calls.signals import call_status_changed
+from calls.models import Call, Direction, Redirect
+from calls.signals import call_status_changed, redirect_sending
 
 from . import services
 
@@ -27,3 +28,9 @@ def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) ->
             services.record_leg_status(call)
     elif call.is_final and call.direction == Direction.INBOUND:
         services.record_call_ended(call)
+
+
+@receiver(redirect_sending, sender=Redirect, dispatch_uid="queues.redirect_sending")
+def follow_redirect_sending(sender, *, redirect: Redirect, **kwargs) -> None:
+    """A person's change of a waiting caller's call ends the wait, by a supervisor."""
+    services.record_redirect_sending(redirect)

@@ -1,31 +1,19 @@
-"""Reads that take more than a filter: who is next, who is idle, and the figures.
+"""Reads that take more than a filter: who is next, who is idle, the live figures.
 
-The daily figures follow the usual call-center definitions:
-- average speed of answer: mean wait from enqueue to the agent's answer, over
-  answered entries;
-- abandonment rate: entries whose caller hung up before an agent answered,
-  over all entries that ended;
-- service level: entries answered within the queue's `service_level_seconds`,
-  over answered plus abandoned entries (an overflowed caller was neither);
-- survey average: mean of the 1 to 5 ratings given after that day's calls.
+The figures of days and periods, and what each means, are `queues.figures`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db.models import (
-    Avg,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     Min,
     Q,
     QuerySet,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from calls.models import Call, Redirect, RedirectState, RedirectTrigger
@@ -39,7 +27,6 @@ from .models import (
     QueueEntry,
     Survey,
     SurveyQuestion,
-    SurveyResponse,
 )
 
 HEAD_OF_QUEUE_STEP = dt.timedelta(microseconds=1)
@@ -169,113 +156,3 @@ def longest_wait_seconds(queue: Queue, now: dt.datetime | None = None) -> int:
     if since is None:
         return 0
     return max(0, int(((now or timezone.now()) - since).total_seconds()))
-
-
-# Daily figures -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayFigures:
-    queue_id: int
-    day: dt.date
-    entries: int
-    answered: int
-    abandoned: int
-    overflowed: int
-    average_speed_of_answer: float | None
-    abandonment_rate: float | None
-    service_level: float | None
-    survey_average: float | None
-
-
-def daily_figures(queue: Queue, since: dt.date, until: dt.date) -> list[DayFigures]:
-    """One row per day (in the project's time zone) with calls, oldest first."""
-    tz = timezone.get_current_timezone()
-    entries = (
-        QueueEntry.objects.filter(
-            queue=queue,
-            status=EntryStatus.ENDED,
-            enqueued_at__date__gte=since,
-            enqueued_at__date__lte=until,
-        )
-        .annotate(
-            day=TruncDate("enqueued_at", tzinfo=tz),
-            wait=ExpressionWrapper(
-                F("answered_at") - F("enqueued_at"), output_field=DurationField()
-            ),
-        )
-        .values("day")
-        .annotate(
-            total=Count("id"),
-            answered=Count("id", filter=Q(outcome=EntryOutcome.CONNECTED)),
-            abandoned=Count("id", filter=Q(outcome=EntryOutcome.ABANDONED)),
-            overflowed=Count("id", filter=Q(outcome=EntryOutcome.OVERFLOWED)),
-            within=Count(
-                "id",
-                filter=Q(
-                    outcome=EntryOutcome.CONNECTED,
-                    wait__lte=dt.timedelta(seconds=queue.service_level_seconds),
-                ),
-            ),
-            speed=Avg("wait", filter=Q(outcome=EntryOutcome.CONNECTED)),
-        )
-        .order_by("day")
-    )
-    ratings = dict(
-        SurveyResponse.objects.filter(
-            queue=queue,
-            score__isnull=False,
-            created_at__date__gte=since,
-            created_at__date__lte=until,
-        )
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("day")
-        .annotate(average=Avg("score"))
-        .values_list("day", "average")
-    )
-    return [
-        DayFigures(
-            queue_id=queue.pk,
-            day=row["day"],
-            entries=row["total"],
-            answered=row["answered"],
-            abandoned=row["abandoned"],
-            overflowed=row["overflowed"],
-            average_speed_of_answer=_seconds(row["speed"]),
-            abandonment_rate=_ratio(row["abandoned"], row["total"]),
-            service_level=_ratio(row["within"], row["answered"] + row["abandoned"]),
-            survey_average=_rounded(ratings.get(row["day"])),
-        )
-        for row in entries
-    ]
-
-
-def survey_averages(responses: QuerySet[SurveyResponse], by: str) -> list[dict[str, object]]:
-    """Mean rating and number of ratings grouped by `by` ("agent" or "queue")."""
-    rows = (
-        responses.filter(score__isnull=False)
-        .values(f"{by}_id", f"{by}__name")
-        .annotate(average=Avg("score"), answers=Count("id"))
-        .order_by(f"{by}__name")
-    )
-    return [
-        {
-            "id": row[f"{by}_id"],
-            "name": row[f"{by}__name"],
-            "average": _rounded(row["average"]),
-            "answers": row["answers"],
-        }
-        for row in rows
-    ]
-
-
-def _seconds(value: dt.timedelta | None) -> float | None:
-    return None if value is None else round(value.total_seconds(), 1)
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 2)

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from calls.serializers import RejectUnknownFieldsMixin
 
-from . import selectors
+from . import figures, selectors
+from .figures import Figure
 from .models import (
     Agent,
     AgentStatus,
@@ -55,16 +56,41 @@ class QueueSerializer(serializers.ModelSerializer):
         return selectors.longest_wait_seconds(queue)
 
 
+def _count(figure: Figure, source: str, what: str = "") -> serializers.IntegerField:
+    """A count whose help is the figure's one definition (`queues.figures`)."""
+    return serializers.IntegerField(source=source, read_only=True, help_text=_help(figure, what))
+
+
+def _rate(figure: Figure, source: str, unit: str) -> serializers.FloatField:
+    """A rate or mean (null when it has nothing to count), with the figure's definition."""
+    return serializers.FloatField(
+        source=source, read_only=True, allow_null=True, help_text=_help(figure, unit)
+    )
+
+
+def _help(figure: Figure, note: str) -> str:
+    return f"{figure.definition} ({note})" if note else figure.definition
+
+
 class DayFiguresSerializer(serializers.Serializer):
+    """One queue's figures for one day: the counts, and the rates computed from them."""
+
     day = serializers.DateField()
-    entries = serializers.IntegerField()
-    answered = serializers.IntegerField()
-    abandoned = serializers.IntegerField()
-    overflowed = serializers.IntegerField()
-    average_speed_of_answer = serializers.FloatField(allow_null=True, help_text="seconds")
-    abandonment_rate = serializers.FloatField(allow_null=True, help_text="0 to 1")
-    service_level = serializers.FloatField(allow_null=True, help_text="0 to 1")
-    survey_average = serializers.FloatField(allow_null=True, help_text="1 to 5")
+    entries = _count(figures.CALLERS, "waits.callers")
+    answered = _count(figures.ANSWERED, "waits.answered")
+    abandoned = _count(figures.ABANDONED, "waits.abandoned", "how many")
+    overflowed = _count(figures.OVERFLOWED, "waits.overflowed")
+    ended_by_supervisor = _count(figures.ENDED_BY_SUPERVISOR, "waits.ended_by_supervisor")
+    answered_within_service_level = _count(
+        figures.SERVICE_LEVEL, "waits.answered_in_time", "how many answered in time"
+    )
+    average_speed_of_answer = _rate(
+        figures.SPEED_OF_ANSWER, "waits.average_speed_of_answer", "seconds"
+    )
+    abandonment_rate = _rate(figures.ABANDONED, "waits.abandonment_rate", "0 to 1")
+    service_level = _rate(figures.SERVICE_LEVEL, "waits.service_level", "0 to 1")
+    survey_answers = _count(figures.SURVEY_AVERAGE, "ratings.answers", "how many ratings")
+    survey_average = _rate(figures.SURVEY_AVERAGE, "ratings.average", "1 to 5")
 
 
 class FiguresQuerySerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ from ..models import (
     RedirectTrigger,
     Source,
 )
+from ..signals import redirect_sending
 from ..tasks import reconcile_call as reconcile_call_task
 from .call_end import queue_redirects, send_redirects_on_commit
 from .events import record_snapshot
@@ -220,6 +221,7 @@ def _start_sending(redirect_id: int) -> Redirect | None:
         redirect.attempts += 1
         redirect.sent_at = timezone.now()
         redirect.save(update_fields=["state", "attempts", "sent_at"])
+        transaction.on_commit(lambda: redirect_sending.send(sender=Redirect, redirect=redirect))
     return redirect
 
 

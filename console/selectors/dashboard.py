@@ -1,51 +1,43 @@
 """The dashboard's figures and chart series for a period.
 
-Queue figures are `queues.selectors.daily_figures` (one row per queue and day)
-combined with their weights, not recomputed, so the dashboard and the queues'
-own pages always agree. Calls, waits and campaign counts are each one grouped
-query over the period.
+Every figure is defined and computed by `queues.figures`: a queue's figures are
+its days' counts (`daily_figures`) added up, and all queues' the queues'
+counts added up, with the rates computed from the sums, so the dashboard, the
+API and the queues' own pages always agree. Calls, waits and campaign counts
+are each one grouped query over the period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Avg,
     Case,
     CharField,
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
     IntegerField,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncHour
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
-from calls.models import Call, CallStatus, Direction, Outcome
+from calls.models import Call, CallStatus
 from campaigns.models import Campaign, CampaignState, ContactOutcome
 from campaigns.selectors import Progress, campaign_progress
-from queues import selectors as queue_selectors
-from queues.models import EntryOutcome, EntryStatus, Queue, QueueEntry, SurveyResponse
+from queues import figures
+from queues.figures import CallCounts, Ratings, Waits
+from queues.models import EntryOutcome, Queue, QueueEntry, SurveyResponse
 
 from ..periods import Period
 
-# Twilio's AnsweredBy values that are not a person (`unknown` counts as a person).
-MACHINE_ANSWER = Q(answered_by__startswith="machine") | Q(answered_by="fax")
-# A call that reached in-progress: status only moves forward, so completed ones too.
-ANSWERED = Q(status__in=[CallStatus.IN_PROGRESS, CallStatus.COMPLETED])
-
 # Outcome of a call in the "calls per hour" chart: (key, label, condition), first match wins.
 CALL_OUTCOMES: list[tuple[str, str, Q]] = [
-    ("machine", "Answering machine", MACHINE_ANSWER),
-    ("answered", "Answered", ANSWERED),
+    ("machine", "Answering machine", figures.MACHINE_ANSWER),
+    ("answered", "Answered", figures.ANSWERED_CALL),
     ("busy", "Busy", Q(status=CallStatus.BUSY)),
     ("no-answer", "No answer", Q(status=CallStatus.NO_ANSWER)),
     ("failed", "Failed or canceled", Q(status__in=[CallStatus.FAILED, CallStatus.CANCELED])),
@@ -55,37 +47,20 @@ NOT_ENDED = ("live", "Not ended yet")
 # Upper bounds (seconds) of the wait distribution's bars; the last bar is open-ended.
 WAIT_LIMITS = (10, 20, 30, 60, 120, 300)
 WAIT_OUTCOMES = [
-    (EntryOutcome.CONNECTED, "Answered by an agent"),
-    (EntryOutcome.ABANDONED, "Abandoned"),
-    (EntryOutcome.OVERFLOWED, "Overflowed"),
-    (EntryOutcome.HUNG_UP, "Ended by a supervisor"),
+    (EntryOutcome.CONNECTED, figures.ANSWERED.label),
+    (EntryOutcome.ABANDONED, figures.ABANDONED.label),
+    (EntryOutcome.OVERFLOWED, figures.OVERFLOWED.label),
+    (EntryOutcome.ENDED_BY_SUPERVISOR, figures.ENDED_BY_SUPERVISOR.label),
 ]
 ACTIVE_CAMPAIGN_STATES = (CampaignState.RUNNING, CampaignState.PAUSED)
 
 
 @dataclass(frozen=True)
-class CallTotals:
-    calls_in: int
-    calls_out: int
-    answered_out: int
-    people: int
-    machines: int
-    messages_left: int
-    machines_hung_up: int
-
-
-@dataclass(frozen=True)
-class QueueFigures:
+class QueueRow:
     """One queue's (or all queues') figures over the period."""
 
     name: str
-    entries: int
-    answered: int
-    abandoned: int
-    overflowed: int
-    average_speed_of_answer: float | None
-    abandonment_rate: float | None
-    service_level: float | None
+    waits: Waits
     service_level_seconds: int | None = None
 
 
@@ -98,11 +73,10 @@ class CampaignRow:
 @dataclass(frozen=True)
 class Dashboard:
     period: Period
-    calls: CallTotals
-    queues: list[QueueFigures]
-    all_queues: QueueFigures
-    survey_average: float | None
-    survey_answers: int
+    calls: CallCounts
+    queues: list[QueueRow]
+    all_queues: QueueRow
+    ratings: Ratings
     campaigns: list[CampaignRow]
     charts: dict[str, dict] = field(default_factory=dict)
 
@@ -110,15 +84,13 @@ class Dashboard:
 def dashboard(period: Period) -> Dashboard:
     per_queue, all_queues = queue_figures(period)
     ratings = _ratings(period)
-    survey = ratings.aggregate(average=Avg("score"), answers=Count("id"))
     campaigns = campaign_rows(period)
     return Dashboard(
         period=period,
-        calls=call_totals(period),
+        calls=figures.call_counts(_calls(period)),
         queues=per_queue,
         all_queues=all_queues,
-        survey_average=_rounded(survey["average"]),
-        survey_answers=survey["answers"],
+        ratings=figures.ratings_given(ratings),
         campaigns=campaigns,
         charts={
             "calls": calls_by_outcome(period),
@@ -139,72 +111,20 @@ def _calls(period: Period) -> QuerySet[Call]:
     )
 
 
-def call_totals(period: Period) -> CallTotals:
-    outbound = Q(direction=Direction.OUTBOUND_API)
-    counts = _calls(period).aggregate(
-        calls_in=Count("id", filter=Q(direction=Direction.INBOUND)),
-        calls_out=Count("id", filter=outbound),
-        answered_out=Count("id", filter=outbound & ANSWERED),
-        people=Count("id", filter=outbound & ANSWERED & ~MACHINE_ANSWER),
-        machines=Count("id", filter=outbound & MACHINE_ANSWER),
-        messages_left=Count("id", filter=Q(outcome=Outcome.ANSWERED_MACHINE)),
-        machines_hung_up=Count("id", filter=Q(outcome=Outcome.HANGUP_MACHINE)),
-    )
-    return CallTotals(**counts)
-
-
-def queue_figures(period: Period) -> tuple[list[QueueFigures], QueueFigures]:
-    """Each queue with calls in the period, and all queues together."""
-    per_queue: list[QueueFigures] = []
-    every_day: list[queue_selectors.DayFigures] = []
+def queue_figures(period: Period) -> tuple[list[QueueRow], QueueRow]:
+    """Each queue with a wait ended in the period, and all queues together."""
+    per_queue: list[QueueRow] = []
     for queue in Queue.objects.order_by("name"):
-        days = queue_selectors.daily_figures(queue, period.since, period.until)
+        days = figures.daily_figures(queue, period.since, period.until)
         if days:
-            per_queue.append(_combined(queue.name, days, queue.service_level_seconds))
-            every_day.extend(days)
-    return per_queue, _combined("All queues", every_day)
-
-
-def _combined(
-    name: str, days: Iterable[queue_selectors.DayFigures], service_level_seconds: int | None = None
-) -> QueueFigures:
-    """Days (of one queue or several) as one row: sums, and rates weighted by what they count.
-
-    The number of calls within the service level is recovered from each day's
-    rate and base (rounded to four places, exact for any day's count).
-    """
-    days = list(days)
-    entries = sum(day.entries for day in days)
-    answered = sum(day.answered for day in days)
-    abandoned = sum(day.abandoned for day in days)
-    waited = sum(
-        day.average_speed_of_answer * day.answered
-        for day in days
-        if day.average_speed_of_answer is not None
-    )
-    within = sum(
-        round(day.service_level * (day.answered + day.abandoned))
-        for day in days
-        if day.service_level is not None
-    )
-    return QueueFigures(
-        name=name,
-        entries=entries,
-        answered=answered,
-        abandoned=abandoned,
-        overflowed=sum(day.overflowed for day in days),
-        average_speed_of_answer=round(waited / answered, 1) if answered else None,
-        abandonment_rate=_ratio(abandoned, entries),
-        service_level=_ratio(within, answered + abandoned),
-        service_level_seconds=service_level_seconds,
-    )
+            waits = sum((day.waits for day in days), Waits())
+            per_queue.append(QueueRow(queue.name, waits, queue.service_level_seconds))
+    return per_queue, QueueRow("All queues", sum((row.waits for row in per_queue), Waits()))
 
 
 def _ratings(period: Period) -> QuerySet[SurveyResponse]:
-    """Rating answers given in the period, after queue calls and campaign calls alike."""
-    return SurveyResponse.objects.filter(
-        score__isnull=False, created_at__gte=period.start, created_at__lt=period.end
-    )
+    """Answers given in the period, after queue calls and campaign calls alike."""
+    return SurveyResponse.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
 
 
 def campaign_rows(period: Period) -> list[CampaignRow]:
@@ -265,10 +185,7 @@ def _slot_key(moment: dt.date | dt.datetime) -> tuple:
 
 
 def wait_distribution(period: Period) -> dict:
-    """How long callers waited on hold before their stay ended, in bands, by outcome.
-
-    The wait ends when an agent answers, or else when the stay ends.
-    """
+    """How long callers waited on hold before their wait ended, in bands, by outcome."""
     band = Case(
         *(
             When(wait__lt=dt.timedelta(seconds=limit), then=Value(index))
@@ -280,16 +197,9 @@ def wait_distribution(period: Period) -> dict:
     counts = {
         (row["outcome"], row["band"]): row["n"]
         for row in QueueEntry.objects.filter(
-            status=EntryStatus.ENDED,
-            enqueued_at__gte=period.start,
-            enqueued_at__lt=period.end,
+            figures.WAIT_ENDED, enqueued_at__gte=period.start, enqueued_at__lt=period.end
         )
-        .annotate(
-            wait=ExpressionWrapper(
-                Coalesce("answered_at", "ended_at") - F("enqueued_at"),
-                output_field=DurationField(),
-            )
-        )
+        .annotate(wait=figures.WAIT)
         .annotate(band=band)
         .values("outcome", "band")
         .annotate(n=Count("id"))
@@ -333,7 +243,7 @@ def campaign_chart(rows: list[CampaignRow]) -> dict:
 
 def survey_by_agent(ratings: QuerySet[SurveyResponse]) -> dict:
     """Each agent's mean rating (1 to 5) over the period, with how many ratings it is."""
-    rows = queue_selectors.survey_averages(ratings.filter(agent__isnull=False), "agent")
+    rows = figures.survey_averages(ratings.filter(agent__isnull=False), "agent")
     chart = _chart(
         [row["name"] for row in rows],
         [("average", "Average rating")],
@@ -350,11 +260,3 @@ def _chart(labels: list[str], series: list[tuple[str, str]], values) -> dict:
         "datasets": datasets,
         "empty": not any(value for dataset in datasets for value in dataset["data"]),
     }
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 2)

@@ -8,6 +8,9 @@ from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
+from queues import figures
+from queues.figures import Figure, Waits
+
 from ..forms import PeriodForm
 from ..permissions import VIEW_CALLS
 from ..selectors.dashboard import Dashboard, dashboard
@@ -15,58 +18,86 @@ from ..selectors.dashboard import Dashboard, dashboard
 
 @dataclass(frozen=True)
 class Tile:
-    """One headline figure: what it is, its value as shown, and what it is made of."""
+    """One headline figure: its value as shown, what it is made of, and what it means."""
 
     key: str
-    label: str
+    figure: Figure
     value: str
     note: str
 
+    @property
+    def label(self) -> str:
+        return self.figure.label
+
+    @property
+    def help(self) -> str:
+        return self.figure.definition
+
 
 def tiles(board: Dashboard) -> list[Tile]:
-    calls, queues = board.calls, board.all_queues
+    calls, waits, ratings = board.calls, board.all_queues.waits, board.ratings
     return [
         Tile(
-            "calls-in", "Calls in", str(calls.calls_in), f"{queues.answered} answered by an agent"
+            "calls-in",
+            figures.CALLS_IN,
+            str(calls.calls_in),
+            f"{waits.answered} answered by an agent",
         ),
         Tile(
             "calls-out",
-            "Calls out",
+            figures.CALLS_OUT,
             str(calls.calls_out),
             f"{calls.answered_out} answered, {calls.people} by a person",
         ),
         Tile(
             "machines",
-            "Answering machines",
+            figures.MACHINES,
             str(calls.machines),
             f"{calls.messages_left} message{pluralize(calls.messages_left)} left, "
             f"{calls.machines_hung_up} hung up on",
         ),
         Tile(
             "speed",
-            "Average speed of answer",
-            _seconds(queues.average_speed_of_answer),
-            f"over {queues.answered} caller{pluralize(queues.answered)} answered",
+            figures.SPEED_OF_ANSWER,
+            _seconds(waits.average_speed_of_answer),
+            f"over {waits.answered} caller{pluralize(waits.answered)} answered",
         ),
         Tile(
             "abandoned",
-            "Abandoned",
-            _percent(queues.abandonment_rate),
-            f"{queues.abandoned} of {queues.entries} caller{pluralize(queues.entries)}",
+            figures.ABANDONED,
+            _percent(waits.abandonment_rate),
+            _of_callers(waits.abandoned, waits),
         ),
         Tile(
             "service-level",
-            "Service level",
-            _percent(queues.service_level),
-            "answered within each queue's target",
+            figures.SERVICE_LEVEL,
+            _percent(waits.service_level),
+            f"{waits.answered_in_time} of {waits.answered + waits.abandoned} "
+            "within each queue's target",
+        ),
+        Tile(
+            "overflowed",
+            figures.OVERFLOWED,
+            str(waits.overflowed),
+            _of_callers(waits.overflowed, waits),
+        ),
+        Tile(
+            "ended-by-supervisor",
+            figures.ENDED_BY_SUPERVISOR,
+            str(waits.ended_by_supervisor),
+            _of_callers(waits.ended_by_supervisor, waits),
         ),
         Tile(
             "survey",
-            "Survey average",
-            _score(board.survey_average),
-            f"{board.survey_answers} rating{pluralize(board.survey_answers)}",
+            figures.SURVEY_AVERAGE,
+            _score(ratings.average),
+            f"{ratings.answers} rating{pluralize(ratings.answers)}",
         ),
     ]
+
+
+def _of_callers(count: int, waits: Waits) -> str:
+    return f"{count} of {waits.callers} caller{pluralize(waits.callers)}"
 
 
 def _seconds(value: float | None) -> str:

@@ -1,7 +1,12 @@
-"""A supervisor's actions on a caller: hang up politely, send to the survey.
+"""A supervisor's actions on a caller: hang up politely, send to the survey, and
+any other change of the caller's call a person asks for.
 
 Each is a recorded `Redirect` (`calls.services.request_redirect`) with who
-asked, committed with the entry's end, so a refused redirect changes nothing.
+asked. The queue's own actions end the entry with the redirect, so a refused
+redirect changes nothing; a change asked through the calls core (the board's
+Hang up and Redirect, the admin's Redirect to URL now or scheduled, the API)
+ends it when the redirect goes out (`record_redirect_sending`). Either way the
+wait counts as ended by a supervisor, never as abandoned.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from .agents import agent_call_ended
 from .common import locked_entry
 from .entries import end_entry
 
+# Who a change of a live call comes from when a person asked for it.
+SUPERVISOR_ORIGINS = frozenset({Source.ADMIN, Source.API})
+
 
 def hang_up_politely(entry: QueueEntry, *, origin: str = Source.API, requested_by=None) -> Redirect:
     """Seed 000's third document: goodbye, then hang up."""
@@ -32,9 +40,7 @@ def hang_up_politely(entry: QueueEntry, *, origin: str = Source.API, requested_b
             requested_by=requested_by,
             reason="hang up politely",
         )
-        if entry.status == EntryStatus.OFFERED:
-            agent_call_ended(entry.agent_id, AgentStatus.AVAILABLE)
-        end_entry(entry, EntryOutcome.HUNG_UP)
+        _end_by_supervisor(entry)
     return redirect
 
 
@@ -67,13 +73,44 @@ def send_to_survey(
         )
         entry.survey_sent_at = timezone.now()
         fields = ("survey_sent_at",)
-        if entry.status == EntryStatus.OFFERED:
-            agent_call_ended(entry.agent_id, AgentStatus.AVAILABLE)
         if entry.status in OPEN_ENTRY_STATUSES:
-            end_entry(entry, EntryOutcome.HUNG_UP, also=fields)
+            _end_by_supervisor(entry, also=fields)
         else:
             entry.save(update_fields=fields)
     return redirect
+
+
+def record_redirect_sending(redirect: Redirect) -> None:
+    """A change a person asked for is going out to the caller's call: their wait ends.
+
+    The entry's own offer (a supervisor taking the caller off hold) is not an
+    end, and neither is a redirect of the queue's (overflow, the distributor's
+    offers), which ends or moves the entry itself. Sent before Twilio is asked,
+    so the caller's hang-up that follows a "Hang up" finds the entry already
+    ended; a redirect skipped because the caller had hung up never gets here,
+    and that caller abandoned. Repeated sends find the entry ended.
+    """
+    if redirect.origin not in SUPERVISOR_ORIGINS:
+        return
+    entries = QueueEntry.objects.filter(
+        call_id=redirect.call_id, status__in=OPEN_ENTRY_STATUSES
+    ).exclude(offer_redirect=redirect)
+    if not entries.exists():
+        return
+    with transaction.atomic():
+        for entry in entries.select_for_update(of=("self",)):
+            _end_by_supervisor(entry)
+
+
+def _end_by_supervisor(entry: QueueEntry, *, also: tuple[str, ...] = ()) -> None:
+    """End a locked open entry; an agent still ringing for the caller is free again.
+
+    A caller already talking to an agent keeps the outcome "connected": their
+    wait ended when the agent answered.
+    """
+    if entry.status == EntryStatus.OFFERED:
+        agent_call_ended(entry.agent_id, AgentStatus.AVAILABLE)
+    end_entry(entry, EntryOutcome.ENDED_BY_SUPERVISOR, also=also)
 
 
 def _open_entry(entry: QueueEntry) -> QueueEntry:

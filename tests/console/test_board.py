@@ -154,7 +154,10 @@ def test_queue_actions_end_the_stay_and_record_the_redirect(
     redirect = Redirect.objects.get(call=waiting.call, requested_by=supervisor.user)
     assert sent in redirect.url + redirect.twiml
     waiting.refresh_from_db()
-    assert (waiting.status, waiting.outcome) == (EntryStatus.ENDED, EntryOutcome.HUNG_UP)
+    assert (waiting.status, waiting.outcome) == (
+        EntryStatus.ENDED,
+        EntryOutcome.ENDED_BY_SUPERVISOR,
+    )
 
 
 def test_redirect_and_hang_up_go_through_the_calls_services(supervisor, talking):

@@ -60,16 +60,14 @@ def test_todays_figures_match_a_hand_count(supervisor, todays_calls):
         "machines": ("1", "1 message left, 0 hung up on"),
         "speed": ("20 s", "over 2 callers answered"),
         "abandoned": ("33%", "1 of 3 callers"),
-        "service-level": ("33%", "answered within each queue's target"),
+        "service-level": ("33%", "1 of 3 within each queue's target"),
+        "overflowed": ("0", "0 of 3 callers"),
+        "ended-by-supervisor": ("0", "0 of 3 callers"),
         "survey": ("4.5 / 5", "2 ratings"),
     }
     [support] = response.context["dashboard"].queues
-    assert (support.name, support.entries, support.answered, support.abandoned) == (
-        "Support",
-        3,
-        2,
-        1,
-    )
+    waits = support.waits
+    assert (support.name, waits.callers, waits.answered, waits.abandoned) == ("Support", 3, 2, 1)
     page = response.content.decode()
     assert "Figures for " in page and "4.5 / 5" in page
     assert 'id="dashboard-charts"' in page and "console/vendor/chart.umd.js" in page
@@ -124,7 +122,7 @@ def test_a_range_of_days_is_charted_per_day(supervisor, todays_calls):
     assert (dashboard.period.since, dashboard.period.until) == (week_ago, today)
     assert len(dashboard.charts["calls"]["labels"]) == 7
     assert series(dashboard.charts["calls"])["answered"] == [0, 0, 0, 0, 0, 0, 4]
-    assert dashboard.all_queues.entries == 3
+    assert dashboard.all_queues.waits.callers == 3
 
 
 def test_days_without_calls_show_empty_charts(supervisor, todays_calls):

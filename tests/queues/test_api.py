@@ -111,7 +111,7 @@ def test_send_to_survey_and_hang_up(supervisor, queue, caller, make_agent):
     assert (again.status_code, unknown.status_code) == (409, 400)
     assert "already" in again.json()["detail"]
     waiting.refresh_from_db()
-    assert waiting.outcome == EntryOutcome.HUNG_UP
+    assert waiting.outcome == EntryOutcome.ENDED_BY_SUPERVISOR
 
 
 def test_agents_sign_in_and_out(supervisor, queue, make_agent):

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from calls.models import CallStatus
-from queues import selectors, services
+from queues import figures, selectors, services
+from queues.figures import Waits
 from queues.models import EntryOutcome, Queue, QueueEntry, SurveyResponse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -30,6 +31,7 @@ def test_daily_figures_match_a_hand_count(queue, caller, make_agent, survey):
     gone = caller("+14155550103")
     gone.call.status = CallStatus.COMPLETED
     services.record_call_ended(gone.call)
+    services.hang_up_politely(caller("+14155550107"))
     queue.max_wait_seconds = 1
     queue.save()
     overflowed = caller("+14155550104")
@@ -42,24 +44,40 @@ def test_daily_figures_match_a_hand_count(queue, caller, make_agent, survey):
     )
     today = timezone.localdate()
 
-    [figures] = selectors.daily_figures(queue, today, today)
+    [day] = figures.daily_figures(queue, today, today)
 
     overflowed.refresh_from_db()
     assert overflowed.outcome == EntryOutcome.OVERFLOWED
     assert still_waiting not in QueueEntry.objects.filter(status="ended")
-    # Hand count: 5 ended (3 answered after 10, 30, 40 s; 1 abandoned; 1 overflowed).
-    assert (figures.entries, figures.answered, figures.abandoned, figures.overflowed) == (
-        5,
-        3,
-        1,
-        1,
+    # Hand count: 6 waits ended: 3 answered after 10, 30 and 40 s, 1 abandoned,
+    # 1 ended by a supervisor, 1 overflowed; 1 answered within the 20 s target.
+    assert day.waits == Waits(
+        callers=6,
+        answered=3,
+        abandoned=1,
+        overflowed=1,
+        ended_by_supervisor=1,
+        answered_in_time=1,
+        time_to_answer=dt.timedelta(seconds=80),
     )
-    assert figures.average_speed_of_answer == pytest.approx(80 / 3, abs=0.1)
-    assert figures.abandonment_rate == pytest.approx(1 / 5, abs=1e-4)
-    assert figures.service_level == pytest.approx(1 / 4, abs=1e-4)
-    assert figures.survey_average == 4.5
+    assert day.waits.average_speed_of_answer == pytest.approx(80 / 3, abs=0.1)
+    assert day.waits.abandonment_rate == pytest.approx(1 / 6, abs=1e-4)
+    assert day.waits.service_level == pytest.approx(1 / 4, abs=1e-4)
+    assert (day.ratings.answers, day.ratings.average) == (2, 4.5)
     last_week = today - dt.timedelta(days=7)
-    assert selectors.daily_figures(queue, last_week, today - dt.timedelta(days=1)) == []
+    assert figures.daily_figures(queue, last_week, today - dt.timedelta(days=1)) == []
+
+
+def test_figures_of_several_days_are_their_counts_added():
+    """Rates come from summed counts: 1 of 3 and 1 of 4 is 2 of 7, not the mean of rates."""
+    monday = Waits(callers=3, answered=2, abandoned=1, answered_in_time=1)
+    tuesday = Waits(callers=4, answered=3, abandoned=1, answered_in_time=3)
+
+    both = monday + tuesday
+
+    assert both == Waits(callers=7, answered=5, abandoned=2, answered_in_time=4)
+    assert (both.abandonment_rate, both.service_level) == (round(2 / 7, 4), round(4 / 7, 4))
+    assert Waits().abandonment_rate is None and Waits().average_speed_of_answer is None
 
 
 def test_live_figures_and_averages(queue, caller, make_agent, survey):
@@ -81,5 +99,5 @@ def test_live_figures_and_averages(queue, caller, make_agent, survey):
         services.record_dial_ended(entry.pk, offer=1, dial_status="completed")
         services.record_survey_answer(entry.call, rating, digits)
         services.release_wrapped_up_agents(timezone.now() + dt.timedelta(minutes=1))
-    by_agent = selectors.survey_averages(SurveyResponse.objects.all(), "agent")
+    by_agent = figures.survey_averages(SurveyResponse.objects.all(), "agent")
     assert by_agent == [{"id": ann.pk, "name": "Ann", "average": 3.5, "answers": 2}]

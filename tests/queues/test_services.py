@@ -225,7 +225,7 @@ def test_hanging_up_politely_says_goodbye(queue, caller):
     document = fromstring(redirect.twiml)
     assert [verb.tag for verb in document] == ["Say", "Hangup"]
     entry.refresh_from_db()
-    assert entry.outcome == EntryOutcome.HUNG_UP
+    assert entry.outcome == EntryOutcome.ENDED_BY_SUPERVISOR
     with pytest.raises(RuleViolation, match="left the queue"):
         services.hang_up_politely(entry)
 

@@ -164,7 +164,7 @@ def test_the_dial_action_after_an_interrupting_redirect_is_harmless(
     entry.refresh_from_db()
     ann.refresh_from_db()
     assert (entry.outcome, entry.survey_sent_at, ann.status) == (
-        EntryOutcome.HUNG_UP,
+        EntryOutcome.ENDED_BY_SUPERVISOR,
         None,
         AgentStatus.AVAILABLE,
     )

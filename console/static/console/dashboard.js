@@ -14,7 +14,7 @@
     busy: "#ef6c00", overflowed: "#ef6c00",
     "no-answer": "#f9a825",
     failed: "#c62828", abandoned: "#c62828",
-    canceled: "#78909c", live: "#90a4ae", "hung-up": "#78909c", dnc: "#37474f",
+    canceled: "#78909c", live: "#90a4ae", supervisor: "#78909c", dnc: "#37474f",
     dialing: "#1565c0", waiting: "#cfd8dc", average: "#1565c0",
   };
   const textColour = getComputedStyle(document.body).getPropertyValue("--body-quiet-color").trim();
