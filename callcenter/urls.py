@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -8,7 +9,11 @@ from drf_spectacular.views import (
 
 from .health import healthz, livez
 
+handler403 = "console.views.refusals.permission_denied"
+
 urlpatterns = [
+    # The root is where the admin's "View site" leads: the dashboard.
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),

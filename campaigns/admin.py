@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -134,7 +135,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         if not self.has_change_permission(request, campaign):
-            return HttpResponse(status=403)
+            raise PermissionDenied("Importing contacts needs the right to change campaigns.")
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST":
@@ -149,6 +150,10 @@ class CampaignAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
 
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        """Who sees (and may use) start, pause, resume and cancel."""
+        return request.user.has_perm("campaigns.run_campaign")
+
     def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], move: Callable, verb: str):
         if not request.user.has_perm("campaigns.run_campaign"):
             self.message_user(request, "You may not run campaigns.", messages.ERROR)
@@ -161,19 +166,19 @@ class CampaignAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{campaign}: {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Start the selected campaigns")
+    @admin.action(description="Start the selected campaigns", permissions=["run"])
     def start(self, request, queryset):
         self._run(request, queryset, lifecycle.start, "started")
 
-    @admin.action(description="Pause the selected campaigns (no new dials)")
+    @admin.action(description="Pause the selected campaigns (no new dials)", permissions=["run"])
     def pause(self, request, queryset):
         self._run(request, queryset, lifecycle.pause, "paused")
 
-    @admin.action(description="Resume the selected campaigns")
+    @admin.action(description="Resume the selected campaigns", permissions=["run"])
     def resume(self, request, queryset):
         self._run(request, queryset, lifecycle.resume, "resumed")
 
-    @admin.action(description="Cancel the selected campaigns")
+    @admin.action(description="Cancel the selected campaigns", permissions=["run"])
     def cancel(self, request, queryset):
         self._run(request, queryset, lifecycle.cancel, "canceled")
 
@@ -236,7 +241,7 @@ class DoNotCallAdmin(admin.ModelAdmin):
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
-            return HttpResponse(status=403)
+            raise PermissionDenied("Importing needs the right to add to the do-not-call list.")
         form = DncUploadForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST":

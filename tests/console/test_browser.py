@@ -167,5 +167,6 @@ def test_a_viewer_watches_the_board_without_actions_and_a_forged_post_is_refused
         headers={"Referer": page.url, "X-CSRFToken": token},
     )
     assert forged.status == 403
+    assert "Only Supervisors act on live calls" in forged.text()
     assert not Redirect.objects.filter(call=call).exists()
     stack.sim("POST", f"calls/{sid}/hangup")
