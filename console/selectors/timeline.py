@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
 from campaigns.models import Attempt
@@ -183,7 +184,11 @@ def _queue_moments(call: Call) -> list[Moment]:
             )
         if entry.ended_at is not None:
             outcome = entry.get_outcome_display() or "ended"
-            offers = f"{entry.offers} agent(s) tried" if entry.offers else "no agent tried"
+            offers = (
+                f"{entry.offers} agent{pluralize(entry.offers)} tried"
+                if entry.offers
+                else "no agent tried"
+            )
             moments.append(Moment(entry.ended_at, f"Left {entry.queue}: {outcome.lower()}", offers))
     return moments
 
