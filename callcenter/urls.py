@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("twilio/", include("calls.webhook_urls")),
+    path("api/v1/", include("console.api_urls")),
     path("api/v1/", include("calls.api_urls")),
     path("", include("campaigns.urls")),
     path("", include("queues.urls")),
