@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "calls",
     "queues",
     "campaigns",
@@ -179,6 +180,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Call center back office API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc come from the product's own static files, so the docs
+    # work on a machine without internet (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # One name per choice set shared by several fields of the calls API.
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "calls.models.CallStatus",

@@ -1,17 +1,28 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from .health import healthz, livez
 
+handler403 = "console.views.refusals.permission_denied"
+
 urlpatterns = [
+    # The root is where the admin's "View site" leads: the dashboard.
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("twilio/", include("calls.webhook_urls")),
+    path("api/v1/", include("console.api_urls")),
     path("api/v1/", include("calls.api_urls")),
     path("", include("campaigns.urls")),
     path("", include("queues.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]

@@ -28,6 +28,15 @@ STUDIO_FLOW_URL = re.compile(
 )
 # Statuses of a call that has not been answered yet.
 NOT_ANSWERED = frozenset({CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING})
+# phonenumbers' own messages ("(1) The string supplied did not seem to be a
+# phone number.") are for programmers; these say the same to a person.
+_Parse = phonenumbers.NumberParseException
+WHY_NOT_A_NUMBER = {
+    _Parse.INVALID_COUNTRY_CODE: "its country code is missing or unknown",
+    _Parse.TOO_SHORT_AFTER_IDD: "it is too short",
+    _Parse.TOO_SHORT_NSN: "it is too short",
+    _Parse.TOO_LONG: "it is too long",
+}
 
 
 def phone_number(value: str, *, field: str) -> str:
@@ -38,8 +47,9 @@ def phone_number(value: str, *, field: str) -> str:
     try:
         parsed = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
+        why = f": {WHY_NOT_A_NUMBER[exc.error_type]}" if exc.error_type in WHY_NOT_A_NUMBER else ""
         raise RuleViolation(
-            f"{text!r} is not a phone number ({exc}). Use E.164, e.g. +14155551212.",
+            f"{text!r} is not a phone number{why}. Use E.164, e.g. +14155551212.",
             field=field,
         ) from exc
     if not phonenumbers.is_possible_number(parsed):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -176,7 +177,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         if not self.has_change_permission(request, campaign):
-            return HttpResponse(status=403)
+            raise PermissionDenied("Importing contacts needs the right to change campaigns.")
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST":
             job = form.queued(
@@ -194,6 +195,10 @@ class CampaignAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
+
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        """Who sees (and may use) start, pause, resume and cancel."""
+        return request.user.has_perm("campaigns.run_campaign")
 
     def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], move: Callable, verb: str):
         if not request.user.has_perm("campaigns.run_campaign"):
@@ -216,19 +221,19 @@ class CampaignAdmin(admin.ModelAdmin):
                 request, f"{campaign} is not dialing now: {reason.message}", messages.WARNING
             )
 
-    @admin.action(description="Start the selected campaigns")
+    @admin.action(description="Start the selected campaigns", permissions=["run"])
     def start(self, request, queryset):
         self._run(request, queryset, lifecycle.start, "started")
 
-    @admin.action(description="Pause the selected campaigns (no new dials)")
+    @admin.action(description="Pause the selected campaigns (no new dials)", permissions=["run"])
     def pause(self, request, queryset):
         self._run(request, queryset, lifecycle.pause, "paused")
 
-    @admin.action(description="Resume the selected campaigns")
+    @admin.action(description="Resume the selected campaigns", permissions=["run"])
     def resume(self, request, queryset):
         self._run(request, queryset, lifecycle.resume, "resumed")
 
-    @admin.action(description="Cancel the selected campaigns")
+    @admin.action(description="Cancel the selected campaigns", permissions=["run"])
     def cancel(self, request, queryset):
         self._run(request, queryset, lifecycle.cancel, "canceled")
 
@@ -295,7 +300,7 @@ class DoNotCallAdmin(admin.ModelAdmin):
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
-            return HttpResponse(status=403)
+            raise PermissionDenied("Importing needs the right to add to the do-not-call list.")
         form = DncUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST":
             job = form.queued(

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from calls.models import HttpMethod, IfMachine
+from calls.unique_messages import PlainUniqueMessages
 
 
 class CampaignState(models.TextChoices):
@@ -43,7 +44,9 @@ class RetryReason(models.TextChoices):
 ISO_WEEKDAYS = "1234567"
 
 
-class Campaign(models.Model):
+class Campaign(PlainUniqueMessages, models.Model):
+    unique_messages = {("name",): "A campaign named “{name}” already exists."}
+
     name = models.CharField(max_length=100, unique=True)
     caller_id = models.CharField(
         "caller ID", max_length=20, help_text="the From number, E.164 (any format accepted)"
@@ -236,8 +239,10 @@ class Attempt(models.Model):
         return f"{self.contact} #{self.number}"
 
 
-class DoNotCall(models.Model):
+class DoNotCall(PlainUniqueMessages, models.Model):
     """A number, or a prefix of numbers, nobody may dial (checked at import and dial time)."""
+
+    unique_messages = {("value", "is_prefix"): "{value} is already on the do-not-call list."}
 
     value = models.CharField(max_length=20, help_text="E.164 number, or the start of one: +1900")
     is_prefix = models.BooleanField(default=False)

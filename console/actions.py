@@ -85,7 +85,7 @@ def _send_to_survey(target: Target, data: dict, user: AbstractBaseUser) -> str:
 
 def _hang_up_politely(target: Target, data: dict, user: AbstractBaseUser) -> str:
     queue_services.hang_up_politely(target.require_entry(), origin=Source.ADMIN, requested_by=user)
-    return f"{target.name} hears goodbye, then the call ends."
+    return f"Hanging up {target.name} politely: they hear goodbye first."
 
 
 def _redirect(target: Target, data: dict, user: AbstractBaseUser) -> str:
@@ -97,7 +97,7 @@ def _redirect(target: Target, data: dict, user: AbstractBaseUser) -> str:
 
 def _hang_up(target: Target, data: dict, user: AbstractBaseUser) -> str:
     call_services.hang_up(target.call, origin=Source.ADMIN, requested_by=user, reason="live board")
-    return f"{target.name} is being hung up."
+    return f"Hanging up {target.name}."
 
 
 def _waiting(entry: QueueEntry | None) -> bool:

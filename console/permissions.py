@@ -10,8 +10,14 @@ from django.http import HttpRequest
 VIEW_CALLS = "calls.view_call"
 CONTROL_CALLS = "calls.control_call"
 
+# What the refusal page says to whoever lacks each permission.
+WHY_REFUSED = {
+    VIEW_CALLS: "Seeing calls is for the Viewers and Supervisors roles.",
+    CONTROL_CALLS: "Only Supervisors act on live calls; your role can watch them.",
+}
+
 
 def require(request: HttpRequest, permission: str) -> None:
     """Refuse with 403 whoever lacks `permission`, whatever the page showed them."""
     if not request.user.has_perm(permission):
-        raise PermissionDenied
+        raise PermissionDenied(WHY_REFUSED[permission])

@@ -16,6 +16,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -275,7 +276,7 @@ class QueueEntryAdmin(ServiceAdmin):
 
     @admin.action(description="Hang up politely (goodbye)", permissions=["control"])
     def hang_up_politely(self, request: HttpRequest, entries: QuerySet[QueueEntry]) -> None:
-        self._act(request, entries, services.hang_up_politely, "Said goodbye to")
+        self._act(request, entries, services.hang_up_politely, "Hang up politely requested")
 
     def _act(self, request: HttpRequest, entries, service, verb: str, **arguments) -> None:
         self.run_service(
@@ -289,8 +290,19 @@ class QueueEntryAdmin(ServiceAdmin):
         )
 
 
+class SurveyQuestionFormSet(BaseInlineFormSet):
+    """Django's "Please correct the duplicate data for position" in plain words."""
+
+    def get_unique_error_message(self, unique_check) -> str:
+        return "Two questions have the same position: give each question its own."
+
+    def get_form_error(self) -> str:
+        return "Another question has this position."
+
+
 class SurveyQuestionInline(admin.TabularInline):
     model = SurveyQuestion
+    formset = SurveyQuestionFormSet
     extra = 1
     fields = ["position", "kind", "prompt", "num_digits"]
 

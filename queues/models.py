@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from calls import rules
 from calls.exceptions import RuleViolation
+from calls.unique_messages import PlainUniqueMessages
 
 HOLD_LOOP_DEFAULT = 10
 
@@ -21,13 +22,15 @@ class OverflowAction(models.TextChoices):
     QUEUE = "queue", "Move to another queue"
 
 
-class Survey(models.Model):
+class Survey(PlainUniqueMessages, models.Model):
     """A few keypad questions asked after a conversation (queue or campaign).
 
     A call is sent to a survey by pointing it (REST redirect or a call's Url) at
     `public_url("queues:survey-start", survey_id=survey.pk)`, which answers the
     survey's TwiML; answers land in `SurveyResponse`.
     """
+
+    unique_messages = {("name",): "A survey named “{name}” already exists."}
 
     name = models.CharField(max_length=100, unique=True)
     introduction = models.CharField(
@@ -53,7 +56,11 @@ class QuestionKind(models.TextChoices):
     DIGITS = "digits", "Digits"
 
 
-class SurveyQuestion(models.Model):
+class SurveyQuestion(PlainUniqueMessages, models.Model):
+    unique_messages = {
+        ("survey", "position"): "“{survey}” already has a question at position {position}."
+    }
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=1, help_text="asked in this order")
     kind = models.CharField(max_length=8, choices=QuestionKind.choices, default=QuestionKind.RATING)
@@ -74,7 +81,9 @@ class SurveyQuestion(models.Model):
         return f"{self.survey}: {self.position}. {self.prompt[:40]}"
 
 
-class Queue(models.Model):
+class Queue(PlainUniqueMessages, models.Model):
+    unique_messages = {("name",): "A queue named “{name}” already exists."}
+
     name = models.CharField(max_length=100, unique=True)
     greeting = models.CharField(
         max_length=500, default="Thank you for calling, a representative will be with you shortly."
@@ -143,8 +152,10 @@ class Queue(models.Model):
             raise ValidationError(errors)
 
 
-class InboundNumber(models.Model):
+class InboundNumber(PlainUniqueMessages, models.Model):
     """A number of ours whose inbound calls wait in a queue."""
+
+    unique_messages = {("phone_number",): "{phone_number} is already an inbound number."}
 
     phone_number = models.CharField(max_length=20, unique=True, help_text="E.164")
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="numbers")

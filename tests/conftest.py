@@ -34,6 +34,8 @@ VOICESIM_SPEED = 10
 E2E_QUEUE = "e2e"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
+pytest_plugins = ["tests.support.browser"]
+
 
 def pytest_collection_modifyitems(config, items):
     if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):

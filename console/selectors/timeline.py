@@ -8,10 +8,11 @@ call as a story instead of five tables.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
 from campaigns.models import Attempt
@@ -33,6 +34,7 @@ class Moment:
     who: str = ""
     tone: str = ""  # "good" or "bad" when the moment is a result
     leg: Call | None = None
+    kind: str = ""  # which record it comes from: one of MOMENT_KINDS
 
 
 @dataclass(frozen=True)
@@ -42,23 +44,29 @@ class Timeline:
     moments: list[Moment]
 
 
+MOMENT_KINDS = ("call", "event", "leg", "redirect", "queue", "campaign", "survey")
+
+
 def call_timeline(call: Call) -> Timeline:
     legs = list(call.legs.order_by("created_at", "id"))
-    moments = [
-        Moment(
-            call.created_at,
-            "Call recorded",
-            f"source: {call.get_source_display()}",
-            who=_person(call.created_by),
-        ),
-        *([Moment(call.dispatched_at, "Sent to Twilio")] if call.dispatched_at else []),
-        *_event_moments(call, legs),
-        *(_leg_moment(leg) for leg in legs),
-        *_redirect_moments(call),
-        *_queue_moments(call),
-        *_campaign_moments(call),
-        *_survey_moments(call),
-    ]
+    by_kind = {
+        "call": [
+            Moment(
+                call.created_at,
+                "Call recorded",
+                f"source: {call.get_source_display()}",
+                who=_person(call.created_by),
+            ),
+            *([Moment(call.dispatched_at, "Sent to Twilio")] if call.dispatched_at else []),
+        ],
+        "event": _event_moments(call, legs),
+        "leg": [_leg_moment(leg) for leg in legs],
+        "redirect": _redirect_moments(call),
+        "queue": _queue_moments(call),
+        "campaign": _campaign_moments(call),
+        "survey": _survey_moments(call),
+    }
+    moments = [replace(moment, kind=kind) for kind in MOMENT_KINDS for moment in by_kind[kind]]
     return Timeline(call, legs, sorted(moments, key=lambda moment: moment.at))
 
 
@@ -183,7 +191,11 @@ def _queue_moments(call: Call) -> list[Moment]:
             )
         if entry.ended_at is not None:
             outcome = entry.get_outcome_display() or "ended"
-            offers = f"{entry.offers} agent(s) tried" if entry.offers else "no agent tried"
+            offers = (
+                f"{entry.offers} agent{pluralize(entry.offers)} tried"
+                if entry.offers
+                else "no agent tried"
+            )
             moments.append(Moment(entry.ended_at, f"Left {entry.queue}: {outcome.lower()}", offers))
     return moments
 

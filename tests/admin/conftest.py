@@ -21,3 +21,8 @@ def admin_as(db):
 @pytest.fixture
 def supervisor(admin_as) -> Client:
     return admin_as("Supervisors")
+
+
+@pytest.fixture
+def viewer(admin_as) -> Client:
+    return admin_as("Viewers")

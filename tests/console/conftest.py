@@ -2,9 +2,8 @@
 queues' records (a queue with a survey, agents, callers on hold) made through services."""
 
 import pytest
-from django.test import Client
 
-from tests.admin.conftest import admin_as, supervisor  # noqa: F401  fixtures
+from tests.admin.conftest import admin_as, supervisor, viewer  # noqa: F401  fixtures
 from tests.queues.conftest import caller, make_agent, queue, survey  # noqa: F401  fixtures
 from tests.queues.test_e2e import support  # noqa: F401  fixture: a queue on voicesim's number
 
@@ -14,8 +13,3 @@ def no_wait_for_twilio(settings):
     """No worker runs in most of these tests: the board reports actions as under way
     at once instead of waiting for an outcome that cannot come."""
     settings.CONSOLE_ACTION_WAIT_SECONDS = 0
-
-
-@pytest.fixture
-def viewer(admin_as) -> Client:  # noqa: F811
-    return admin_as("Viewers")

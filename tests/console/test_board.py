@@ -144,7 +144,11 @@ def test_next_available_agent_is_the_longest_idle(supervisor, waiting, make_agen
     ("action", "message", "sent"),
     [
         ("send-to-survey", "+14155550101 is being sent to the survey.", "/twilio/surveys/"),
-        ("hang-up-politely", "+14155550101 hears goodbye, then the call ends.", "<Hangup"),
+        (
+            "hang-up-politely",
+            "Hanging up +14155550101 politely: they hear goodbye first.",
+            "<Hangup",
+        ),
     ],
 )
 def test_queue_actions_end_the_stay_and_record_the_redirect(
@@ -162,7 +166,7 @@ def test_queue_actions_end_the_stay_and_record_the_redirect(
 
 def test_redirect_and_hang_up_go_through_the_calls_services(supervisor, talking):
     act(supervisor, talking, "redirect", url="flows.example.com/next")
-    act(supervisor, talking, "hang-up")
+    assert said(supervisor, talking, "hang-up")[-1] == "Hanging up +14155550199."
 
     redirect, hang_up = Redirect.objects.filter(call=talking).order_by("id")
     assert redirect.url == "https://flows.example.com/next"

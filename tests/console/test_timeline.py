@@ -78,6 +78,8 @@ def test_the_timeline_tells_the_call_in_order(supervisor, answered_caller, setti
     ):
         assert expected in moments, expected
     assert moments.index("On hold in Support") < moments.index("Redirect requested")
+    details = {moment.what: moment.detail for moment in response.context["timeline"].moments}
+    assert details["Left Support: connected"] == "1 agent tried"
     assert moments.index("Survey answer: 4") < moments.index("Hang up requested")
     page = response.content.decode()
     assert f"by {supervisor.user.username}" in page

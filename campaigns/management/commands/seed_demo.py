@@ -43,8 +43,11 @@ CONTACTS_CSV = """phone_number,first_name
 """
 # 00:00 to 00:00: a calling window of the whole day.
 ALL_DAY = time(0, 0)
+# Each login shows what its role sees; `admin` can change everything, the
+# Django way. A login's password is its name.
 USERS = (
-    ("supervisor", "Supervisors", True),
+    ("admin", None, True),
+    ("supervisor", "Supervisors", False),
     ("viewer", "Viewers", False),
 )
 
@@ -60,7 +63,7 @@ class Command(BaseCommand):
         self._campaign(survey)
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo data ready: logins supervisor/supervisor and viewer/viewer; "
+                "Demo data ready: logins supervisor/supervisor, viewer/viewer and admin/admin; "
                 f"queue {queue.name!r} answers {INBOUND_NUMBER}."
             )
         )
@@ -68,15 +71,15 @@ class Command(BaseCommand):
     def _users(self) -> None:
         user_model = get_user_model()
         for username, group_name, is_superuser in USERS:
-            user, created = user_model.objects.get_or_create(
+            # The role is set again on every run: a demo seeded when `supervisor`
+            # was a superuser shows the Supervisors' view after the next start.
+            user, created = user_model.objects.update_or_create(
                 username=username, defaults={"is_staff": True, "is_superuser": is_superuser}
             )
             if created:
                 user.set_password(username)
                 user.save(update_fields=["password"])
-            group = Group.objects.filter(name=group_name).first()
-            if group is not None:
-                user.groups.add(group)
+            user.groups.set(Group.objects.filter(name=group_name))
 
     def _survey(self) -> Survey:
         survey, created = Survey.objects.get_or_create(name="After-call survey")
