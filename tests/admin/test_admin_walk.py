@@ -174,4 +174,4 @@ def test_no_admin_page_answers_a_server_error(admin_as, group):
     pages = admin_pages(client) + app_pages(client)
     errors = [what for what, response in pages if response.status_code >= 500]
     assert errors == []
-    assert len(pages) > 100
+    assert len(pages) > 90  # the walk reached every app's pages, not just a few
