@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from .defaults import EMBEDDED_SECRET_KEY, VOICESIM_API_BASE_URL, VOICESIM_AUTH_TOKEN
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CALLCENTER_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -15,14 +17,13 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="insecure-embedded-default-key-set-DJANGO_SECRET_KEY-in-production"
-)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "console.apps.SupervisorAdminConfig",
+    "callcenter.apps.CallCenterConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -158,8 +159,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Twilio (or voicesim). PUBLIC_BASE_URL is the address Twilio reaches us at:
 # every URL we hand to Twilio and every signature we check is built from it.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="AC" + "0" * 32)
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="voicesim-auth-token")
-TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="http://127.0.0.1:8765")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default=VOICESIM_AUTH_TOKEN)
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default=VOICESIM_API_BASE_URL)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
