@@ -1,4 +1,9 @@
-"""The test database as a URL, so worker processes use the same one."""
+"""The test database as a URL, so worker processes use the same one, and the
+database made unreachable for outage tests."""
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -12,3 +17,23 @@ def test_database_url() -> str:
     host = params.get("HOST") or "127.0.0.1"
     port = params.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
+
+
+@contextmanager
+def database_unreachable() -> Iterator[None]:
+    """The default database cannot be reached while inside: PostgreSQL on a port
+    nothing listens on (bound, never listening), SQLite in a missing directory."""
+    params = connection.settings_dict
+    saved = {name: params.get(name) for name in ("NAME", "PORT")}
+    with socket.socket() as closed_port:
+        closed_port.bind(("127.0.0.1", 0))
+        if connection.vendor == "sqlite":
+            params["NAME"] = "/nonexistent-directory/db.sqlite3"
+        else:
+            params["PORT"] = closed_port.getsockname()[1]
+        connection.close()
+        try:
+            yield
+        finally:
+            connection.close()
+            params.update(saved)
