@@ -3,11 +3,17 @@
 import logging
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from tests.api.records import member_of
-from tests.support.database import database_unreachable
+from tests.support.database import (
+    backend_pid,
+    database_unreachable,
+    terminate,
+    wait_until_ended,
+)
 from tests.support.twilio_requests import post_as_twilio, status_params
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,4 +60,26 @@ def test_the_api_answers_again_once_the_database_is_back(token):
     with database_unreachable():
         client.get("/api/v1/calls/")
 
+    assert client.get("/api/v1/calls/").status_code == 200
+
+
+@pytest.mark.postgres
+def test_a_connection_dying_mid_request_answers_503_and_the_next_request_succeeds(token, caplog):
+    client = Client(headers={"Authorization": f"Token {token}"})
+    client.get("/api/v1/calls/")  # the connection is open and proven
+
+    def end_own_connection_before_listing_calls(execute, sql, params, many, context):
+        if '"calls_call"' in sql and not ended:
+            ended.append(backend_pid())
+            terminate(ended[0])
+            wait_until_ended(ended[0])
+        return execute(sql, params, many, context)
+
+    ended: list[int] = []
+    caplog.clear()
+    with connection.execute_wrapper(end_own_connection_before_listing_calls):
+        response = client.get("/api/v1/calls/")
+    assert_unavailable(response, caplog)
+
+    connection.close_if_unusable_or_obsolete()  # what the server does after a request
     assert client.get("/api/v1/calls/").status_code == 200

@@ -5,6 +5,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 from django.db import connection
 
 
@@ -37,3 +38,30 @@ def database_unreachable() -> Iterator[None]:
         finally:
             connection.close()
             params.update(saved)
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def admin_connection() -> psycopg.Connection:
+    """A plain connection to the test database, beside Django's."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+def terminate(pid: int) -> None:
+    with admin_connection() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def wait_until_ended(pid: int) -> None:
+    """Until PostgreSQL no longer lists backend `pid` (its goodbye is on our socket)."""
+    with admin_connection() as admin:
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            admin.execute("SELECT pg_sleep(0.01)")
