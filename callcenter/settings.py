@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "callcenter.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": [
         "callcenter.api_errors.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
@@ -187,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Call center back office API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "callcenter.openapi.document_error_answers",
+    ],
     # One name per choice set shared by several fields of the calls API.
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "calls.models.CallStatus",

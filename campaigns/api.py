@@ -21,9 +21,12 @@ from .models import Campaign, DoNotCall
 from .selectors import campaign_progress
 from .serializers import (
     CampaignSerializer,
+    ContactImportSerializer,
     ContactSerializer,
     ContactUploadSerializer,
+    DoNotCallImportSerializer,
     DoNotCallSerializer,
+    ProgressSerializer,
 )
 from .services import contacts, dnc, lifecycle
 
@@ -111,6 +114,7 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         """No more dials; contacts not reached yet end `canceled`."""
         return self._move(lifecycle.cancel)
 
+    @extend_schema(responses=ProgressSerializer)
     @action(detail=True, methods=["get"])
     def stats(self, request: Request, pk: str) -> Response:
         """Counts by outcome, percent done, current calls/s and ETA."""
@@ -127,7 +131,7 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
         rows = ContactSerializer(page if page is not None else queryset, many=True).data
         return self.get_paginated_response(rows) if page is not None else Response(rows)
 
-    @extend_schema(request=ContactUploadSerializer)
+    @extend_schema(request=ContactUploadSerializer, responses={201: ContactImportSerializer})
     @action(
         detail=True,
         methods=["post"],
@@ -173,7 +177,7 @@ class DoNotCallViewSet(
     def perform_destroy(self, entry: DoNotCall) -> None:
         dnc.remove_entry(entry.pk)
 
-    @extend_schema(request=ContactUploadSerializer)
+    @extend_schema(request=ContactUploadSerializer, responses={201: DoNotCallImportSerializer})
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request: Request) -> Response:
         """Import a CSV with a `number` or `prefix` column (and optional `reason`)."""

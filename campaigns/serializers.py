@@ -1,11 +1,26 @@
 """Shapes of the campaigns API. Validation of meaning is the services' job; these
 check types and hand the values over."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Campaign, Contact, DoNotCall
 from .selectors import campaign_progress
 from .services.lifecycle import EDITABLE_FIELDS
+
+
+class ProgressSerializer(serializers.Serializer):
+    """Documents `selectors.campaign_progress` (a campaign's `progress`, its `stats/`)."""
+
+    total = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    dialing = serializers.IntegerField()
+    done = serializers.IntegerField()
+    percent_done = serializers.FloatField()
+    outcomes = serializers.DictField(child=serializers.IntegerField(), help_text="by outcome")
+    attempts = serializers.IntegerField()
+    calls_per_second = serializers.FloatField(help_text="dialed over the last minute")
+    eta_seconds = serializers.IntegerField(allow_null=True)
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -28,6 +43,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         validators = []
         extra_kwargs = {"name": {"validators": []}}
 
+    @extend_schema_field(ProgressSerializer)
     def get_progress(self, campaign: Campaign) -> dict:
         return campaign_progress(campaign).as_dict()
 
@@ -63,3 +79,26 @@ class DoNotCallSerializer(serializers.ModelSerializer):
         fields = ["id", "value", "is_prefix", "reason", "created_at"]
         read_only_fields = ["created_at"]
         validators = []
+
+
+class RejectedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    phone_number = serializers.CharField(required=False)
+    value = serializers.CharField(required=False)
+    reason = serializers.CharField()
+
+
+class ContactImportSerializer(serializers.Serializer):
+    """Documents the contacts upload's answer."""
+
+    rows = serializers.IntegerField()
+    imported = serializers.IntegerField()
+    rejected = RejectedRowSerializer(many=True)
+
+
+class DoNotCallImportSerializer(serializers.Serializer):
+    """Documents the do-not-call upload's answer."""
+
+    added = serializers.IntegerField()
+    already_listed = serializers.IntegerField()
+    rejected = RejectedRowSerializer(many=True)
