@@ -68,7 +68,7 @@ def reads() -> list:
 
 
 def ids_listed(path: str, headers: dict[str, str]) -> list[str]:
-    """The ids the list at `path` answers (every page's first), or [] if none."""
+    """The ids on the first page of the list at `path` ([] if it is empty)."""
     listing = schema[path]["GET"].Case(query={}).call(headers=headers).json()
     rows = listing["results"] if isinstance(listing, dict) else listing
     return [str(row["id"]) for row in rows]
