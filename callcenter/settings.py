@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from .defaults import EMBEDDED_SECRET_KEY, VOICESIM_API_BASE_URL, VOICESIM_AUTH_TOKEN
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CALLCENTER_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -15,14 +17,13 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="insecure-embedded-default-key-set-DJANGO_SECRET_KEY-in-production"
-)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "console.apps.SupervisorAdminConfig",
+    "callcenter.apps.CallCenterConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "callcenter.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,8 +161,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Twilio (or voicesim). PUBLIC_BASE_URL is the address Twilio reaches us at:
 # every URL we hand to Twilio and every signature we check is built from it.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="AC" + "0" * 32)
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="voicesim-auth-token")
-TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="http://127.0.0.1:8765")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default=VOICESIM_AUTH_TOKEN)
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default=VOICESIM_API_BASE_URL)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
@@ -170,7 +172,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "callcenter.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "callcenter.api_errors.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "callcenter.api_errors.exception_handler",
     "PAGE_SIZE": 50,
 }
 # Each list view names its own pagination class (cursor pagination on big
@@ -185,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "callcenter.openapi.document_error_answers",
+    ],
     # One name per choice set shared by several fields of the calls API.
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "calls.models.CallStatus",

@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 from .health import healthz, livez
 
 handler403 = "console.views.refusals.permission_denied"
+handler404 = "callcenter.api_errors.not_found"
 
 urlpatterns = [
     # The root is where the admin's "View site" leads: the dashboard.

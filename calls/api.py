@@ -163,7 +163,16 @@ class CallViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
         self.check_object_permissions(self.request, call)
         return call
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={202: CallSerializer})
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            202: CallSerializer,
+            422: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The Idempotency-Key came with another body (`detail`, `code`).",
+            ),
+        },
+    )
     def create(self, request: Request) -> Response:
         """Place an outbound call. It is dialed right after this answer (status `pending`)."""
         serializer = self.get_serializer(data=request.data)

@@ -58,7 +58,10 @@ class PhoneNumberField(forms.CharField):
         try:
             return rules.phone_number(text, field="number")
         except RuleViolation as error:
-            raise ValidationError(error.message, code=error.code) from error
+            # The message quotes the user's text: a parameter, never the format.
+            raise ValidationError(
+                "%(reason)s", params={"reason": error.message}, code=error.code
+            ) from error
 
 
 class PhoneNumberFilter(django_filters.CharFilter):

@@ -20,6 +20,10 @@ from .models import FINAL_STATUSES, Call, CallStatus, HttpMethod, IfMachine
 
 TWIML_MAX_CHARS = 4000
 TIMEOUT_RANGE = (1, 600)
+TIMEOUT_RULE = (
+    "Timeout is the seconds to let the phone ring: "
+    f"a whole number from {TIMEOUT_RANGE[0]} to {TIMEOUT_RANGE[1]}."
+)
 SEND_DIGITS_MAX = 32
 SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
 STUDIO_FLOW_URL = re.compile(
@@ -135,10 +139,7 @@ def ring_timeout(value: int | str | None) -> int:
     except (TypeError, ValueError):
         seconds = None
     if seconds is None or not low <= seconds <= high:
-        raise RuleViolation(
-            f"Timeout is the seconds to let the phone ring: a whole number from {low} to {high}.",
-            field="timeout",
-        )
+        raise RuleViolation(TIMEOUT_RULE, field="timeout")
     return seconds
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from . import rules
 from .models import Call, CallEvent, Redirect
 
 # Where the call goes for its instructions, on a call or on a redirect.
@@ -154,6 +155,16 @@ class PlaceCallSerializer(RejectUnknownFieldsMixin, FromFieldMixin, serializers.
             *FLOW_FIELDS,
             *DIALING_FIELDS,
         ]
+        # The column holds any small number; the rule's range and words apply.
+        extra_kwargs = {
+            "timeout": {
+                "min_value": rules.TIMEOUT_RANGE[0],
+                "max_value": rules.TIMEOUT_RANGE[1],
+                "error_messages": dict.fromkeys(
+                    ["invalid", "min_value", "max_value", "max_string_length"], rules.TIMEOUT_RULE
+                ),
+            }
+        }
 
 
 class ControlRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

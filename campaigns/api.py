@@ -26,6 +26,7 @@ from .serializers import (
     ContactUploadSerializer,
     CsvImportSerializer,
     DoNotCallSerializer,
+    ProgressSerializer,
 )
 from .services import dnc, imports, lifecycle
 
@@ -128,6 +129,7 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         """No more dials; contacts not reached yet end `canceled`."""
         return self._move(lifecycle.cancel)
 
+    @extend_schema(responses=ProgressSerializer)
     @action(detail=True, methods=["get"])
     def stats(self, request: Request, pk: str) -> Response:
         """Counts by outcome, percent done, current calls/s and ETA."""

@@ -4,6 +4,7 @@ check types and hand the values over."""
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calls.serializers import RejectUnknownFieldsMixin
@@ -15,6 +16,31 @@ from .services.lifecycle import EDITABLE_FIELDS
 READ_ONLY_MESSAGE = (
     "Read-only field; the product sets it (start, pause, resume and cancel move the state)."
 )
+
+
+class NotDialingSerializer(serializers.Serializer):
+    """Documents `selectors.NotDialing`: why nobody is dialed now."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    next_at = serializers.DateTimeField(allow_null=True)
+    zone = serializers.CharField(allow_blank=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    """Documents `selectors.campaign_progress` (a campaign's `progress`, its `stats/`)."""
+
+    total = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+    dialing = serializers.IntegerField()
+    done = serializers.IntegerField()
+    percent_done = serializers.FloatField()
+    outcomes = serializers.DictField(child=serializers.IntegerField(), help_text="by outcome")
+    attempts = serializers.IntegerField()
+    calls_per_second = serializers.FloatField(help_text="dialed over the last minute")
+    dialable_now = serializers.IntegerField(help_text="contacts that can be dialed now")
+    eta_seconds = serializers.IntegerField(allow_null=True)
+    not_dialing = NotDialingSerializer(allow_null=True)
 
 
 class CampaignSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
@@ -49,6 +75,7 @@ class CampaignSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         validators = []
         extra_kwargs = {"name": {"validators": []}}
 
+    @extend_schema_field(ProgressSerializer)
     def get_progress(self, campaign: Campaign) -> dict:
         return campaign_progress(campaign).as_dict()
 

@@ -188,7 +188,7 @@ class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = NewestFirst
 
     @extend_schema(parameters=[AveragesQuerySerializer], responses=AverageSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # one row per agent or queue
     def averages(self, request: Request) -> Response:
         """Mean 1 to 5 rating per `by` (agent or queue), over the responses the filters select."""
         query = AveragesQuerySerializer(data=request.query_params)

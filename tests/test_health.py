@@ -1,4 +1,7 @@
 import pytest
+from django.db import connection
+
+from tests.support.database import database_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -15,10 +18,27 @@ def test_health_reports_database_and_broker(client, settings):
     assert body["broker"] == settings.CELERY_BROKER_URL.split(":", 1)[0]
 
 
-def test_health_fails_when_broker_is_down(client, monkeypatch):
+def test_health_names_a_down_broker_without_its_address(client, monkeypatch):
     from callcenter.celery import app
 
     monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     response = client.get("/healthz")
+
     assert response.status_code == 503
-    assert response.json()["broker"].startswith("error")
+    assert response.json()["broker"] == "down"
+    assert b"127.0.0.1" not in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_names_a_down_database_without_the_drivers_error(client, caplog):
+    database_name = connection.settings_dict["NAME"]
+    with database_unreachable():
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["ok"], body["database"]) == (False, "down")
+    assert body["broker"] != "down"
+    assert database_name not in response.content.decode()
+    assert "127.0.0.1" not in response.content.decode()
+    assert "database down" in caplog.text

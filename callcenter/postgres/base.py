@@ -11,6 +11,14 @@ makes the socket readable. So the check polls the socket without waiting, and
 asks the server with `SELECT 1`, as Django does, only when there is something
 to read.
 
+A check can only see what has happened: the server may end the connection
+after the poll, before the request's first statement reaches it (a burst of
+terminations under load does). Nothing of the request has run on that
+connection yet, and a backend that exits rolls back what it had started, so
+that first statement, outside a transaction, is run again on a new connection
+instead of failing the request. Any later failure is the request's: it answers
+503 (callcenter/middleware.py).
+
 Django binds parameters on the client, which psycopg never prepares, so
 PostgreSQL plans every statement anew. `prepared_cursor()` binds them on the
 server, and psycopg prepares a statement once it has run `prepare_threshold`
@@ -27,12 +35,19 @@ from __future__ import annotations
 
 import select
 
+from django.db import OperationalError
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper
 from psycopg import pq
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A reused connection that passed its health check and has run nothing since.
+        self.checked_idle = False
+        self.execute_wrappers.append(self.retry_first_statement_on_ended_connection)
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
@@ -40,6 +55,32 @@ class DatabaseWrapper(base.DatabaseWrapper):
         poll = select.poll()
         poll.register(connection.fileno(), select.POLLIN)
         return not poll.poll(0) or super().is_usable()
+
+    def close_if_health_check_failed(self) -> None:
+        checking = self.health_check_enabled and not self.health_check_done
+        super().close_if_health_check_failed()
+        if checking:
+            self.checked_idle = self.connection is not None
+
+    def retry_first_statement_on_ended_connection(self, execute, sql, params, many, context):
+        """Run the first statement after a passed check on a new connection when the
+        server ended the checked one in between (see the module's docstring)."""
+        if not self.checked_idle:
+            return execute(sql, params, many, context)
+        self.checked_idle = False
+        try:
+            return execute(sql, params, many, context)
+        except OperationalError:
+            wrapper = context["cursor"]
+            ended = self.connection is None or self.connection.closed
+            if not ended or self.in_atomic_block or getattr(wrapper.cursor, "name", None):
+                raise
+        self.close()
+        self.ensure_connection()
+        fresh = type(wrapper.cursor)(self.connection)
+        fresh.format = wrapper.cursor.format
+        wrapper.cursor = fresh
+        return execute(sql, params, many, context)
 
     def prepared_cursor(self) -> CursorWrapper:
         """A cursor binding on the server, reading binary rows (health-checked and

@@ -132,18 +132,18 @@ def _open(
 ) -> Redirect:
     """Check the call can take it, save the row and, when due now, queue the send."""
     rules.call_can_change(call)
+    # An answered call stays answered: a Studio Flow is refused now, not when due.
+    rules.studio_flow_target(call, fields.get("url", ""))
     due_now = trigger == RedirectTrigger.NOW or (
         trigger == RedirectTrigger.LEG_ENDED
         and not call.legs.filter(status__in=LIVE_STATUSES).exists()
     )
-    if due_now:
-        rules.studio_flow_target(call, fields.get("url", ""))
-        if not call.sid:
-            raise RuleViolation(
-                "The call has not reached Twilio yet; schedule the change with a time instead.",
-                field="call",
-                code="not_dialed",
-            )
+    if due_now and not call.sid:
+        raise RuleViolation(
+            "The call has not reached Twilio yet; schedule the change with a time instead.",
+            field="call",
+            code="not_dialed",
+        )
     with transaction.atomic():
         redirect = Redirect.objects.create(
             call=call,

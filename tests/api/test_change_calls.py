@@ -194,3 +194,31 @@ class TestRedirects:
 
     def test_an_unknown_redirect_is_a_404(self, supervisor):
         assert supervisor.post("/api/v1/redirects/999999/cancel/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "when", [{"after_seconds": 60}, {"at": "2099-01-01T00:00:00Z"}, {"when_leg_ends": True}]
+)
+def test_a_studio_flow_scheduled_for_an_answered_call_is_refused_at_once(supervisor, when):
+    response = post(
+        supervisor,
+        make_call(status=CallStatus.IN_PROGRESS),
+        "redirect",
+        {"url": STUDIO_FLOW, **when},
+    )
+
+    assert response.status_code == 400, response.content
+    assert "still ringing" in response.json()["url"][0]
+    assert not Redirect.objects.exists()
+
+
+def test_a_studio_flow_can_be_scheduled_for_a_call_still_ringing(supervisor):
+    response = post(
+        supervisor,
+        make_call(status=CallStatus.RINGING),
+        "redirect",
+        {"url": STUDIO_FLOW, "after_seconds": 5},
+    )
+
+    assert response.status_code == 202
+    assert Redirect.objects.get().state == RedirectState.SCHEDULED

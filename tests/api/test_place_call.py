@@ -174,3 +174,14 @@ def test_a_body_that_is_not_json_is_a_400(integration):
 
     assert response.status_code == 400
     assert not Call.objects.exists()
+
+
+@pytest.mark.parametrize("timeout", [0, 601, -1, 40_000, "soon"])
+def test_a_timeout_outside_1_to_600_is_refused_in_the_rules_words(integration, timeout):
+    response = integration.post(CALLS, {**VALID, "timeout": timeout}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["timeout"] == [
+        "Timeout is the seconds to let the phone ring: a whole number from 1 to 600."
+    ]
+    assert not Call.objects.exists()

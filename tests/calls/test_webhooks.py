@@ -90,6 +90,21 @@ def test_behind_a_proxy_the_public_url_is_what_counts(twilio_client, dialed_call
     assert refused.status_code == 403
 
 
+def test_behind_a_proxy_an_inner_host_not_allowed_is_refused(twilio_client, dialed_call, settings):
+    """The README: a proxy must pass the public Host, or the inner host must be allowed."""
+    settings.ALLOWED_HOSTS = ["callcenter.example.com"]
+    params = status_params(dialed_call.sid, "ringing", 1)
+    signature = {"X-Twilio-Signature": signature_for(STATUS_PATH, params)}
+
+    inner = twilio_client.post(STATUS_PATH, params, headers=signature, HTTP_HOST="internal:8000")
+    public = twilio_client.post(
+        STATUS_PATH, params, headers=signature, HTTP_HOST="callcenter.example.com"
+    )
+
+    assert inner.status_code == 400
+    assert public.status_code == 204
+
+
 def test_the_query_string_is_part_of_what_is_signed(twilio_client, twilio):
     call = place()
     path = f"{STATUS_PATH}?call={call.pk}"

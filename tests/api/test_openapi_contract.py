@@ -1,0 +1,139 @@
+"""The OpenAPI document holds: every answer the API gives has a status, a content
+type and a body that the live schema (`/api/schema/`) declares for it.
+
+Two ways in: every read of records of every kind (the values a schema forgets:
+empty URLs and choices, nulls), and schemathesis generating requests for every
+operation as an Integrations tool would send them."""
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from callcenter.celery import app
+from callcenter.wsgi import application
+from tests.api.every_kind_of_record import create_every_kind_of_record
+from tests.api.records import member_of
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# The query parameters an operation cannot do without.
+REQUIRED_QUERY = {"since": "2020-01-01", "until": "2030-12-31", "by": "agent"}
+EXAMPLES_PER_OPERATION = 25
+# Tasks the requests enqueue go to a queue no worker reads, emptied afterwards.
+CONTRACT_QUEUE = "openapi-contract"
+
+# The schema the running site serves, with requests sent to the site itself.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture
+def integration_headers(transactional_db, settings) -> Iterator[dict[str, str]]:
+    """An Integrations tool's headers, on a site holding records of every kind
+    (committed: each request runs in autocommit as deployed), whose tasks go to
+    a queue no worker reads."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    create_every_kind_of_record()
+    token = Token.objects.create(user=member_of("Integrations"))
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = CONTRACT_QUEUE
+    yield {"Authorization": f"Token {token.key}"}
+    app.conf.task_default_queue = default_queue
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge(CONTRACT_QUEUE)
+
+
+def reads() -> list:
+    return [
+        operation
+        for result in schema.get_all_operations()
+        if (operation := result.ok()).method.upper() == "GET"
+    ]
+
+
+def ids_listed(path: str, headers: dict[str, str]) -> list[str]:
+    """The ids on the first page of the list at `path` ([] if it is empty)."""
+    listing = schema[path]["GET"].Case(query={}).call(headers=headers).json()
+    rows = listing["results"] if isinstance(listing, dict) else listing
+    return [str(row["id"]) for row in rows]
+
+
+def test_every_read_of_every_kind_of_record_is_what_the_schema_declares(integration_headers):
+    failures = []
+    for operation in reads():
+        path = operation.path
+        query = {
+            parameter.name: REQUIRED_QUERY[parameter.name]
+            for parameter in operation.query
+            if parameter.is_required
+        }
+        if "{id}" not in path:
+            cases = [operation.Case(query=query)]
+        else:
+            listed = ids_listed(path.split("{id}")[0], integration_headers)
+            assert listed, f"no record to read at {path}"
+            cases = [operation.Case(path_parameters={"id": i}, query=query) for i in listed]
+        for case in cases:
+            try:
+                case.call_and_validate(headers=integration_headers, checks=CHECKS)
+            except FailureGroup as failure:
+                failures.append(f"GET {case.formatted_path}: {failure}")
+
+    assert not failures, "\n\n".join(failures)
+
+
+def described(failure: BaseException) -> str:
+    """Every failure a (nested) exception group holds, each with its message."""
+    if isinstance(failure, BaseExceptionGroup):
+        return "\n".join(described(inner) for inner in failure.exceptions)
+    return f"{type(failure).__name__}: {failure}"
+
+
+@pytest.mark.timeout(900)  # a few minutes; a loaded machine may take more
+def test_generated_requests_get_the_answers_the_schema_declares(integration_headers):
+    """Valid and invalid requests for every operation, a bounded number each.
+
+    The first failure of each operation is recorded and generation goes on: the
+    records change as the run writes, so Hypothesis replaying a failing request
+    could see another answer.
+    """
+    first_failure: dict[str, FailureGroup] = {}
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=st.data())
+    def answered_as_declared(data, operation):
+        modes = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
+        case = data.draw(st.one_of(modes))
+        try:
+            case.call_and_validate(headers=integration_headers, checks=CHECKS)
+        except FailureGroup as failure:
+            first_failure.setdefault(operation.label, failure)
+
+    for result in schema.get_all_operations():
+        answered_as_declared(operation=result.ok())
+
+    assert not first_failure, "\n\n".join(
+        f"{label}: {described(failure)}" for label, failure in first_failure.items()
+    )
