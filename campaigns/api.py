@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -29,6 +29,8 @@ from .serializers import (
     ProgressSerializer,
 )
 from .services import dnc, imports, lifecycle
+
+IMPORT_ID = OpenApiParameter("import_id", int, OpenApiParameter.PATH, description="the import's id")
 
 VIEW = "campaigns.view_campaign"
 ADD = "campaigns.add_campaign"
@@ -165,7 +167,7 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         )
         return import_accepted(job, url)
 
-    @extend_schema(responses=CsvImportSerializer)
+    @extend_schema(responses=CsvImportSerializer, parameters=[IMPORT_ID])
     @action(detail=True, methods=["get"], url_path=r"contacts/imports/(?P<import_id>\d+)")
     def contacts_import(self, request: Request, pk: str, import_id: str) -> Response:
         """A contacts file's import: state, progress, and the row report once done."""
@@ -218,7 +220,7 @@ class DoNotCallViewSet(
         url = self.reverse_action(self.upload_import.url_name, kwargs={"import_id": job.pk})
         return import_accepted(job, url)
 
-    @extend_schema(responses=CsvImportSerializer)
+    @extend_schema(responses=CsvImportSerializer, parameters=[IMPORT_ID])
     @action(detail=False, methods=["get"], url_path=r"imports/(?P<import_id>\d+)")
     def upload_import(self, request: Request, import_id: str) -> Response:
         """A do-not-call file's import: state, progress, and the row report once done."""

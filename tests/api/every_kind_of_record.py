@@ -5,7 +5,7 @@ states, a queue with callers and answers, a campaign with contacts."""
 from django.core.management import call_command
 
 from calls.models import CallStatus, Direction, Outcome, RedirectState
-from campaigns.models import Campaign, DoNotCall
+from campaigns.models import Campaign, CsvImport, DoNotCall, ImportKind, ImportState
 from queues import services as queues
 from queues.models import Agent, Queue, SurveyQuestion
 from tests.api.records import make_call, make_event, make_leg, make_redirect
@@ -44,3 +44,14 @@ def create_every_kind_of_record() -> None:
     assert waiting.pk and Campaign.objects.exists()
     DoNotCall.objects.create(value="+1900", is_prefix=True)
     DoNotCall.objects.create(value="+14155550188", reason="asked")
+    rejected = [{"line": 3, "value": "not a number", "reason": "not a phone number"}]
+    CsvImport.objects.create(
+        kind=ImportKind.CONTACTS,
+        campaign=Campaign.objects.first(),
+        rows=2,
+        processed=2,
+        imported=1,
+        rejected=rejected,
+        state=ImportState.DONE,
+    )
+    CsvImport.objects.create(kind=ImportKind.DO_NOT_CALL, rows=1)

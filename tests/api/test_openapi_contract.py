@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from callcenter.celery import app
 from callcenter.wsgi import application
+from campaigns.models import CsvImport, ImportKind
 from tests.api.every_kind_of_record import create_every_kind_of_record
 from tests.api.records import member_of
 
@@ -74,6 +75,14 @@ def ids_listed(path: str, headers: dict[str, str]) -> list[str]:
     return [str(row["id"]) for row in rows]
 
 
+def imports_at(path: str) -> dict[str, str]:
+    """The path's `import_id`, when it has one: an import of the kind it reads."""
+    if "{import_id}" not in path:
+        return {}
+    kind = ImportKind.DO_NOT_CALL if "/do-not-call/" in path else ImportKind.CONTACTS
+    return {"import_id": str(CsvImport.objects.filter(kind=kind).values_list("pk").first()[0])}
+
+
 def test_every_read_of_every_kind_of_record_is_what_the_schema_declares(integration_headers):
     failures = []
     for operation in reads():
@@ -83,12 +92,15 @@ def test_every_read_of_every_kind_of_record_is_what_the_schema_declares(integrat
             for parameter in operation.query
             if parameter.is_required
         }
+        parameters = imports_at(path)
         if "{id}" not in path:
-            cases = [operation.Case(query=query)]
+            cases = [operation.Case(path_parameters=parameters, query=query)]
         else:
             listed = ids_listed(path.split("{id}")[0], integration_headers)
             assert listed, f"no record to read at {path}"
-            cases = [operation.Case(path_parameters={"id": i}, query=query) for i in listed]
+            cases = [
+                operation.Case(path_parameters={"id": i, **parameters}, query=query) for i in listed
+            ]
         for case in cases:
             try:
                 case.call_and_validate(headers=integration_headers, checks=CHECKS)
