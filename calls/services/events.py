@@ -196,7 +196,8 @@ def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) ->
 
 
 def apply_progress(call: Call, status: str, changes: dict, *, event: CallEvent | None) -> None:
-    """What a webhook other than a status callback learnt (answer, AMD)."""
+    """What a webhook other than a status callback learnt (answer, AMD), or a fetch
+    that found no such call at Twilio."""
     _apply(call, status, changes, event=event)
 
 

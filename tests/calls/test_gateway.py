@@ -13,6 +13,7 @@ from callcenter.celery import app as celery_app
 from calls import services, telephony
 from calls.exceptions import RetryLater, TwilioError, TwilioUnreachable
 from calls.models import Call, CallStatus, RedirectState
+from console.selectors.board import live_row
 from tests.calls.conftest import place
 from tests.support.twilio_stub import DROP, call_json, error_json
 
@@ -112,6 +113,23 @@ def test_a_call_stuck_live_is_fetched_and_repaired(twilio, live_call):
     live_call.refresh_from_db()
     assert (live_call.status, live_call.duration) == (CallStatus.COMPLETED, 31)
     assert live_call.events.filter(fingerprint__endswith="reconciled:completed").exists()
+
+
+def test_a_call_twilio_does_not_know_is_failed_with_20404_and_never_fetched_again(
+    twilio, live_call, settings
+):
+    twilio.answer("fetch", error_json(404, 20404, "The requested resource was not found"))
+    services.reconcile_call(live_call.pk)
+    live_call.refresh_from_db()
+    assert (live_call.status, live_call.error_code) == (CallStatus.FAILED, 20404)
+    assert "not found" in live_call.error_message
+    assert live_row(live_call) is None
+    assert live_call.events.filter(call_status=CallStatus.FAILED).exists()
+
+    settings.RECONCILE_AFTER_SECONDS = 0
+    assert services.reconcile_stale_calls(now=timezone.now() + dt.timedelta(hours=1)) == []
+    assert services.reconcile_call(live_call.pk) is None
+    assert len(twilio.requests("fetch")) == 1
 
 
 def test_stale_calls_are_picked_for_reconciling(twilio, live_call, settings):
