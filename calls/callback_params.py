@@ -121,7 +121,8 @@ def status_changes(params) -> dict:
 
 
 def described_call(params, *, source: str = "twilio") -> Call:
-    """The unsaved Call a webhook's parameters describe (its parent left to the caller)."""
+    """The unsaved Call a webhook's parameters describe (its parent, found by
+    `parent_sid`, left to the caller)."""
     direction = params.get("Direction", "")
     if direction not in Direction.values:
         direction = Direction.OUTBOUND_DIAL if params.get("ParentCallSid") else Direction.INBOUND
@@ -129,6 +130,7 @@ def described_call(params, *, source: str = "twilio") -> Call:
     return Call(
         sid=call_sid(params),
         account_sid=params.get("AccountSid", ""),
+        parent_sid=params.get("ParentCallSid", ""),
         direction=direction,
         from_number=params.get("From", ""),
         to_number=params.get("To", ""),

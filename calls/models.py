@@ -92,6 +92,13 @@ class Call(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="legs"
     )
+    parent_sid = models.CharField(
+        "parent call SID",
+        max_length=34,
+        blank=True,
+        help_text="Twilio's ParentCallSid: a leg seen before its parent is attached to it "
+        "as soon as the parent is known.",
+    )
     direction = models.CharField(
         max_length=16, choices=Direction.choices, default=Direction.OUTBOUND_API
     )
@@ -156,6 +163,11 @@ class Call(models.Model):
             models.Index(fields=["outcome", "-created_at"], name="call_outcome_created"),
             models.Index(fields=["to_number"], name="call_to"),
             models.Index(fields=["from_number"], name="call_from"),
+            models.Index(
+                fields=["parent_sid"],
+                name="call_leg_without_parent",
+                condition=Q(parent__isnull=True) & ~Q(parent_sid=""),
+            ),
             models.Index(
                 fields=["status", "updated_at"],
                 name="call_live_updated",

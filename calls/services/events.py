@@ -235,7 +235,20 @@ def _apply(call: Call, status: str, changes: dict, *, event: CallEvent | None) -
 
 
 def _fill_and_move(call: Call, status: str, changes: dict) -> None:
-    call.save(update_fields=_filled_and_moved(call, status, changes))
+    """Save what the news fills and moves; attach legs heard of before their parent.
+
+    A leg's first callback can come before its parent's (or before our create's
+    answer): the leg keeps the parent's SID and is attached from either side as
+    soon as both rows exist, as `status_statement` does.
+    """
+    changed = _filled_and_moved(call, status, changes)
+    if call.parent_id is None and call.parent_sid:
+        call.parent = Call.objects.filter(sid=call.parent_sid).first()
+        changed.append("parent")
+    call.save(update_fields=changed)
+    if call.sid:
+        legs = Call.objects.filter(parent__isnull=True, parent_sid=call.sid).exclude(pk=call.pk)
+        legs.update(parent=call)
 
 
 def _filled_and_moved(call: Call, status: str, changes: dict) -> list[str]:
