@@ -142,7 +142,13 @@ class Call(models.Model):
         related_name="+",
     )
     idempotency_key = models.CharField(max_length=255, blank=True)
-    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error_code = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Twilio's error code (e.g. 21216), or the project's own: "
+        "twilio-unreachable (Twilio could not be reached for DISPATCH_RETRY_SECONDS; "
+        "nobody was dialed).",
+    )
     error_message = models.CharField(max_length=500, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -93,7 +93,7 @@ def _unknown_to_twilio(call_id: int, exc: TwilioError) -> Call:
             fingerprint=f"{call.sid}:status:reconciled:not-found",
             call_status=CallStatus.FAILED,
         )
-        call.error_code, call.error_message = exc.code, message
+        call.error_code, call.error_message = str(exc.code), message
         call.save(update_fields=["error_code", "error_message"])
         apply_progress(call, CallStatus.FAILED, {}, event=event)
     return call
