@@ -109,6 +109,8 @@ def _find_lost_create(call: Call) -> Call | None:
             current.save(update_fields=["status", "updated_at"])
     found = _created_at_twilio(current)
     if found is not None:
+        # The lost answer is no error of the call Twilio did make.
+        Call.objects.filter(pk=current.pk).update(error_code="", error_message="")
         return record_snapshot(current.pk, found, as_event=True)
     sent_at = current.dispatched_at or current.created_at
     if timezone.now() - sent_at < dt.timedelta(seconds=settings.RECONCILE_AFTER_SECONDS):

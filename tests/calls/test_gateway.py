@@ -141,6 +141,7 @@ def test_a_lost_create_answer_is_reconciled_by_listing_never_sent_again(twilio):
     services.reconcile_call(call.pk)
     call.refresh_from_db()
     assert (call.sid, call.status) == (made_by_twilio["sid"], CallStatus.RINGING)
+    assert (call.error_code, call.error_message) == ("", "")
     listing = twilio.requests("list")[0]
     assert (listing.query["To"], listing.query["From"]) == ([call.to_number], [call.from_number])
     assert len(twilio.requests("create")) == 1
