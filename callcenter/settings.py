@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
 TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
 RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
+# How long the dispatch of a call keeps trying, with backoff, while Twilio
+# cannot be reached (nothing was sent, so sending later is safe) before the
+# call fails with error_code `twilio-unreachable`.
+DISPATCH_RETRY_SECONDS = env.int("DISPATCH_RETRY_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 0.5},
     "campaigns-dialer-tick": {"task": "campaigns.tasks.tick", "schedule": 1.0},

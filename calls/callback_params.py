@@ -13,24 +13,83 @@ from email.utils import parsedate_to_datetime
 from django.utils import timezone
 
 from .exceptions import RuleViolation
-from .models import FINAL_STATUSES, Call, CallStatus, Direction, EventKind
+from .models import FINAL_STATUSES, Call, CallEvent, CallStatus, Direction, EventKind
 
 PROGRESS_STATUSES = frozenset(
     {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
 )
+# The longest value of each parameter a column keeps as Twilio sent it.
+LONGEST = {
+    "CallSid": Call._meta.get_field("sid").max_length,
+    "ParentCallSid": Call._meta.get_field("sid").max_length,
+    "AccountSid": Call._meta.get_field("account_sid").max_length,
+    "From": Call._meta.get_field("from_number").max_length,
+    "To": Call._meta.get_field("to_number").max_length,
+    "AnsweredBy": Call._meta.get_field("answered_by").max_length,
+    "CallStatus": CallEvent._meta.get_field("call_status").max_length,
+}
+# Parameters that are counts (seconds, sequence numbers): whole numbers a
+# PositiveIntegerField holds.
+COUNTS = ("SequenceNumber", "CallDuration", "DialCallDuration")
+LARGEST_COUNT = 2**31 - 1
+
+
+def check_values(params) -> None:
+    """Refuse what no column can hold: a NUL byte anywhere (PostgreSQL's text and
+    JSON cannot keep one), a value longer than its column, a count out of range.
+
+    Raises RuleViolation naming the parameter. Run on every webhook's query and
+    form (`calls.signatures.twilio_webhook`) before anything is recorded.
+    """
+    for name, values in _lists(params):
+        if "\x00" in name or any("\x00" in value for value in values):
+            raise RuleViolation(f"{name!r} holds a NUL byte.", field=name)
+        for value in values:
+            _within_its_column(name, value)
+    for name in COUNTS:
+        count(params, name)
+
+
+def _lists(params):
+    return params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in params.items())
+
+
+def count(params, name: str) -> int | None:
+    """The parameter `name` as a whole number from 0 to LARGEST_COUNT; None when absent.
+
+    Raises RuleViolation for anything else: Twilio sends none, and no column holds it.
+    """
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > LARGEST_COUNT:
+        raise RuleViolation(f"{name} must be a whole number from 0 to {LARGEST_COUNT}.", field=name)
+    return int(value)
 
 
 def call_sid(params) -> str:
     sid = params.get("CallSid", "")
     if not sid:
         raise RuleViolation("The request has no CallSid.", field="CallSid")
-    return sid
+    return _within_its_column("CallSid", sid)
+
+
+def _within_its_column(name: str, value: str) -> str:
+    longest = LONGEST.get(name)
+    if longest is not None and len(value) > longest:
+        raise RuleViolation(f"{name} is longer than {longest} characters.", field=name)
+    return value
+
+
+def our_call_id(query) -> int | None:
+    """Our call's id, which the status callback URL carries as `call`; None when absent."""
+    return count(query, "call")
 
 
 def status_event_fields(params) -> dict:
     """A status callback's event: kind, call_status, sequence_number, timestamp and the
     fingerprint a repeat of it shares (its SequenceNumber, else source and status)."""
-    sequence = _int_or_none(params.get("SequenceNumber"))
+    sequence = count(params, "SequenceNumber")
     status = params.get("CallStatus", "")
     source = params.get("CallbackSource", "call-progress-events")
     tail = sequence if sequence is not None else f"{source}:{status}"
@@ -52,7 +111,7 @@ def status_changes(params) -> dict:
         "from_number": params.get("From", ""),
         "to_number": params.get("To", ""),
         "answered_by": params.get("AnsweredBy", ""),
-        "duration": _int_or_none(params.get("CallDuration")),
+        "duration": count(params, "CallDuration"),
     }
     if status == CallStatus.IN_PROGRESS:
         changes.update(start_time=moment, answered_at=moment or timezone.now())
@@ -62,7 +121,8 @@ def status_changes(params) -> dict:
 
 
 def described_call(params, *, source: str = "twilio") -> Call:
-    """The unsaved Call a webhook's parameters describe (its parent left to the caller)."""
+    """The unsaved Call a webhook's parameters describe (its parent, found by
+    `parent_sid`, left to the caller)."""
     direction = params.get("Direction", "")
     if direction not in Direction.values:
         direction = Direction.OUTBOUND_DIAL if params.get("ParentCallSid") else Direction.INBOUND
@@ -70,6 +130,7 @@ def described_call(params, *, source: str = "twilio") -> Call:
     return Call(
         sid=call_sid(params),
         account_sid=params.get("AccountSid", ""),
+        parent_sid=params.get("ParentCallSid", ""),
         direction=direction,
         from_number=params.get("From", ""),
         to_number=params.get("To", ""),
@@ -92,12 +153,5 @@ def timestamp(params):
         return None
     try:
         return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
     except (TypeError, ValueError):
         return None

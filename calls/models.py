@@ -92,6 +92,13 @@ class Call(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="legs"
     )
+    parent_sid = models.CharField(
+        "parent call SID",
+        max_length=34,
+        blank=True,
+        help_text="Twilio's ParentCallSid: a leg seen before its parent is attached to it "
+        "as soon as the parent is known.",
+    )
     direction = models.CharField(
         max_length=16, choices=Direction.choices, default=Direction.OUTBOUND_API
     )
@@ -135,7 +142,13 @@ class Call(models.Model):
         related_name="+",
     )
     idempotency_key = models.CharField(max_length=255, blank=True)
-    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error_code = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Twilio's error code (e.g. 21216), or the project's own: "
+        "twilio-unreachable (Twilio could not be reached for DISPATCH_RETRY_SECONDS; "
+        "nobody was dialed).",
+    )
     error_message = models.CharField(max_length=500, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -156,6 +169,11 @@ class Call(models.Model):
             models.Index(fields=["outcome", "-created_at"], name="call_outcome_created"),
             models.Index(fields=["to_number"], name="call_to"),
             models.Index(fields=["from_number"], name="call_from"),
+            models.Index(
+                fields=["parent_sid"],
+                name="call_leg_without_parent",
+                condition=Q(parent__isnull=True) & ~Q(parent_sid=""),
+            ),
             models.Index(
                 fields=["status", "updated_at"],
                 name="call_live_updated",

@@ -9,9 +9,12 @@ from functools import wraps
 from hmac import compare_digest
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
+
+from .callback_params import check_values
+from .exceptions import RuleViolation
 
 
 def public_url_of(request: HttpRequest) -> str:
@@ -37,13 +40,25 @@ def is_signed_by_twilio(request: HttpRequest) -> bool:
 
 
 def twilio_webhook(view):
-    """CSRF-exempt view that answers 403 unless Twilio signed the request."""
+    """CSRF-exempt view that answers 403 unless Twilio signed the request, and 400
+    naming the parameter when a value is out of range or a service refuses it.
+
+    A signature proves who sent the values, not that a column can hold them:
+    they are checked before the view runs, and a RuleViolation the view's
+    services raise (inside their transaction, so nothing is kept) is answered
+    here, for the webhooks of every app alike.
+    """
 
     @csrf_exempt
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         if not is_signed_by_twilio(request):
             return HttpResponseForbidden("Invalid or missing X-Twilio-Signature")
-        return view(request, *args, **kwargs)
+        try:
+            check_values(request.GET)
+            check_values(request.POST)
+            return view(request, *args, **kwargs)
+        except RuleViolation as refused:
+            return HttpResponseBadRequest(refused.message)
 
     return wrapped

@@ -8,13 +8,12 @@ Twilio, which waits at most 15 seconds for an answer.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import VoiceResponse
 
 from calls import services as call_services
-from calls.exceptions import RuleViolation
 from calls.models import Call
 from calls.signatures import twilio_webhook
 
@@ -37,10 +36,7 @@ def _call_of(request: HttpRequest) -> Call:
 @require_POST
 def voice(request: HttpRequest) -> HttpResponse:
     """The voice URL of our inbound numbers: the number's queue greets and holds the caller."""
-    try:
-        call = _call_of(request)
-    except RuleViolation as refused:
-        return HttpResponseBadRequest(refused.message)
+    call = _call_of(request)
     number = (
         InboundNumber.objects.select_related("queue")
         .filter(phone_number=request.POST.get("To", ""))
@@ -90,10 +86,7 @@ def survey_answer(request: HttpRequest, question_id: int) -> HttpResponse:
     without one.
     """
     question = get_object_or_404(SurveyQuestion.objects.select_related("survey"), pk=question_id)
-    try:
-        call = _call_of(request)
-    except RuleViolation as refused:
-        return HttpResponseBadRequest(refused.message)
+    call = _call_of(request)
     attempt = _int_or_none(request.GET.get("attempt")) or 1
     response = services.record_survey_answer(call, question, request.POST.get("Digits", ""))
     if response is None and attempt < 2:

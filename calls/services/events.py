@@ -196,7 +196,8 @@ def store_event(call: Call, kind: str, params, *, fingerprint: str, **fields) ->
 
 
 def apply_progress(call: Call, status: str, changes: dict, *, event: CallEvent | None) -> None:
-    """What a webhook other than a status callback learnt (answer, AMD)."""
+    """What a webhook other than a status callback learnt (answer, AMD), or a fetch
+    that found no such call at Twilio."""
     _apply(call, status, changes, event=event)
 
 
@@ -234,7 +235,20 @@ def _apply(call: Call, status: str, changes: dict, *, event: CallEvent | None) -
 
 
 def _fill_and_move(call: Call, status: str, changes: dict) -> None:
-    call.save(update_fields=_filled_and_moved(call, status, changes))
+    """Save what the news fills and moves; attach legs heard of before their parent.
+
+    A leg's first callback can come before its parent's (or before our create's
+    answer): the leg keeps the parent's SID and is attached from either side as
+    soon as both rows exist, as `status_statement` does.
+    """
+    changed = _filled_and_moved(call, status, changes)
+    if call.parent_id is None and call.parent_sid:
+        call.parent = Call.objects.filter(sid=call.parent_sid).first()
+        changed.append("parent")
+    call.save(update_fields=changed)
+    if call.sid:
+        legs = Call.objects.filter(parent__isnull=True, parent_sid=call.sid).exclude(pk=call.pk)
+        legs.update(parent=call)
 
 
 def _filled_and_moved(call: Call, status: str, changes: dict) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,7 +23,11 @@ from ..urls_public import public_url
 from .common import locked_call
 from .events import record_snapshot
 
-DISPATCH_MAX_ATTEMPTS = 5
+# The wait before the next try of a create that reached no one doubles from 2 s
+# up to this; the tries stop once their waits add up to DISPATCH_RETRY_SECONDS.
+DISPATCH_LONGEST_WAIT = 30
+# error_code of a call Twilio could not be reached for during the whole budget.
+TWILIO_UNREACHABLE = "twilio-unreachable"
 # Seconds before the first look for a call whose create answer was lost.
 FIND_LOST_CREATE_AFTER = 3
 STATUS_CALLBACK_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -148,33 +153,57 @@ def dispatch_call(call_id: int, *, gate: AbstractContextManager | None = None) -
         call.status = CallStatus.DISPATCHING
         call.dispatch_attempts += 1
         call.dispatched_at = timezone.now()
-        call.save(update_fields=["status", "dispatch_attempts", "dispatched_at", "updated_at"])
+        # What an earlier try ran into is no longer news: this try tells its own.
+        call.error_code, call.error_message = "", ""
+        call.save(
+            update_fields=[
+                "status",
+                "dispatch_attempts",
+                "dispatched_at",
+                "error_code",
+                "error_message",
+                "updated_at",
+            ]
+        )
     try:
         created = telephony.create_call(gate=gate, **create_params(call))
     except telephony.TwilioNotReached as exc:
-        _retry_or_fail(call, exc, code=None)
+        _retry_or_fail(call, exc, code=TWILIO_UNREACHABLE)
     except TwilioUnreachable as exc:
         _lost_create_answer(call, exc)
     except TwilioError as exc:
+        code = str(exc.code or "")
         if exc.retryable:
-            _retry_or_fail(call, exc, code=exc.code)
+            _retry_or_fail(call, exc, code=code or TWILIO_UNREACHABLE)
         else:
-            _finish_dispatching(call, CallStatus.FAILED, exc.code, exc.message)
+            _finish_dispatching(call, CallStatus.FAILED, code, exc.message)
     else:
         return record_snapshot(call.pk, created)
     return None
 
 
-def _retry_or_fail(call: Call, exc: Exception, *, code: int | None) -> None:
-    """Nothing was dialed: back to `pending` for another try, or failed after the last."""
-    if call.dispatch_attempts >= DISPATCH_MAX_ATTEMPTS:
+def _retry_or_fail(call: Call, exc: Exception, *, code: str) -> None:
+    """Nothing was dialed: back to `pending` for another try after a wait, or failed
+    once the waits have used up DISPATCH_RETRY_SECONDS (a telephony outage of a few
+    minutes costs no call)."""
+    wait = next_dispatch_wait(call.dispatch_attempts)
+    if wait is None:
         _finish_dispatching(call, CallStatus.FAILED, code, str(exc))
         return
     _finish_dispatching(call, CallStatus.PENDING, code, str(exc))
-    raise RetryLater(2**call.dispatch_attempts, str(exc))
+    raise RetryLater(wait, str(exc))
 
 
-def _finish_dispatching(call: Call, status: str, code: int | None, message: str) -> None:
+def next_dispatch_wait(attempts: int) -> int | None:
+    """Seconds before try `attempts + 1`; None once the tries so far waited
+    DISPATCH_RETRY_SECONDS in all."""
+    waits = [min(2**attempt, DISPATCH_LONGEST_WAIT) for attempt in range(1, attempts + 1)]
+    if sum(waits[:-1]) >= settings.DISPATCH_RETRY_SECONDS:
+        return None
+    return waits[-1]
+
+
+def _finish_dispatching(call: Call, status: str, code: str, message: str) -> None:
     with transaction.atomic():
         current = locked_call(call.pk)
         if current is None or current.status != CallStatus.DISPATCHING:
@@ -188,7 +217,7 @@ def _finish_dispatching(call: Call, status: str, code: int | None, message: str)
 def _lost_create_answer(call: Call, exc: Exception) -> None:
     """The create may have dialed: mark `unknown` and look for it, never send it again."""
     with transaction.atomic():
-        _finish_dispatching(call, CallStatus.UNKNOWN, None, str(exc))
+        _finish_dispatching(call, CallStatus.UNKNOWN, "", str(exc))
         transaction.on_commit(
             partial(reconcile_call_task.apply_async, (call.pk,), countdown=FIND_LOST_CREATE_AFTER)
         )

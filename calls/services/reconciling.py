@@ -4,7 +4,8 @@ Two cases: a create whose answer was lost (the call is `unknown`: it may or
 may not be ringing someone) is found by listing Twilio's calls to that number,
 never by creating it again; a call that has sat in a live state longer than
 RECONCILE_AFTER_SECONDS is fetched, so a lost callback cannot leave it ringing
-forever.
+forever. A call Twilio answers 20404 for (it has no such call) is failed with
+that code: asking again could never tell more.
 """
 
 from __future__ import annotations
@@ -19,18 +20,27 @@ from django.utils import timezone
 
 from .. import telephony
 from ..exceptions import RetryLater, TwilioError, TwilioUnreachable
-from ..models import LIVE_STATUSES, Call, CallStatus, Direction, Redirect, RedirectState
+from ..models import (
+    LIVE_STATUSES,
+    Call,
+    CallStatus,
+    Direction,
+    EventKind,
+    Redirect,
+    RedirectState,
+)
 from ..tasks import dispatch_call as dispatch_call_task
 from ..tasks import reconcile_call as reconcile_call_task
 from ..telephony import TwilioCall
 from .call_end import send_redirects_on_commit
 from .common import locked_call
-from .events import record_snapshot
+from .events import apply_progress, record_snapshot, store_event
 
 # Twilio's clock and ours may differ a little; a created call can look older.
 CLOCK_SKEW = dt.timedelta(seconds=60)
 LOOK_AGAIN_SECONDS = 5
 STALE_BATCH = 200
+NOT_FOUND = 20404
 LOST_CREATE_STATUSES = (CallStatus.DISPATCHING, CallStatus.UNKNOWN)
 
 
@@ -45,7 +55,7 @@ def reconcile_call(call_id: int) -> Call | None:
         return None
     try:
         if call.sid:
-            return record_snapshot(call.pk, telephony.fetch_call(call.sid), as_event=True)
+            return _fetched(call)
         if call.status in LOST_CREATE_STATUSES:
             return _find_lost_create(call)
     except TwilioUnreachable as exc:
@@ -55,6 +65,38 @@ def reconcile_call(call_id: int) -> Call | None:
             raise RetryLater(LOOK_AGAIN_SECONDS, str(exc)) from exc
         raise
     return None
+
+
+def _fetched(call: Call) -> Call:
+    """The call as Twilio shows it now; failed with 20404 when Twilio has no such call."""
+    try:
+        snapshot = telephony.fetch_call(call.sid)
+    except TwilioError as exc:
+        if exc.code != NOT_FOUND:
+            raise
+        return _unknown_to_twilio(call.pk, exc)
+    return record_snapshot(call.pk, snapshot, as_event=True)
+
+
+def _unknown_to_twilio(call_id: int, exc: TwilioError) -> Call:
+    """Fail the call with Twilio's 20404, kept as a status event that says why.
+
+    A final state is what takes it off the board and out of the stale calls.
+    """
+    message = f"Twilio has no such call: {exc.message}"[:500]
+    with transaction.atomic():
+        call = locked_call(call_id)
+        event = store_event(
+            call,
+            EventKind.STATUS,
+            {"ErrorCode": str(exc.code), "ErrorMessage": message},
+            fingerprint=f"{call.sid}:status:reconciled:not-found",
+            call_status=CallStatus.FAILED,
+        )
+        call.error_code, call.error_message = str(exc.code), message
+        call.save(update_fields=["error_code", "error_message"])
+        apply_progress(call, CallStatus.FAILED, {}, event=event)
+    return call
 
 
 def _find_lost_create(call: Call) -> Call | None:
@@ -67,6 +109,8 @@ def _find_lost_create(call: Call) -> Call | None:
             current.save(update_fields=["status", "updated_at"])
     found = _created_at_twilio(current)
     if found is not None:
+        # The lost answer is no error of the call Twilio did make.
+        Call.objects.filter(pk=current.pk).update(error_code="", error_message="")
         return record_snapshot(current.pk, found, as_event=True)
     sent_at = current.dispatched_at or current.created_at
     if timezone.now() - sent_at < dt.timedelta(seconds=settings.RECONCILE_AFTER_SECONDS):

@@ -14,7 +14,9 @@ known SID is one statement, committed on its own in autocommit:
 3. move the status forward by STATUS_RANK (a final state is final), fill the
    fields still empty, stamp `last_event_at`;
 4. when this event ends the call: skip the call's own scheduled redirects, and
-   mark `queued` its parent's redirects waiting for a leg to end.
+   mark `queued` its parent's redirects waiting for a leg to end;
+5. attach the call to its parent when it is a leg heard of before its parent
+   was known, and attach to the call its own such legs (`parent_sid`).
 
 It returns the call as it now is (with its parent, which listeners to a leg's
 news look at), the status it had, and the redirects it queued, for the caller
@@ -188,6 +190,7 @@ def _statement(filled: tuple[str, ...]) -> str:
         "THEN %(call_status)s ELSE call.status END",
         "last_event_at = now()",
         "updated_at = now()",
+        f"parent_id = COALESCE(call.parent_id, ({_PARENT_BY_SID}))",
         *(_fill_if_empty(name) for name in filled),
     ]
     returned = ", ".join(f'call."{column}"' for column in _CALL_COLUMNS)
@@ -216,6 +219,8 @@ def _statement(filled: tuple[str, ...]) -> str:
             WHERE state = '{RedirectState.SCHEDULED}' AND call_id IN (SELECT id FROM ended)
         ), queued AS (
             {_queue_waiting_for_leg("SELECT parent_id FROM ended")}
+        ), adopted AS (
+            {_adopt_legs("moved")}
         )
         SELECT event.id, event.received_at, previous.status, ARRAY(SELECT id FROM queued),
             moved.*, {parent}
@@ -244,6 +249,8 @@ def _first_sight_statement() -> str:
             {_insert_event("inserted")}
         ), queued AS (
             {_queue_waiting_for_leg(f"SELECT parent_id FROM inserted WHERE status IN ({_FINAL})")}
+        ), adopted AS (
+            {_adopt_legs("inserted")}
         )
         SELECT event.id, event.received_at, '', ARRAY(SELECT id FROM queued),
             inserted.*, {parent}
@@ -276,6 +283,24 @@ def _queue_waiting_for_leg(parents: str) -> str:
         WHERE state = '{RedirectState.SCHEDULED}' AND trigger = '{RedirectTrigger.LEG_ENDED}'
             AND call_id IN ({parents})
         RETURNING id
+    """
+
+
+# A leg whose parent was not known at its first sight: its parent, when known by now.
+_PARENT_BY_SID = (
+    f"SELECT known_parent.id FROM {_CALL_TABLE} AS known_parent "
+    "WHERE known_parent.sid = NULLIF(call.parent_sid, '')"
+)
+
+
+def _adopt_legs(parents: str) -> str:
+    """Attach to the calls in `parents` their legs heard of before them (a leg's first
+    callback can come before its parent's, or before our create's answer)."""
+    return f"""
+        UPDATE {_CALL_TABLE} AS leg SET parent_id = parent.id
+        FROM {parents} AS parent
+        WHERE leg.parent_id IS NULL AND leg.parent_sid <> '' AND leg.parent_sid = parent.sid
+            AND leg.id <> parent.id
     """
 
 

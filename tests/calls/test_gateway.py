@@ -5,6 +5,7 @@ retry; a create whose answer was lost is found by listing, never sent twice.
 """
 
 import datetime as dt
+import socket
 
 import pytest
 from django.utils import timezone
@@ -13,8 +14,11 @@ from callcenter.celery import app as celery_app
 from calls import services, telephony
 from calls.exceptions import RetryLater, TwilioError, TwilioUnreachable
 from calls.models import Call, CallStatus, RedirectState
+from calls.services.placing import next_dispatch_wait
+from calls.tasks import dispatch_call as dispatch_call_task
+from console.selectors.board import live_row
 from tests.calls.conftest import place
-from tests.support.twilio_stub import DROP, call_json, error_json
+from tests.support.twilio_stub import DROP, TwilioStub, call_json, error_json, serve
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +37,7 @@ def test_a_refused_create_fails_the_call_with_twilios_code(twilio):
     call = place()
     services.dispatch_call(call.pk)
     call.refresh_from_db()
-    assert (call.status, call.error_code) == (CallStatus.FAILED, 21216)
+    assert (call.status, call.error_code) == (CallStatus.FAILED, "21216")
     assert "Call blocked" in call.error_message
 
 
@@ -60,6 +64,59 @@ def test_a_create_that_never_connected_is_retried(settings, twilio):
     assert Call.objects.get(pk=call.pk).status == CallStatus.PENDING
 
 
+def unused_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_call_placed_during_an_outage_is_sent_once_twilio_is_back(settings):
+    port = unused_port()
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{port}"
+    call = place()
+
+    with pytest.raises(RetryLater) as during:
+        services.dispatch_call(call.pk)
+    call.refresh_from_db()
+    assert during.value.countdown == 2
+    assert (call.status, call.error_code) == (CallStatus.PENDING, "twilio-unreachable")
+    assert "Could not connect" in call.error_message
+
+    twilio = TwilioStub(account_sid=settings.TWILIO_ACCOUNT_SID)
+    server, _ = serve(twilio, port=port)
+    try:
+        after = dispatch_call_task.apply(args=(call.pk,))  # the retry, once its countdown ran
+    finally:
+        server.shutdown()
+        server.server_close()
+    call.refresh_from_db()
+    assert after.state == "SUCCESS"
+    assert (call.status, call.error_code, call.error_message) == (CallStatus.QUEUED, "", "")
+    assert len(twilio.requests("create")) == 1
+
+
+def test_an_outage_longer_than_the_budget_fails_the_call_as_twilio_unreachable(settings):
+    """Celery runs the task's retries in place here (apply), each after the one before."""
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{unused_port()}"
+    settings.DISPATCH_RETRY_SECONDS = 10
+    call = place()
+    dispatch_call_task.apply(args=(call.pk,))
+    call.refresh_from_db()
+    assert (call.status, call.error_code) == (CallStatus.FAILED, "twilio-unreachable")
+    assert "Could not connect" in call.error_message
+    assert call.dispatch_attempts == 4  # after waits of 2, 4 and 8 seconds
+
+
+def test_the_default_budget_outlasts_an_outage_of_a_few_minutes(settings):
+    settings.DISPATCH_RETRY_SECONDS = 300
+    waits = []
+    while (wait := next_dispatch_wait(len(waits) + 1)) is not None:
+        waits.append(wait)
+    assert sum(waits) >= 300
+    assert max(waits) == 30
+
+
 def test_dispatching_twice_in_a_row_dials_once(twilio):
     call = place()
     first = services.dispatch_call(call.pk)
@@ -84,6 +141,7 @@ def test_a_lost_create_answer_is_reconciled_by_listing_never_sent_again(twilio):
     services.reconcile_call(call.pk)
     call.refresh_from_db()
     assert (call.sid, call.status) == (made_by_twilio["sid"], CallStatus.RINGING)
+    assert (call.error_code, call.error_message) == ("", "")
     listing = twilio.requests("list")[0]
     assert (listing.query["To"], listing.query["From"]) == ([call.to_number], [call.from_number])
     assert len(twilio.requests("create")) == 1
@@ -112,6 +170,23 @@ def test_a_call_stuck_live_is_fetched_and_repaired(twilio, live_call):
     live_call.refresh_from_db()
     assert (live_call.status, live_call.duration) == (CallStatus.COMPLETED, 31)
     assert live_call.events.filter(fingerprint__endswith="reconciled:completed").exists()
+
+
+def test_a_call_twilio_does_not_know_is_failed_with_20404_and_never_fetched_again(
+    twilio, live_call, settings
+):
+    twilio.answer("fetch", error_json(404, 20404, "The requested resource was not found"))
+    services.reconcile_call(live_call.pk)
+    live_call.refresh_from_db()
+    assert (live_call.status, live_call.error_code) == (CallStatus.FAILED, "20404")
+    assert "not found" in live_call.error_message
+    assert live_row(live_call) is None
+    assert live_call.events.filter(call_status=CallStatus.FAILED).exists()
+
+    settings.RECONCILE_AFTER_SECONDS = 0
+    assert services.reconcile_stale_calls(now=timezone.now() + dt.timedelta(hours=1)) == []
+    assert services.reconcile_call(live_call.pk) is None
+    assert len(twilio.requests("fetch")) == 1
 
 
 def test_stale_calls_are_picked_for_reconciling(twilio, live_call, settings):

@@ -24,6 +24,7 @@ from calls.models import (
     RedirectTrigger,
 )
 from calls.services import events
+from calls.telephony import TwilioCall
 from tests.support.twilio_requests import status_params
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -80,6 +81,7 @@ SCENARIOS = {
     "callbacks that disagree": ("ours", LIFE + DISAGREEING),
     "a life with its legs": ("ours", LIFE + LEGS),
     "legs before their parent is known": ("unknown", LEGS + LIFE),
+    "legs before our call's create answer": ("unbound", LEGS + LIFE),
     "callbacks that beat the create's answer": ("unbound", LIFE),
     "callbacks without sequence numbers": ("ours", UNNUMBERED),
 }
@@ -141,7 +143,7 @@ def stored_rows() -> dict:
         if field.attname not in ("id", "parent_id", "created_at", "updated_at", "last_event_at")
     ]
     return {
-        "calls": sorted(Call.objects.values_list("sid", "parent__sid", *compared)),
+        "calls": sorted(Call.objects.values_list("sid", "parent__sid", *compared), key=repr),
         "events": sorted(
             CallEvent.objects.values_list(
                 "call__sid",
@@ -172,3 +174,53 @@ def test_one_statement_and_row_lock_paths_leave_the_same_rows(scenario, seed, mo
 
     assert in_one_statement == under_row_lock
     assert in_one_statement["calls"], "the callbacks recorded nothing"
+    legs = {sid: parent_sid for sid, parent_sid, *_ in in_one_statement["calls"] if sid != PARENT}
+    assert set(legs.values()) <= {PARENT}, "a leg was left without its parent"
+
+
+@pytest.mark.parametrize("path", ["one statement", "row lock"])
+@pytest.mark.parametrize("parent", ["unknown", "unbound"])
+def test_legs_heard_of_before_their_parent_are_attached_once_it_is_known(parent, path, monkeypatch):
+    if path == "row lock":
+        monkeypatch.setattr(events, "_uses_one_statement", lambda: False)
+    before_the_parent = replay(parent, LEGS)
+    assert {row[1] for row in before_the_parent["calls"] if row[0] != PARENT} == {None}
+
+    rows = replay(parent, [*LEGS, LIFE[0]])
+
+    parents = {sid: parent_sid for sid, parent_sid, *_ in rows["calls"]}
+    assert parents == {PARENT: None, LEG: PARENT, OTHER_LEG: PARENT}
+
+
+@pytest.mark.parametrize("path", ["one statement", "row lock"])
+def test_legs_heard_of_before_the_create_answer_are_attached_by_it(path, monkeypatch):
+    if path == "row lock":
+        monkeypatch.setattr(events, "_uses_one_statement", lambda: False)
+    ours = start("unbound")
+    for params in LEGS:
+        services.record_status_event(params)
+
+    services.record_snapshot(ours.pk, created_at_twilio(PARENT))
+
+    assert set(Call.objects.filter(parent=ours).values_list("sid", flat=True)) == {LEG, OTHER_LEG}
+
+
+def created_at_twilio(sid: str) -> TwilioCall:
+    """The create's answer: the call as Twilio's REST API shows it."""
+    return TwilioCall(
+        sid=sid,
+        account_sid="AC" + "0" * 32,
+        parent_call_sid="",
+        status=CallStatus.QUEUED,
+        direction=Direction.OUTBOUND_API,
+        from_number="+14155550100",
+        to_number="+14155551212",
+        answered_by="",
+        start_time=None,
+        end_time=None,
+        duration=None,
+        price=None,
+        price_unit="USD",
+        queue_time=None,
+        date_created=START,
+    )

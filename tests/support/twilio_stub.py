@@ -154,8 +154,9 @@ def make_handler(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(stub: TwilioStub) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(stub))
+def serve(stub: TwilioStub, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """Answer on `port` (0: any free one) from a thread; the server and its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(stub))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
