@@ -21,7 +21,7 @@ def create_every_kind_of_record() -> None:
         duration=42,
         price="-0.0130",
         price_unit="USD",
-        error_code=None,
+        error_code="",
     )
     leg = make_leg(ended, status=CallStatus.COMPLETED)
     make_event(ended, "ringing", 1)
