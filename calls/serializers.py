@@ -81,6 +81,7 @@ class RedirectSerializer(serializers.ModelSerializer):
             "attempts",
             "error_code",
             "error_message",
+            "error_url",
             "created_at",
             "sent_at",
             "finished_at",
@@ -117,6 +118,7 @@ class CallSerializer(FromFieldMixin, serializers.ModelSerializer):
             "source",
             "error_code",
             "error_message",
+            "error_url",
             "created_at",
             "updated_at",
         ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_POST
 
-from . import services, twiml
+from . import services
 from .exceptions import RuleViolation
 from .signatures import twilio_webhook
 
@@ -26,18 +26,30 @@ def answer(request: HttpRequest, call_id: int) -> HttpResponse:
         call = services.record_answer(call_id, request.POST)
     except RuleViolation as refused:
         return HttpResponseBadRequest(refused.message)
-    return HttpResponse(twiml.hand_over(call), content_type=TWIML)
+    return HttpResponse(services.answer_document(call, request.POST), content_type=TWIML)
 
 
 @twilio_webhook
 @require_POST
 def fallback(request: HttpRequest, call_id: int) -> HttpResponse:
-    """Twilio's second try when the answer URL failed."""
+    """Twilio's second try when a document of the call's flow failed."""
+    return _document(services.record_fallback, call_id, request.POST)
+
+
+@twilio_webhook
+@require_POST
+def redirect_fallback(request: HttpRequest, redirect_id: int) -> HttpResponse:
+    """Twilio's second try when the target of a redirect failed."""
+    return _document(services.redirect_target_failed, redirect_id, request.POST)
+
+
+def _document(service, *args) -> HttpResponse:
+    """The TwiML the service answers with, or 400 with its refusal."""
     try:
-        call = services.record_fallback(call_id, request.POST)
+        document = service(*args)
     except RuleViolation as refused:
         return HttpResponseBadRequest(refused.message)
-    return HttpResponse(twiml.fall_back(call), content_type=TWIML)
+    return HttpResponse(document, content_type=TWIML)
 
 
 @twilio_webhook

@@ -1,17 +1,18 @@
-"""Reactions to the calls core's news: agents' legs and callers' hang-ups.
+"""Reactions to the calls core's news: agents' legs, callers' hang-ups, failed redirects.
 
 Connected in `QueuesConfig.ready()`. `call_status_changed` is sent after the
-status change has committed, once per move, so each reaction runs once.
+status change has committed, once per move, so each reaction runs once;
+`redirect_failed` while Twilio waits for the document the caller hears next.
 """
 
 from __future__ import annotations
 
 from django.dispatch import receiver
 
-from calls.models import Call, Direction
-from calls.signals import call_status_changed
+from calls.models import Call, Direction, Redirect
+from calls.signals import call_status_changed, redirect_failed
 
-from . import services
+from . import selectors, services, twiml
 
 
 @receiver(call_status_changed, sender=Call, dispatch_uid="queues.call_status_changed")
@@ -27,3 +28,12 @@ def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) ->
             services.record_leg_status(call)
     elif call.is_final and call.direction == Direction.INBOUND:
         services.record_call_ended(call)
+
+
+@receiver(redirect_failed, sender=Redirect, dispatch_uid="queues.redirect_failed")
+def hold_again(sender, *, redirect: Redirect, **kwargs) -> str | None:
+    """A waiting caller whose redirect failed is back on hold, at the same place in line."""
+    entry = selectors.waiting_entry_of(redirect.call_id)
+    if entry is None:
+        return None
+    return str(twiml.hold_document(entry, say=twiml.REDIRECT_FAILED))
