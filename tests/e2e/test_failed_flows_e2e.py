@@ -48,16 +48,21 @@ def test_a_redirect_to_a_broken_url_is_failed_and_the_caller_hears_an_apology(
     stack,
     user_app,
     supervisor,  # noqa: F811
+    settings,
 ):
+    settings.CONSOLE_ACTION_WAIT_SECONDS = 20  # the message waits until the failure is known
     broken = user_app.route("broken", (500, "Internal Server Error"))
     call = services.place_call(to=CUSTOMER, from_=CENTER, twiml=say_and_wait("Hello."))
     wait_until(lambda: "Hello." in said(stack, reload(call).sid), timeout=30)
     call = reload(call)
 
     action = reverse("admin:console_call_action", args=[call.pk, "redirect"])
-    supervisor.post(action, {"url": broken, "next": BOARD_ROWS})
-    redirect = wait_until(lambda: failed(Redirect.objects.get(call=call)), timeout=20)
-    assert (redirect.error_code, redirect.error_url) == (11200, broken)
+    answer = supervisor.post(action, {"url": broken, "next": BOARD_ROWS}, follow=True)
+    assert [str(message) for message in answer.context["messages"]] == [
+        f"Redirect {CUSTOMER}: failed. Twilio 11200: could not use {broken}; the caller was kept."
+    ]
+    redirect = Redirect.objects.get(call=call)
+    assert (redirect.state, redirect.error_code, redirect.error_url) == ("failed", 11200, broken)
     wait_until(lambda: any(text.startswith(APOLOGY) for text in said(stack, call.sid)))
     assert reload(call).status == CallStatus.IN_PROGRESS
     assert len(user_app.hits_for("broken")) == 1
