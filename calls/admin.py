@@ -106,7 +106,7 @@ REDIRECT_COLUMNS = ["state", "trigger", "due_at", "origin", "requested_by", "err
 
 class RedirectInline(ReadOnlyInline):
     model = Redirect
-    fields = ["created_at", "action", "url", *REDIRECT_COLUMNS, "error_message"]
+    fields = ["created_at", "action", "url", *REDIRECT_COLUMNS, "error_message", "error_url"]
     readonly_fields = ["action"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Redirect]:

@@ -7,6 +7,7 @@ class CallsConfig(AppConfig):
     verbose_name = "Calls"
 
     def ready(self) -> None:
+        from . import receivers  # noqa: F401  connects the signal receivers
         from .groups import ensure_groups
 
         post_migrate.connect(ensure_groups, dispatch_uid="calls.ensure_groups")

@@ -150,6 +150,9 @@ class Call(models.Model):
         "nobody was dialed).",
     )
     error_message = models.CharField(max_length=500, blank=True)
+    error_url = models.URLField(
+        max_length=1000, blank=True, help_text="the URL Twilio could not use (its ErrorUrl)"
+    )
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -290,6 +293,9 @@ class Redirect(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error_code = models.PositiveIntegerField(null=True, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
+    error_url = models.URLField(
+        max_length=1000, blank=True, help_text="the URL Twilio could not use (its ErrorUrl)"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

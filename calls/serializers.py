@@ -82,6 +82,7 @@ class RedirectSerializer(serializers.ModelSerializer):
             "attempts",
             "error_code",
             "error_message",
+            "error_url",
             "created_at",
             "sent_at",
             "finished_at",
@@ -118,6 +119,7 @@ class CallSerializer(FromFieldMixin, serializers.ModelSerializer):
             "source",
             "error_code",
             "error_message",
+            "error_url",
             "created_at",
             "updated_at",
         ]

@@ -12,3 +12,8 @@ call_status_changed = Signal()
 # its `sending` state has committed and Twilio has not been asked yet, so a
 # listener acts before the call can change. Sent at each attempt.
 redirect_sending = Signal()
+
+# sender=Redirect; kwargs: redirect. Sent while Twilio waits on the redirect's
+# fallback: a receiver may return the TwiML document the caller hears instead
+# of the product's apology (a queued caller goes back on hold).
+redirect_failed = Signal()

@@ -50,6 +50,14 @@ def reconcile_call(self, call_id: int) -> None:
 
 
 @shared_task
+def notify_machine_hangup(call_id: int) -> None:
+    """Tell the user's URL that a machine answered and was hung up (seed 002)."""
+    from . import services
+
+    services.notify_machine_hangup(call_id)
+
+
+@shared_task
 def fire_due_redirects() -> int:
     """Beat, every second: claim scheduled redirects whose time has come."""
     from . import services

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from xml.etree.ElementTree import Element, tostring
 
+from defusedxml.ElementTree import fromstring
 from twilio.twiml.voice_response import VoiceResponse
 
-from .models import Call, Outcome
-
-
-def with_dial_status(url: str, dial_status: str) -> str:
-    """The user's URL with the 2008 API's DialStatus added to its query."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "DialStatus"]
-    query.append(("DialStatus", dial_status))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+APOLOGY = "We are sorry, something went wrong on our side."
+# Seconds the line stays open after the apology, for the supervisor's next move.
+HOLD_AFTER_APOLOGY = 600
 
 
 def hang_up() -> VoiceResponse:
@@ -23,27 +18,26 @@ def hang_up() -> VoiceResponse:
     return response
 
 
-def hand_over(call: Call) -> str:
-    """What the answered call does next: hang up on a machine, or the user's flow.
-
-    A Url is reached with `<Redirect>` (DialStatus in its query, as the 2008
-    API passed it); inline Twiml is answered as it is.
-    """
-    if call.outcome == Outcome.HANGUP_MACHINE:
-        return str(hang_up())
-    if call.twiml:
-        return call.twiml
+def apology_and_goodbye() -> VoiceResponse:
+    """A placed call whose flow cannot go on: said once, then the call ends."""
     response = VoiceResponse()
-    response.redirect(
-        with_dial_status(call.url, call.outcome or Outcome.ANSWERED), method=call.method
-    )
-    return str(response)
+    response.say(f"{APOLOGY} Please excuse the trouble. Goodbye.")
+    response.hangup()
+    return response
 
 
-def fall_back(call: Call) -> str:
-    """When our answer URL failed: the user's fallback, else straight to their flow."""
-    if call.fallback_url:
-        response = VoiceResponse()
-        response.redirect(call.fallback_url, method=call.fallback_method)
-        return str(response)
-    return hand_over(call)
+def apology_and_hold() -> VoiceResponse:
+    """A caller whose redirect failed: told so, and kept on the line."""
+    response = VoiceResponse()
+    response.say(f"{APOLOGY} Please stay on the line.")
+    response.pause(length=HOLD_AFTER_APOLOGY)
+    return response
+
+
+def with_digits_first(document: str, digits: str) -> str:
+    """`document` with `<Play digits>` before its first verb (SendDigits after detection)."""
+    if not digits:
+        return document
+    root = fromstring(document.encode())
+    root.insert(0, Element("Play", digits=digits))
+    return tostring(root, encoding="unicode")

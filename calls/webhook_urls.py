@@ -10,5 +10,10 @@ urlpatterns = [
     path("calls/<int:call_id>/answer", webhooks.answer, name="answer"),
     path("calls/<int:call_id>/fallback", webhooks.fallback, name="fallback"),
     path("calls/<int:call_id>/amd", webhooks.amd, name="amd"),
+    path(
+        "redirects/<int:redirect_id>/fallback",
+        webhooks.redirect_fallback,
+        name="redirect-fallback",
+    ),
     path("status", webhooks.status, name="status"),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
-from . import services, twiml
+from . import services
 from .callback_params import our_call_id
 from .signatures import twilio_webhook
 
@@ -24,15 +24,23 @@ TWIML = "text/xml; charset=utf-8"
 def answer(request: HttpRequest, call_id: int) -> HttpResponse:
     """The answer URL of every outbound call: machine policy, then the user's flow."""
     call = services.record_answer(call_id, request.POST)
-    return HttpResponse(twiml.hand_over(call), content_type=TWIML)
+    return HttpResponse(services.answer_document(call, request.POST), content_type=TWIML)
 
 
 @twilio_webhook
 @require_POST
 def fallback(request: HttpRequest, call_id: int) -> HttpResponse:
-    """Twilio's second try when the answer URL failed."""
-    call = services.record_fallback(call_id, request.POST)
-    return HttpResponse(twiml.fall_back(call), content_type=TWIML)
+    """Twilio's second try when a document of the call's flow failed."""
+    document = services.record_fallback(call_id, request.POST)
+    return HttpResponse(document, content_type=TWIML)
+
+
+@twilio_webhook
+@require_POST
+def redirect_fallback(request: HttpRequest, redirect_id: int) -> HttpResponse:
+    """Twilio's second try when the target of a redirect failed."""
+    document = services.redirect_target_failed(redirect_id, request.POST)
+    return HttpResponse(document, content_type=TWIML)
 
 
 @twilio_webhook

@@ -7,6 +7,10 @@ and carried out by a worker a moment later; Twilio may still refuse it then
 the action recorded lets the message say "done" or give Twilio's reason; if the
 worker is slower than that, the message says the action is under way and the
 board's recent actions show how it ended.
+
+A redirect to a URL can still fail after Twilio took it: Twilio fetches the
+URL next, and only a failure is reported (to the redirect's fallback). So such
+a redirect counts as done only once the wait is over without one.
 """
 
 from __future__ import annotations
@@ -35,18 +39,27 @@ def settled_redirect(call: Call, user: AbstractBaseUser, since: dt.datetime) -> 
         )
         if redirect is None or redirect.state == RedirectState.SCHEDULED:
             return None
-        if redirect.state in SETTLED:
+        out_of_time = time.monotonic() >= deadline
+        if redirect.state in SETTLED and (out_of_time or not _may_still_fail(redirect)):
             return redirect
-        if time.monotonic() >= deadline:
+        if out_of_time:
             return None
         time.sleep(POLL_SECONDS)
 
 
+def _may_still_fail(redirect: Redirect) -> bool:
+    """A redirect Twilio took whose URL it may not have fetched yet."""
+    return redirect.state == RedirectState.DONE and bool(redirect.url)
+
+
 def refusal(redirect: Redirect) -> str | None:
-    """Why the redirect did not happen, in the words the supervisor needs; None if it did."""
+    """How the redirect fell through, in the words the supervisor needs ("refused. …" by
+    Twilio's API, "failed. …" when its URL could not be used); None if it happened."""
     if redirect.state == RedirectState.DONE:
         return None
     if redirect.state == RedirectState.SKIPPED:
-        return "the call had already ended."
+        return "refused. The call had already ended."
     code = f"Twilio {redirect.error_code}: " if redirect.error_code else ""
-    return f"{code}{redirect.error_message or 'Twilio refused it.'}"
+    if redirect.error_url:
+        return f"failed. {code}could not use {redirect.error_url}; the caller was kept."
+    return f"refused. {code}{redirect.error_message or 'Twilio refused it.'}"

@@ -1,8 +1,9 @@
-"""Reactions to the calls core's news: agents' legs, callers' hang-ups, and the
-changes of callers' calls that end their wait.
+"""Reactions to the calls core's news: agents' legs, callers' hang-ups, the
+changes of callers' calls that end their wait, and failed redirects.
 
 Connected in `QueuesConfig.ready()`. `call_status_changed` is sent after the
-status change has committed, once per move, so each reaction runs once.
+status change has committed, once per move, so each reaction runs once;
+`redirect_failed` while Twilio waits for the document the caller hears next.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from calls.models import Call, Direction, Redirect
-from calls.signals import call_status_changed, redirect_sending
+from calls.signals import call_status_changed, redirect_failed, redirect_sending
 
-from . import services
+from . import selectors, services, twiml
 
 
 @receiver(call_status_changed, sender=Call, dispatch_uid="queues.call_status_changed")
@@ -34,3 +35,14 @@ def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) ->
 def follow_redirect_sending(sender, *, redirect: Redirect, **kwargs) -> None:
     """A person's change of a waiting caller's call ends the wait, by a supervisor."""
     services.record_redirect_sending(redirect)
+
+
+@receiver(redirect_failed, sender=Redirect, dispatch_uid="queues.redirect_failed")
+def hold_again(sender, *, redirect: Redirect, **kwargs) -> str | None:
+    """A waiting caller whose redirect failed is back on hold, at the same place in line."""
+    entry = selectors.waiting_entry_of(redirect.call_id) or services.reopen_after_failed_redirect(
+        redirect
+    )
+    if entry is None:
+        return None
+    return str(twiml.hold_document(entry, say=twiml.REDIRECT_FAILED))

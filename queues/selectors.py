@@ -44,6 +44,15 @@ def waiting_entries(queue: Queue) -> QuerySet[QueueEntry]:
     return QueueEntry.objects.filter(queue=queue, status=EntryStatus.WAITING).order_by("rank", "id")
 
 
+def waiting_entry_of(call_id: int) -> QueueEntry | None:
+    """The caller's stay in a queue while they wait on hold, if they do."""
+    return (
+        QueueEntry.objects.filter(call_id=call_id, status=EntryStatus.WAITING)
+        .select_related("queue")
+        .first()
+    )
+
+
 def idle_agents(queue: Queue) -> QuerySet[Agent]:
     """Available agents serving `queue`, longest idle first."""
     return Agent.objects.filter(queues=queue, status=AgentStatus.AVAILABLE).order_by(

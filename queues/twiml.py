@@ -18,6 +18,7 @@ LEG_EVENTS = "initiated ringing answered completed"
 GOODBYE = "Thank you for calling. Goodbye"
 NOT_IN_SERVICE = "The number you have called is not in service. Goodbye."
 BACK_ON_HOLD = "We are sorry, the representative could not take your call. Please keep holding."
+REDIRECT_FAILED = "We are sorry, we could not put you through. Please keep holding."
 NOT_UNDERSTOOD = "Sorry, I did not get that."
 HINTS = {
     QuestionKind.RATING: "Press a key from 1 to 5.",

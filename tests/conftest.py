@@ -27,6 +27,7 @@ from tests.support.processes import (
     wait_for_line,
 )
 from tests.support.voicesim import VoiceSim
+from tests.voicesim.webhook_server import WebhookServer
 
 VOICESIM_SPEED = 10
 # End-to-end workers consume a queue of their own: tasks that tests without a
@@ -190,3 +191,11 @@ def cancel_campaigns() -> None:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def user_app() -> Iterator[WebhookServer]:
+    """A customer's own server: serves the TwiML each test routes, checks Twilio's signature."""
+    server = WebhookServer(django_settings.TWILIO_AUTH_TOKEN)
+    yield server
+    server.stop()

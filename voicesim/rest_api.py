@@ -86,7 +86,8 @@ async def create(request: Request) -> Response:
         send_digits=send_digits,
         timeout=bounded_int(form, "Timeout", 60, 1, 600),
         time_limit=bounded_int(form, "TimeLimit", 14400, 1, 86400),
-        machine_detection=detection,
+        # Twilio ignores MachineDetection when SendDigits is given (Calls.create).
+        machine_detection=None if send_digits else detection,
         machine_detection_timeout=bounded_int(form, "MachineDetectionTimeout", 30, 3, 59),
         async_amd=async_amd,
         async_amd_callback=check_url(form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback"),

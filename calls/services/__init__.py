@@ -4,8 +4,15 @@ Admin, API, webhooks and tasks call these, so every path obeys the same rules
 (`calls.rules`) and the same locking.
 """
 
-from .answering import record_answer, record_fallback, record_machine_detection
+from .answering import (
+    answer_document,
+    notify_machine_hangup,
+    record_answer,
+    record_fallback,
+    record_machine_detection,
+)
 from .events import record_call_from_webhook, record_snapshot, record_status_event
+from .fallbacks import redirect_target_failed
 from .placing import dispatch_call, place_call
 from .reconciling import reconcile_call, reconcile_stale_calls
 from .redirects import (
@@ -18,11 +25,13 @@ from .redirects import (
 )
 
 __all__ = [
+    "answer_document",
     "cancel_call",
     "cancel_redirect",
     "dispatch_call",
     "fire_due_redirects",
     "hang_up",
+    "notify_machine_hangup",
     "place_call",
     "reconcile_call",
     "reconcile_stale_calls",
@@ -32,6 +41,7 @@ __all__ = [
     "record_machine_detection",
     "record_snapshot",
     "record_status_event",
+    "redirect_target_failed",
     "request_redirect",
     "send_redirect",
 ]

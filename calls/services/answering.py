@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from .. import twiml
 from ..models import Call, CallEvent, CallStatus, EventKind, IfMachine, Outcome, Source
+from ..user_flow import FlowUnavailable, fetch_document, notify, single_values
 from .events import apply_progress, locked_call_for_webhook, store_event
+from .fallbacks import call_flow_failed, reported_failure
 from .redirects import hang_up
 
 MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
@@ -71,11 +74,44 @@ def record_machine_detection(call_id: int, params) -> Call:
     return call
 
 
-def record_fallback(call_id: int, params) -> Call:
-    """Keep Twilio's report that our answer URL failed (ErrorCode, ErrorUrl)."""
+def answer_document(call: Call, params) -> str:
+    """What the answered call does next: hang up on a machine, or the user's flow.
+
+    The user's URL is fetched here, with `DialStatus` among the POST fields or
+    in the query for GET, as the 2008 API sent it (`calls.user_flow`). With
+    machine detection the call's SendDigits are played first: Twilio ignores
+    detection on a create that has SendDigits, so they wait for the verdict.
+    """
+    if call.outcome == Outcome.HANGUP_MACHINE:
+        return str(twiml.hang_up())
+    document = call.twiml
+    if not document:
+        handed = {**single_values(params), "DialStatus": call.outcome or Outcome.ANSWERED}
+        try:
+            document = fetch_document(call.url, call.method, handed)
+        except FlowUnavailable as failure:
+            return call_flow_failed(call, failure, params)
+    digits = call.send_digits if call.if_machine != IfMachine.NONE else ""
+    return twiml.with_digits_first(document, digits)
+
+
+def record_fallback(call_id: int, params) -> str:
+    """Our FallbackUrl of a placed call: keep Twilio's report (ErrorCode, ErrorUrl) and
+    answer with the user's fallback, once, or an apology."""
     with transaction.atomic():
         call, _ = _locked_call_and_event(call_id, params, EventKind.ANSWER, "fallback")
-    return call
+    return call_flow_failed(call, reported_failure(params), params)
+
+
+def notify_machine_hangup(call_id: int) -> None:
+    """Seed 002: after hanging up on a machine, tell the user's URL with
+    `DialStatus=hangup-machine`, once; its answer does not matter."""
+    call = Call.objects.filter(pk=call_id, outcome=Outcome.HANGUP_MACHINE).exclude(url="").first()
+    if call is None:
+        return
+    answer = call.events.filter(fingerprint=f"{call.sid}:answer").first()
+    params = {**(answer.params if answer else {}), "CallStatus": call.status}
+    notify(call.url, call.method, {**params, "DialStatus": Outcome.HANGUP_MACHINE})
 
 
 def _locked_call_and_event(

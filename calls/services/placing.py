@@ -126,7 +126,8 @@ def create_params(call: Call) -> dict:
         "status_callback_event": STATUS_CALLBACK_EVENTS,
         "status_callback_method": "POST",
         "machine_detection": MACHINE_DETECTION[call.if_machine],
-        "send_digits": call.send_digits,
+        # Twilio ignores detection when SendDigits is given: the answer plays them instead.
+        "send_digits": call.send_digits if call.if_machine == IfMachine.NONE else "",
         "timeout": call.timeout,
         "time_limit": call.time_limit,
     }

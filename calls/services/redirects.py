@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..signals import redirect_sending
 from ..tasks import reconcile_call as reconcile_call_task
+from ..urls_public import public_url
 from .call_end import queue_redirects, send_redirects_on_commit
 from .events import record_snapshot
 
@@ -241,14 +242,16 @@ def _why_not_now(redirect: Redirect, call: Call) -> tuple[str, str] | None:
 
 
 def _update_params(redirect: Redirect) -> dict:
+    """The update's parameters; a new document always comes with our FallbackUrl, which
+    records a failure and hands the caller to the user's own fallback when given."""
     if redirect.target_status:
         return {"status": redirect.target_status}
     return {
         "url": redirect.url,
         "twiml": redirect.twiml,
         "method": redirect.method if redirect.url else "",
-        "fallback_url": redirect.fallback_url,
-        "fallback_method": redirect.fallback_method if redirect.fallback_url else "",
+        "fallback_url": public_url("calls-webhooks:redirect-fallback", redirect_id=redirect.pk),
+        "fallback_method": "POST",
     }
 
 

@@ -118,7 +118,7 @@ class LiveBoardViews:
         if settled is None:
             messages.info(request, under_way)
         elif (reason := refusal(settled)) is not None:
-            messages.error(request, f"{action.label} {target.name}: refused. {reason}")
+            messages.error(request, f"{action.label} {target.name}: {reason}")
         else:
             messages.success(request, f"{action.label} {target.name}: done.")
 

@@ -14,7 +14,12 @@ from .agents import release_wrapped_up_agents, set_agent_status
 from .dial_results import record_dial_ended, record_leg_status
 from .distributor import distribute, recover_failed_offers, take_off_hold
 from .entries import answer_inbound, enqueue_call, hold_ended, overflow_overdue, record_call_ended
-from .supervisor import hang_up_politely, record_redirect_sending, send_to_survey
+from .supervisor import (
+    hang_up_politely,
+    record_redirect_sending,
+    reopen_after_failed_redirect,
+    send_to_survey,
+)
 from .surveys import record_survey_answer
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "record_dial_ended",
     "record_leg_status",
     "record_redirect_sending",
+    "reopen_after_failed_redirect",
     "record_survey_answer",
     "recover_failed_offers",
     "release_wrapped_up_agents",

@@ -22,7 +22,7 @@ from calls.urls_public import public_url
 from .. import twiml
 from ..models import OPEN_ENTRY_STATUSES, AgentStatus, EntryOutcome, EntryStatus, QueueEntry, Survey
 from .agents import agent_call_ended
-from .common import locked_entry
+from .common import locked_entry, work_queues_after_commit
 from .entries import end_entry
 
 # Who a change of a live call comes from when a person asked for it.
@@ -100,6 +100,39 @@ def record_redirect_sending(redirect: Redirect) -> None:
     with transaction.atomic():
         for entry in entries.select_for_update(of=("self",)):
             _end_by_supervisor(entry)
+
+
+def reopen_after_failed_redirect(redirect: Redirect) -> QueueEntry | None:
+    """A person's change that ended a caller's wait failed at Twilio (its target
+    could not be fetched): the caller is still on the line, so the wait goes on
+    at the same place in line, and the figures count it as one wait.
+
+    Only the wait this kind of redirect ended (`record_redirect_sending`), and
+    only one no agent answered.
+    """
+    if redirect.origin not in SUPERVISOR_ORIGINS:
+        return None
+    with transaction.atomic():
+        entry = (
+            QueueEntry.objects.select_for_update(of=("self",))
+            .select_related("queue")
+            .filter(
+                call_id=redirect.call_id,
+                status=EntryStatus.ENDED,
+                outcome=EntryOutcome.ENDED_BY_SUPERVISOR,
+                answered_at__isnull=True,
+            )
+            .order_by("-ended_at")
+            .first()
+        )
+        if entry is None:
+            return None
+        entry.status = EntryStatus.WAITING
+        entry.outcome = ""
+        entry.ended_at = entry.dequeued_at = None
+        entry.save(update_fields=["status", "outcome", "ended_at", "dequeued_at"])
+        work_queues_after_commit()
+    return entry
 
 
 def _end_by_supervisor(entry: QueueEntry, *, also: tuple[str, ...] = ()) -> None:

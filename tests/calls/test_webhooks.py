@@ -131,13 +131,16 @@ def dialed(twilio, **overrides) -> Call:
     return services.dispatch_call(place(**overrides).pk)
 
 
-def test_if_machine_none_hands_over_with_dial_status_answered(twilio_client, twilio):
-    call = dialed(twilio, url="https://app.example/flow?lang=en")
-    document = answer(twilio_client, call)
-    assert (
-        '<Redirect method="POST">https://app.example/flow?lang=en&amp;DialStatus=answered'
-        "</Redirect>" in document
-    )
+FLOW = "<Response><Say>Your order has shipped.</Say></Response>"
+
+
+def test_if_machine_none_hands_over_with_dial_status_answered(twilio_client, twilio, user_app):
+    call = dialed(twilio, url=user_app.route("flow", FLOW) + "?lang=en")
+    assert answer(twilio_client, call) == FLOW
+    [hit] = user_app.hits_for("flow")
+    assert (hit.method, hit.params["DialStatus"], hit.query) == ("POST", "answered", {"lang": "en"})
+    assert hit.params["CallSid"] == call.sid
+    assert hit.signature_ok
     call.refresh_from_db()
     assert (call.status, call.outcome) == (CallStatus.IN_PROGRESS, Outcome.ANSWERED)
 
@@ -156,55 +159,122 @@ def test_if_machine_none_asks_twilio_for_no_detection(twilio):
         ("machine_end_silence", "answered-machine"),
     ],
 )
-def test_if_machine_continue_detects_message_end(twilio_client, twilio, answered_by, dial_status):
-    call = dialed(twilio, if_machine="continue", method="GET")
+def test_if_machine_continue_detects_message_end(
+    twilio_client, twilio, user_app, answered_by, dial_status
+):
+    call = dialed(twilio, if_machine="continue", method="GET", url=user_app.route("flow", FLOW))
     assert twilio.requests("create")[0].value("MachineDetection") == "DetectMessageEnd"
-    document = answer(twilio_client, call, AnsweredBy=answered_by)
-    assert f'<Redirect method="GET">https://app.example/flow?DialStatus={dial_status}' in document
+    assert answer(twilio_client, call, AnsweredBy=answered_by) == FLOW
+    [hit] = user_app.hits_for("flow")
+    assert (hit.method, hit.params, hit.query["DialStatus"]) == ("GET", {}, dial_status)
+    assert hit.signature_ok
     call.refresh_from_db()
     assert (call.outcome, call.answered_by) == (dial_status, answered_by)
 
 
 @pytest.mark.parametrize("answered_by", ["machine_start", "fax"])
-def test_if_machine_hangup_hangs_up_on_a_machine_at_once(twilio_client, twilio, answered_by):
-    call = dialed(twilio, if_machine="hangup")
+def test_if_machine_hangup_hangs_up_on_a_machine_at_once(
+    twilio_client, twilio, user_app, answered_by
+):
+    call = dialed(twilio, if_machine="hangup", url=user_app.route("flow", FLOW))
     assert twilio.requests("create")[0].value("MachineDetection") == "Enable"
     document = answer(twilio_client, call, AnsweredBy=answered_by)
     assert "<Hangup />" in document
-    assert "Redirect" not in document
+    assert user_app.hits_for("flow") == []
     call.refresh_from_db()
     assert call.outcome == Outcome.HANGUP_MACHINE
 
 
-def test_if_machine_hangup_lets_a_human_through(twilio_client, twilio):
-    call = dialed(twilio, if_machine="hangup")
+def test_if_machine_hangup_lets_a_human_through(twilio_client, twilio, user_app):
+    call = dialed(twilio, if_machine="hangup", url=user_app.route("flow", FLOW))
+    assert answer(twilio_client, call, AnsweredBy="human") == FLOW
+    assert user_app.hits_for("flow")[0].params["DialStatus"] == "answered-human"
+
+
+def test_with_detection_send_digits_wait_for_the_verdict(twilio_client, twilio, user_app):
+    call = dialed(
+        twilio, if_machine="hangup", send_digits="1234#", url=user_app.route("flow", FLOW)
+    )
+    assert "SendDigits" not in twilio.requests("create")[0].form
     document = answer(twilio_client, call, AnsweredBy="human")
-    assert "DialStatus=answered-human" in document
+    assert document.startswith('<Response><Play digits="1234#" /><Say>')
+
+
+def test_without_detection_twilio_sends_the_digits(twilio):
+    dialed(twilio, send_digits="1234#")
+    assert twilio.requests("create")[0].value("SendDigits") == "1234#"
 
 
 def test_inline_twiml_is_answered_as_given(twilio_client, twilio):
-    twiml = "<Response><Say>Your order has shipped.</Say></Response>"
-    call = dialed(twilio, url="", twiml=twiml)
-    assert answer(twilio_client, call) == twiml
+    call = dialed(twilio, url="", twiml=FLOW)
+    assert answer(twilio_client, call) == FLOW
 
 
-def test_a_repeated_answer_request_keeps_the_first_outcome(twilio_client, twilio):
-    call = dialed(twilio, if_machine="continue")
+def test_a_repeated_answer_request_keeps_the_first_outcome(twilio_client, twilio, user_app):
+    call = dialed(twilio, if_machine="continue", url=user_app.route("flow", FLOW))
     answer(twilio_client, call, AnsweredBy="human")
-    again = answer(twilio_client, call, AnsweredBy="machine_end_beep")
-    assert "DialStatus=answered-human" in again
+    answer(twilio_client, call, AnsweredBy="machine_end_beep")
+    dial_statuses = [hit.params["DialStatus"] for hit in user_app.hits_for("flow")]
+    assert dial_statuses == ["answered-human", "answered-human"]
     assert call.events.filter(kind="answer").count() == 1
 
 
-def test_the_fallback_sends_the_call_to_the_users_fallback(twilio_client, twilio):
-    call = dialed(twilio, fallback_url="https://backup.example/flow", fallback_method="GET")
-    path = reverse("calls-webhooks:fallback", kwargs={"call_id": call.pk})
-    params = {**status_params(call.sid, "in-progress", None), "ErrorCode": "11200"}
-    response = post_as_twilio(twilio_client, path, params)
-    assert (
-        '<Redirect method="GET">https://backup.example/flow</Redirect>' in response.content.decode()
+def test_relative_urls_in_the_users_document_stay_theirs(twilio_client, twilio, user_app):
+    flow = user_app.route(
+        "app/flow",
+        '<Response><Gather action="digits"><Play>hello.wav</Play></Gather>'
+        "<Redirect>/again</Redirect></Response>",
     )
+    document = answer(twilio_client, dialed(twilio, url=flow))
+    assert f'action="{user_app.url("app/digits")}"' in document
+    assert f"<Play>{user_app.url('app/hello.wav')}</Play>" in document
+    assert f"<Redirect>{user_app.url('again')}</Redirect>" in document
+
+
+@pytest.mark.parametrize(
+    ("answer_of_url", "code"),
+    [((500, "Oops"), 11200), ((200, "no TwiML here"), 12100), ((200, "<Html/>"), 12100)],
+)
+def test_a_users_url_that_fails_is_recorded_and_the_caller_hears_an_apology(
+    twilio_client, twilio, user_app, answer_of_url, code
+):
+    call = dialed(twilio, url=user_app.route("flow", answer_of_url))
+    document = answer(twilio_client, call)
+    assert "<Say>We are sorry" in document and "<Hangup />" in document
+    call.refresh_from_db()
+    assert (call.error_code, call.error_url) == (code, user_app.url("flow"))
+
+
+def fall_back(client: Client, call: Call, **extra) -> str:
+    path = reverse("calls-webhooks:fallback", kwargs={"call_id": call.pk})
+    params = {**status_params(call.sid, "in-progress", None), **extra}
+    return post_as_twilio(client, path, params).content.decode()
+
+
+def test_the_fallback_hands_the_call_to_the_users_fallback_once(twilio_client, twilio, user_app):
+    backup = user_app.route("backup", FLOW)
+    call = dialed(twilio, fallback_url=backup, fallback_method="GET")
+    failed = "https://app.example/next"
+    assert fall_back(twilio_client, call, ErrorCode="11200", ErrorUrl=failed) == FLOW
+    [hit] = user_app.hits_for("backup")
+    assert (hit.query["ErrorCode"], hit.query["ErrorUrl"]) == ("11200", failed)
     assert call.events.get().params["ErrorCode"] == "11200"
+    call.refresh_from_db()
+    assert (call.error_code, call.error_url) == (11200, failed)
+
+    again = fall_back(twilio_client, call, ErrorCode="12100", ErrorUrl=failed)
+    assert "<Say>We are sorry" in again and "<Hangup />" in again
+    assert len(user_app.hits_for("backup")) == 1
+
+
+def test_the_fallback_never_sends_the_call_back_to_the_url_that_failed(
+    twilio_client, twilio, user_app
+):
+    backup = user_app.route("backup", FLOW)
+    call = dialed(twilio, fallback_url=backup)
+    document = fall_back(twilio_client, call, ErrorCode="11200", ErrorUrl=backup)
+    assert "<Say>We are sorry" in document and "<Hangup />" in document
+    assert user_app.hits_for("backup") == []
 
 
 def test_every_url_handed_to_twilio_is_public_and_absolute(twilio):

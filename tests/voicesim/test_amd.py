@@ -80,3 +80,20 @@ def test_async_detection_runs_the_twiml_at_once_and_posts_the_verdict(
     assert (verdict.get("CallSid"), verdict.get("AnsweredBy")) == (call.sid, answered_by)
     assert int(verdict.get("MachineDetectionDuration")) >= took
     sim.hang_up(call.sid)
+
+
+def test_send_digits_turn_detection_off_as_twilio_does(sim: Sim, app: App) -> None:
+    """Twilio's Calls.create: with SendDigits, MachineDetection is ignored."""
+    call = sim.create(
+        to=MACHINE,
+        url=app.route("answer", LEAVE_MESSAGE),
+        machine_detection="Enable",
+        send_digits="1234#",
+    )
+
+    hit = app.wait_for("answer")[0]
+    assert hit.get("AnsweredBy") is None
+    sim.wait_status(call.sid, "completed")
+    events = [entry["event"] for entry in sim.transcript(call.sid)]
+    assert "digits-sent" in events
+    assert "amd" not in events
