@@ -86,7 +86,7 @@ def _record_call_error(call_id: int, failure: FlowUnavailable) -> bool:
     with transaction.atomic():
         call = locked_call(call_id)
         first = not call.error_url
-        call.error_code = failure.code
+        call.error_code = str(failure.code)
         call.error_url = failure.url[:1000]
         call.error_message = str(failure)[:500]
         call.save(update_fields=["error_code", "error_url", "error_message", "updated_at"])

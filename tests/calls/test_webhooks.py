@@ -242,7 +242,7 @@ def test_a_users_url_that_fails_is_recorded_and_the_caller_hears_an_apology(
     document = answer(twilio_client, call)
     assert "<Say>We are sorry" in document and "<Hangup />" in document
     call.refresh_from_db()
-    assert (call.error_code, call.error_url) == (code, user_app.url("flow"))
+    assert (call.error_code, call.error_url) == (str(code), user_app.url("flow"))
 
 
 def fall_back(client: Client, call: Call, **extra) -> str:
@@ -260,7 +260,7 @@ def test_the_fallback_hands_the_call_to_the_users_fallback_once(twilio_client, t
     assert (hit.query["ErrorCode"], hit.query["ErrorUrl"]) == ("11200", failed)
     assert call.events.get().params["ErrorCode"] == "11200"
     call.refresh_from_db()
-    assert (call.error_code, call.error_url) == (11200, failed)
+    assert (call.error_code, call.error_url) == ("11200", failed)
 
     again = fall_back(twilio_client, call, ErrorCode="12100", ErrorUrl=failed)
     assert "<Say>We are sorry" in again and "<Hangup />" in again

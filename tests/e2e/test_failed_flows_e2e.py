@@ -118,7 +118,7 @@ def test_a_placed_call_whose_url_fails_is_never_sent_back_to_it(stack, user_app)
 
     assert len(user_app.hits_for("broken")) == 1
     call = reload(call)
-    assert (call.error_code, call.error_url) == (11200, broken)
+    assert (call.error_code, call.error_url) == ("11200", broken)
     assert [text for text in said(stack, call.sid) if text.startswith(APOLOGY)] != []
     assert len(said(stack, call.sid)) == 1
 
@@ -133,7 +133,7 @@ def test_a_later_document_that_fails_goes_to_the_users_fallback_once(stack, user
     wait_until(lambda: reload(call).status == CallStatus.COMPLETED, timeout=30)
 
     call = reload(call)
-    assert (call.error_code, call.error_url) == (11200, broken)
+    assert (call.error_code, call.error_url) == ("11200", broken)
     assert len(user_app.hits_for("backup")) == 1
     assert len(user_app.hits_for("broken")) == 2
     assert [text for text in said(stack, call.sid) if text.startswith(APOLOGY)] != []
