@@ -25,6 +25,7 @@ from . import rules, services
 from .exceptions import RuleViolation
 from .forms import PlaceCallForm, RedirectForm, ServiceForm
 from .models import Call, CallEvent, Redirect, Source
+from .permissions import CONTROL_CALLS, PLACE_CALLS
 
 ACTION_FORM_TEMPLATE = "admin/calls/action_form.html"
 
@@ -125,7 +126,7 @@ class ServiceAdmin(ReadOnly, admin.ModelAdmin):
     show_full_result_count = False
 
     def has_control_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("calls.control_call")
+        return request.user.has_perm(CONTROL_CALLS)
 
     def run_service(
         self,
@@ -211,13 +212,13 @@ class CallAdmin(ServiceAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {
             **(extra_context or {}),
-            "can_place_calls": request.user.has_perm("calls.place_call"),
+            "can_place_calls": request.user.has_perm(PLACE_CALLS),
         }
         return super().changelist_view(request, extra_context)
 
     def place_call_view(self, request: HttpRequest) -> HttpResponse:
         """Place an outbound call through `services.place_call` (there is no "add")."""
-        if not request.user.has_perm("calls.place_call"):
+        if not request.user.has_perm(PLACE_CALLS):
             raise PermissionDenied
         form = PlaceCallForm(request.POST or None)
         if form.is_valid():

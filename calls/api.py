@@ -20,7 +20,14 @@ from . import rules, services
 from .exceptions import RuleViolation
 from .filters import CALL_REFERENCE_PATTERN, CallFilter, RedirectFilter, call_reference
 from .models import Call, Redirect, Source
-from .permissions import ActionPermission, by_action
+from .permissions import (
+    CONTROL_CALLS,
+    PLACE_CALLS,
+    VIEW_CALLS,
+    VIEW_REDIRECTS,
+    ActionPermission,
+    by_action,
+)
 from .serializers import (
     CallDetailSerializer,
     CallSerializer,
@@ -30,11 +37,6 @@ from .serializers import (
     RedirectRequestSerializer,
     RedirectSerializer,
 )
-
-VIEW_CALLS = "calls.view_call"
-PLACE_CALLS = "calls.place_call"
-CONTROL_CALLS = "calls.control_call"
-VIEW_REDIRECTS = "calls.view_redirect"
 
 
 class Conflict(APIException):

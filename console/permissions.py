@@ -1,14 +1,12 @@
 """Who may see and who may act, in the core's terms.
 
-Viewers see the dashboard, the board and timelines (`view_call`); supervisors
-also change live calls (`control_call`), which is what every board action does.
+Viewers see the dashboard, the board and timelines (`calls.permissions.VIEW_CALLS`);
+supervisors also change live calls (`CONTROL_CALLS`), which is what every board
+action does.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-
-VIEW_CALLS = "calls.view_call"
-CONTROL_CALLS = "calls.control_call"
 
 
 def require(request: HttpRequest, permission: str) -> None:

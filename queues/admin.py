@@ -38,8 +38,6 @@ from .models import (
     SurveyResponse,
 )
 
-CONTROL_CALLS = "calls.control_call"
-
 
 def _duration(seconds: float | None) -> str:
     if seconds is None:

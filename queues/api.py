@@ -2,8 +2,8 @@
 `queues.services`; the services' errors become 4xx answers (`ServiceErrorsMixin`).
 
 Taking a caller off hold, sending them to the survey and hanging up on them
-change a live call, so they need the same `calls.control_call` permission as
-the calls API's redirects.
+change a live call, so they need the same `CONTROL_CALLS` permission as the
+calls API's redirects.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rest_framework.serializers import Serializer
 
 from calls.api import REFUSED_BY_STATE, NewestFirst, ServiceErrorsMixin
 from calls.models import Source
-from calls.permissions import ActionPermission
+from calls.permissions import CONTROL_CALLS, ActionPermission, by_action
 from calls.serializers import RedirectSerializer
 
 from . import selectors, services
@@ -41,20 +41,12 @@ from .serializers import (
     TakeOffHoldSerializer,
 )
 
-CONTROL_CALLS = "calls.control_call"
-READ_ACTIONS = ("list", "retrieve", "metadata")
-
-
-def read_permissions(codename: str, **actions: str) -> dict[str, str]:
-    return {**dict.fromkeys(READ_ACTIONS, codename), **actions}
-
-
 class QueueViewSet(viewsets.ReadOnlyModelViewSet):
     """Queues with their live figures; `figures` gives them per day."""
 
     serializer_class = QueueSerializer
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions("queues.view_queue", figures="queues.view_queue")
+    action_permissions = by_action("queues.view_queue", figures="queues.view_queue")
 
     def get_queryset(self) -> QuerySet[Queue]:
         return selectors.with_live_figures(Queue.objects.prefetch_related("numbers"))
@@ -75,7 +67,7 @@ class AgentViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = Agent.objects.prefetch_related("queues")
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions("queues.view_agent", status="queues.change_agent")
+    action_permissions = by_action("queues.view_agent", status="queues.change_agent")
     filterset_fields = ["status", "queues"]
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -111,7 +103,7 @@ class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = QueueEntry.objects.select_related("call")
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions(
+    action_permissions = by_action(
         "queues.view_queueentry",
         take_off_hold=CONTROL_CALLS,
         send_to_survey=CONTROL_CALLS,
@@ -172,7 +164,7 @@ class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Survey.objects.prefetch_related("questions")
     serializer_class = SurveySerializer
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions("queues.view_survey")
+    action_permissions = by_action("queues.view_survey")
 
 
 class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -181,7 +173,7 @@ class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = SurveyResponse.objects.select_related("call")
     serializer_class = SurveyResponseSerializer
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions(
+    action_permissions = by_action(
         "queues.view_surveyresponse", averages="queues.view_surveyresponse"
     )
     filterset_fields = ["survey", "question", "agent", "queue", "call"]
