@@ -18,6 +18,7 @@ from calls.exceptions import RuleViolation
 
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
 from .models import Attempt, Campaign, CampaignState, Contact, CsvImport, DoNotCall, ImportKind
+from .permissions import RUN_CAMPAIGNS, VIEW_CAMPAIGNS, VIEW_DO_NOT_CALL
 from .selectors import campaign_dialing, campaign_progress
 from .services import dnc, imports, lifecycle
 
@@ -196,7 +197,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/campaigns/campaign/upload.html", context)
 
     def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], move: Callable, verb: str):
-        if not request.user.has_perm("campaigns.run_campaign"):
+        if not request.user.has_perm(RUN_CAMPAIGNS):
             self.message_user(request, "You may not run campaigns.", messages.ERROR)
             return
         for campaign in queryset:
@@ -382,6 +383,6 @@ class CsvImportAdmin(ReadOnlyAdmin):
 
 
 VIEW_IMPORTS = (
-    (ImportKind.CONTACTS, "campaigns.view_campaign"),
-    (ImportKind.DO_NOT_CALL, "campaigns.view_donotcall"),
+    (ImportKind.CONTACTS, VIEW_CAMPAIGNS),
+    (ImportKind.DO_NOT_CALL, VIEW_DO_NOT_CALL),
 )

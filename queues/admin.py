@@ -37,6 +37,7 @@ from .models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from .permissions import ADD_AGENTS, CHANGE_AGENTS, DELETE_AGENTS
 
 
 def _duration(seconds: float | None) -> str:
@@ -195,13 +196,13 @@ class AgentAdmin(ServiceAdmin):
     actions = ["sign_in", "sign_out"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("queues.add_agent")
+        return request.user.has_perm(ADD_AGENTS)
 
     def has_change_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
-        return request.user.has_perm("queues.change_agent")
+        return request.user.has_perm(CHANGE_AGENTS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
-        return request.user.has_perm("queues.delete_agent")
+        return request.user.has_perm(DELETE_AGENTS)
 
     @admin.action(description="Sign in (available)", permissions=["change"])
     def sign_in(self, request: HttpRequest, agents: QuerySet[Agent]) -> None:

@@ -25,6 +25,14 @@ from calls.serializers import RedirectSerializer
 
 from . import selectors, services
 from .models import Agent, Queue, QueueEntry, Survey, SurveyResponse
+from .permissions import (
+    CHANGE_AGENTS,
+    VIEW_AGENTS,
+    VIEW_QUEUE_ENTRIES,
+    VIEW_QUEUES,
+    VIEW_SURVEY_RESPONSES,
+    VIEW_SURVEYS,
+)
 from .serializers import (
     AgentSerializer,
     AgentStatusSerializer,
@@ -41,12 +49,13 @@ from .serializers import (
     TakeOffHoldSerializer,
 )
 
+
 class QueueViewSet(viewsets.ReadOnlyModelViewSet):
     """Queues with their live figures; `figures` gives them per day."""
 
     serializer_class = QueueSerializer
     permission_classes = [ActionPermission]
-    action_permissions = by_action("queues.view_queue", figures="queues.view_queue")
+    action_permissions = by_action(VIEW_QUEUES, figures=VIEW_QUEUES)
 
     def get_queryset(self) -> QuerySet[Queue]:
         return selectors.with_live_figures(Queue.objects.prefetch_related("numbers"))
@@ -67,7 +76,7 @@ class AgentViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = Agent.objects.prefetch_related("queues")
     permission_classes = [ActionPermission]
-    action_permissions = by_action("queues.view_agent", status="queues.change_agent")
+    action_permissions = by_action(VIEW_AGENTS, status=CHANGE_AGENTS)
     filterset_fields = ["status", "queues"]
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -104,7 +113,7 @@ class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     queryset = QueueEntry.objects.select_related("call")
     permission_classes = [ActionPermission]
     action_permissions = by_action(
-        "queues.view_queueentry",
+        VIEW_QUEUE_ENTRIES,
         take_off_hold=CONTROL_CALLS,
         send_to_survey=CONTROL_CALLS,
         hang_up=CONTROL_CALLS,
@@ -164,7 +173,7 @@ class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Survey.objects.prefetch_related("questions")
     serializer_class = SurveySerializer
     permission_classes = [ActionPermission]
-    action_permissions = by_action("queues.view_survey")
+    action_permissions = by_action(VIEW_SURVEYS)
 
 
 class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -173,9 +182,7 @@ class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = SurveyResponse.objects.select_related("call")
     serializer_class = SurveyResponseSerializer
     permission_classes = [ActionPermission]
-    action_permissions = by_action(
-        "queues.view_surveyresponse", averages="queues.view_surveyresponse"
-    )
+    action_permissions = by_action(VIEW_SURVEY_RESPONSES, averages=VIEW_SURVEY_RESPONSES)
     filterset_fields = ["survey", "question", "agent", "queue", "call"]
     pagination_class = NewestFirst
 
