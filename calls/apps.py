@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class CallsConfig(AppConfig):
@@ -7,6 +6,4 @@ class CallsConfig(AppConfig):
     verbose_name = "Calls"
 
     def ready(self) -> None:
-        from .groups import ensure_groups
-
-        post_migrate.connect(ensure_groups, dispatch_uid="calls.ensure_groups")
+        from . import receivers  # noqa: F401  connects the signal receivers
