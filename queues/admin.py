@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from calls.admin import ReadOnlyInline, ServiceAdmin
+from calls.admin_base import ReadOnlyInline, ServiceAdmin
 from calls.exceptions import RuleViolation
 from calls.models import Source
 from calls.urls_public import public_url
