@@ -77,7 +77,11 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):
         return list(self.fields)
 
 
-class ServiceAdmin(ReadOnly, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """Rows written only by the services: shown, never added, edited or deleted here."""
+
+
+class ServiceAdmin(ReadOnlyAdmin):
     """Read-only pages; changes only through services, reported as messages."""
 
     paginator = EstimatedCountPaginator
