@@ -11,15 +11,14 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from calls.api import REFUSED_BY_STATE, NewestFirst, ServiceErrorsMixin
-from calls.models import Source
+from calls.api import REFUSED_BY_STATE, LiveChangeMixin, NewestFirst, ServiceErrorsMixin
 from calls.permissions import CONTROL_CALLS, ActionPermission, by_action
 from calls.serializers import RedirectSerializer
 
@@ -106,7 +105,7 @@ class LatestEnqueuedFirst(CursorPagination):
     max_page_size = 500
 
 
-class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class QueueEntryViewSet(LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """Callers' stays in queues, latest first; the supervisor's actions on a
     waiting or connected caller."""
 
@@ -129,44 +128,23 @@ class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> type[Serializer]:
         return self.serializer_classes.get(self.action, QueueEntrySerializer)
 
-    def _validated(self) -> dict:
-        serializer = self.get_serializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     @extend_schema(responses={202: QueueEntrySerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"], url_path="take-off-hold")
     def take_off_hold(self, request: Request, pk: str) -> Response:
         """Connect the caller to the named agent, or to the longest-idle available one."""
-        entry = services.take_off_hold(
-            self.get_object(),
-            agent=self._validated().get("agent"),
-            origin=Source.API,
-            requested_by=request.user,
-        )
-        return Response(QueueEntrySerializer(entry).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.take_off_hold, QueueEntrySerializer)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"], url_path="send-to-survey")
     def send_to_survey(self, request: Request, pk: str) -> Response:
         """Send the caller to the survey now (the queue's, unless one is named)."""
-        redirect = services.send_to_survey(
-            self.get_object(),
-            survey=self._validated().get("survey"),
-            origin=Source.API,
-            requested_by=request.user,
-        )
-        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.send_to_survey, RedirectSerializer)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"], url_path="hang-up")
     def hang_up(self, request: Request, pk: str) -> Response:
         """Say goodbye to the caller and hang up."""
-        self._validated()
-        redirect = services.hang_up_politely(
-            self.get_object(), origin=Source.API, requested_by=request.user
-        )
-        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.hang_up_politely, RedirectSerializer)
 
 
 class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
