@@ -42,7 +42,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from status_callbacks import drop_database, free_port, scratch_database  # noqa: E402
 
-from tests.support.processes import (  # noqa: E402
+from callcenter.processes import (  # noqa: E402
     URL_PATTERN,
     VENV_BIN,
     celery_worker_command,

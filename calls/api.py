@@ -4,7 +4,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -20,7 +20,14 @@ from . import rules, services
 from .exceptions import RuleViolation
 from .filters import CALL_REFERENCE_PATTERN, CallFilter, RedirectFilter, call_reference
 from .models import Call, Redirect, Source
-from .permissions import ActionPermission, by_action
+from .permissions import (
+    CONTROL_CALLS,
+    PLACE_CALLS,
+    VIEW_CALLS,
+    VIEW_REDIRECTS,
+    ActionPermission,
+    by_action,
+)
 from .serializers import (
     CallDetailSerializer,
     CallSerializer,
@@ -30,11 +37,6 @@ from .serializers import (
     RedirectRequestSerializer,
     RedirectSerializer,
 )
-
-VIEW_CALLS = "calls.view_call"
-PLACE_CALLS = "calls.place_call"
-CONTROL_CALLS = "calls.control_call"
-VIEW_REDIRECTS = "calls.view_redirect"
 
 
 class Conflict(APIException):
@@ -74,6 +76,22 @@ class ServiceErrorsMixin:
         if error.field in inputs and not inputs[error.field].read_only:
             return ValidationError({error.field: [error.message]}, code=error.code)
         return Conflict({"detail": error.message, "code": error.code})
+
+
+class LiveChangeMixin:
+    """The actions that change a live call (redirect, hang up, take off hold…), one way:
+    the object first (404), then the body through the action's serializer (400 on the
+    field), then the service with who asked, answered 202 with what it returned, since
+    Twilio's answer comes later."""
+
+    def accept_change(self, service: Callable[..., Model], answer: type[Serializer]) -> Response:
+        target = self.get_object()
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        changed = service(
+            target, **serializer.validated_data, origin=Source.API, requested_by=self.request.user
+        )
+        return Response(answer(changed).data, status=status.HTTP_202_ACCEPTED)
 
 
 class NewestFirst(CursorPagination):
@@ -119,7 +137,7 @@ def same_request(call: Call, arguments: dict[str, Any]) -> bool:
     return all(getattr(call, name) == value for name, value in asked.items())
 
 
-class CallViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class CallViewSet(LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """Calls and their legs; place a call; redirect, hang up or cancel a live one.
 
     `{id}` is the Twilio SID (CA…) or our own id.
@@ -201,29 +219,20 @@ class CallViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def redirect(self, request: Request, pk: str) -> Response:
         """Send the call to a new Url (or inline Twiml): now, `at` a moment, `after_seconds`,
         or `when_leg_ends`. A scheduled one can be canceled until it is due."""
-        return self._control(services.request_redirect)
+        return self.accept_change(services.request_redirect, RedirectSerializer)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"])
     def hangup(self, request: Request, pk: str) -> Response:
         """Hang up the call whatever its state (`Status=completed`): now, `at` a moment,
         `after_seconds`, or `when_leg_ends`."""
-        return self._control(services.hang_up)
+        return self.accept_change(services.hang_up, RedirectSerializer)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         """Cancel a call that is still queued or ringing (`Status=canceled`)."""
-        return self._control(services.cancel_call)
-
-    def _control(self, service: Callable[..., Redirect]) -> Response:
-        call = self.get_object()
-        serializer = self.get_serializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        redirect = service(
-            call, **serializer.validated_data, origin=Source.API, requested_by=self.request.user
-        )
-        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.cancel_call, RedirectSerializer)
 
 
 class RedirectViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):

@@ -12,7 +12,9 @@ from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.db.models import Q
 
-_CALLS_READ = ("calls.view_call", "calls.view_callevent", "calls.view_redirect")
+from .permissions import CONTROL_CALLS, PLACE_CALLS, VIEW_CALL_EVENTS, VIEW_CALLS, VIEW_REDIRECTS
+
+_CALLS_READ = (VIEW_CALLS, VIEW_CALL_EVENTS, VIEW_REDIRECTS)
 _QUEUES_READ = (
     "queues.view_queue",
     "queues.view_inboundnumber",
@@ -41,8 +43,8 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # sign agents in and out, set up queues and surveys, run campaigns.
     "Supervisors": (
         *_CALLS_READ,
-        "calls.place_call",
-        "calls.control_call",
+        PLACE_CALLS,
+        CONTROL_CALLS,
         *_QUEUES_READ,
         "queues.add_queue",
         "queues.change_queue",
@@ -60,8 +62,8 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Internal tools on the REST API: place and change calls, drive agents and campaigns.
     "Integrations": (
         *_CALLS_READ,
-        "calls.place_call",
-        "calls.control_call",
+        PLACE_CALLS,
+        CONTROL_CALLS,
         *_QUEUES_READ,
         "queues.change_agent",
         *_CAMPAIGNS_READ,

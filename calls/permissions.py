@@ -8,6 +8,14 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+# The calls' permissions, by their full names; queues and the console check them too
+# (their actions on a caller change a live call).
+VIEW_CALLS = "calls.view_call"
+VIEW_CALL_EVENTS = "calls.view_callevent"
+VIEW_REDIRECTS = "calls.view_redirect"
+PLACE_CALLS = "calls.place_call"
+CONTROL_CALLS = "calls.control_call"
+
 
 class ActionPermission(BasePermission):
     """Anonymous → 401 (DRF asks for a token); authenticated without the action's

@@ -15,10 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
+from calls.admin_base import ReadOnlyAdmin
 from calls.exceptions import RuleViolation
 
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
 from .models import Attempt, Campaign, CampaignState, Contact, CsvImport, DoNotCall, ImportKind
+from .permissions import RUN_CAMPAIGNS, VIEW_CAMPAIGNS, VIEW_DO_NOT_CALL
 from .selectors import campaign_dialing, campaign_progress
 from .services import dnc, imports, lifecycle
 
@@ -201,7 +203,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return request.user.has_perm("campaigns.run_campaign")
 
     def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], move: Callable, verb: str):
-        if not request.user.has_perm("campaigns.run_campaign"):
+        if not request.user.has_perm(RUN_CAMPAIGNS):
             self.message_user(request, "You may not run campaigns.", messages.ERROR)
             return
         for campaign in queryset:
@@ -246,19 +248,6 @@ class AttemptInline(admin.TabularInline):
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: shown, never added, edited or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
@@ -387,6 +376,6 @@ class CsvImportAdmin(ReadOnlyAdmin):
 
 
 VIEW_IMPORTS = (
-    (ImportKind.CONTACTS, "campaigns.view_campaign"),
-    (ImportKind.DO_NOT_CALL, "campaigns.view_donotcall"),
+    (ImportKind.CONTACTS, VIEW_CAMPAIGNS),
+    (ImportKind.DO_NOT_CALL, VIEW_DO_NOT_CALL),
 )

@@ -15,10 +15,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from calls.api import ServiceErrorsMixin
-from calls.permissions import ActionPermission
+from calls.permissions import ActionPermission, by_action
 
 from .csv_files import MAX_UPLOAD_BYTES
 from .models import Campaign, CsvImport, DoNotCall, ImportKind
+from .permissions import (
+    ADD_CAMPAIGNS,
+    ADD_DO_NOT_CALL,
+    CHANGE_CAMPAIGNS,
+    DELETE_CAMPAIGNS,
+    DELETE_DO_NOT_CALL,
+    RUN_CAMPAIGNS,
+    VIEW_CAMPAIGNS,
+    VIEW_DO_NOT_CALL,
+)
 from .selectors import campaign_progress
 from .serializers import (
     CampaignSerializer,
@@ -31,12 +41,6 @@ from .serializers import (
 from .services import dnc, imports, lifecycle
 
 IMPORT_ID = OpenApiParameter("import_id", int, OpenApiParameter.PATH, description="the import's id")
-
-VIEW = "campaigns.view_campaign"
-ADD = "campaigns.add_campaign"
-CHANGE = "campaigns.change_campaign"
-DELETE = "campaigns.delete_campaign"
-RUN = "campaigns.run_campaign"
 UPLOADS = ("upload_contacts", "upload")
 
 
@@ -76,23 +80,21 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
     pagination_class = PageNumberPagination
     permission_classes = [ActionPermission]
     lookup_value_regex = r"\d+"
-    action_permissions = {
-        "list": VIEW,
-        "retrieve": VIEW,
-        "metadata": VIEW,
-        "stats": VIEW,
-        "contacts": VIEW,
-        "contacts_import": VIEW,
-        "create": ADD,
-        "update": CHANGE,
-        "partial_update": CHANGE,
-        "upload_contacts": CHANGE,
-        "destroy": DELETE,
-        "start": RUN,
-        "pause": RUN,
-        "resume": RUN,
-        "cancel": RUN,
-    }
+    action_permissions = by_action(
+        VIEW_CAMPAIGNS,
+        stats=VIEW_CAMPAIGNS,
+        contacts=VIEW_CAMPAIGNS,
+        contacts_import=VIEW_CAMPAIGNS,
+        create=ADD_CAMPAIGNS,
+        update=CHANGE_CAMPAIGNS,
+        partial_update=CHANGE_CAMPAIGNS,
+        upload_contacts=CHANGE_CAMPAIGNS,
+        destroy=DELETE_CAMPAIGNS,
+        start=RUN_CAMPAIGNS,
+        pause=RUN_CAMPAIGNS,
+        resume=RUN_CAMPAIGNS,
+        cancel=RUN_CAMPAIGNS,
+    )
     queryset = Campaign.objects.select_related("survey")
 
     def perform_create(self, serializer: CampaignSerializer) -> None:
@@ -189,15 +191,13 @@ class DoNotCallViewSet(
     serializer_class = DoNotCallSerializer
     pagination_class = PageNumberPagination
     permission_classes = [ActionPermission]
-    action_permissions = {
-        "list": "campaigns.view_donotcall",
-        "retrieve": "campaigns.view_donotcall",
-        "metadata": "campaigns.view_donotcall",
-        "create": "campaigns.add_donotcall",
-        "destroy": "campaigns.delete_donotcall",
-        "upload": "campaigns.add_donotcall",
-        "upload_import": "campaigns.view_donotcall",
-    }
+    action_permissions = by_action(
+        VIEW_DO_NOT_CALL,
+        create=ADD_DO_NOT_CALL,
+        destroy=DELETE_DO_NOT_CALL,
+        upload=ADD_DO_NOT_CALL,
+        upload_import=VIEW_DO_NOT_CALL,
+    )
 
     def get_queryset(self) -> QuerySet[DoNotCall]:
         return DoNotCall.objects.all()

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 from .api import CampaignViewSet, DoNotCallViewSet
 
 router = SimpleRouter()
-router.register("do-not-call", DoNotCallViewSet, basename="do-not-call")
-router.register("", CampaignViewSet, basename="campaign")
+router.register("campaigns/do-not-call", DoNotCallViewSet, basename="do-not-call")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = router.urls

@@ -2,11 +2,12 @@
 function (the services import these task objects at module level to hand work
 over once committed).
 
-Dialer loops go to a queue of their own, which every worker also consumes: a
-loop handing over to the next one must not wait behind the default queue (the
-core queues a dispatch message for every call, which the dialer has sent itself).
-It is named after the deployment's default queue, so deployments (or a test run)
-sharing one broker never run each other's loops.
+Dialer loops go to a queue of their own, which every worker also consumes
+(`campaigns.receivers.consume_dialer_queue`): a loop handing over to the next one
+must not wait behind the default queue (the core queues a dispatch message for
+every call, which the dialer has sent itself). It is named after the deployment's
+default queue, so deployments (or a test run) sharing one broker never run each
+other's loops.
 """
 
 import time
@@ -23,11 +24,6 @@ def dialer_queue(app=current_app) -> str:
 
 def start_loop(campaign_id: int, slot: int) -> None:
     run_dialer.apply_async((campaign_id, slot), expires=LOOP_REQUEST_EXPIRES, queue=dialer_queue())
-
-
-def consume_dialer_queue(sender, instance, **kwargs) -> None:
-    """`celeryd_after_setup` receiver: every worker listens on the dialer queue too."""
-    instance.app.amqp.queues.select_add(dialer_queue(instance.app))
 
 
 @shared_task

@@ -1,14 +1,14 @@
 """Who may see and who may act, in the core's terms.
 
-Viewers see the dashboard, the board and timelines (`view_call`); supervisors
-also change live calls (`control_call`), which is what every board action does.
+Viewers see the dashboard, the board and timelines (`calls.permissions.VIEW_CALLS`);
+supervisors also change live calls (`CONTROL_CALLS`), which is what every board
+action does.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-VIEW_CALLS = "calls.view_call"
-CONTROL_CALLS = "calls.control_call"
+from calls.permissions import CONTROL_CALLS, VIEW_CALLS
 
 # What the refusal page says to whoever lacks each permission.
 WHY_REFUSED = {

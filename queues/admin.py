@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from calls.admin import ReadOnlyInline, ServiceAdmin
+from calls.admin_base import ReadOnlyInline, ServiceAdmin
 from calls.exceptions import RuleViolation
 from calls.models import Source
 from calls.urls_public import public_url
@@ -38,8 +38,7 @@ from .models import (
     SurveyQuestion,
     SurveyResponse,
 )
-
-CONTROL_CALLS = "calls.control_call"
+from .permissions import ADD_AGENTS, CHANGE_AGENTS, DELETE_AGENTS
 
 
 def _duration(seconds: float | None) -> str:
@@ -199,13 +198,13 @@ class AgentAdmin(ServiceAdmin):
     actions = ["sign_in", "sign_out"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("queues.add_agent")
+        return request.user.has_perm(ADD_AGENTS)
 
     def has_change_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
-        return request.user.has_perm("queues.change_agent")
+        return request.user.has_perm(CHANGE_AGENTS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
-        return request.user.has_perm("queues.delete_agent")
+        return request.user.has_perm(DELETE_AGENTS)
 
     @admin.action(description="Sign in (available)", permissions=["change"])
     def sign_in(self, request: HttpRequest, agents: QuerySet[Agent]) -> None:

@@ -2,8 +2,8 @@
 `queues.services`; the services' errors become 4xx answers (`ServiceErrorsMixin`).
 
 Taking a caller off hold, sending them to the survey and hanging up on them
-change a live call, so they need the same `calls.control_call` permission as
-the calls API's redirects.
+change a live call, so they need the same `CONTROL_CALLS` permission as the
+calls API's redirects.
 """
 
 from __future__ import annotations
@@ -11,20 +11,27 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from calls.api import REFUSED_BY_STATE, NewestFirst, ServiceErrorsMixin
-from calls.models import Source
-from calls.permissions import ActionPermission
+from calls.api import REFUSED_BY_STATE, LiveChangeMixin, NewestFirst, ServiceErrorsMixin
+from calls.permissions import CONTROL_CALLS, ActionPermission, by_action
 from calls.serializers import RedirectSerializer
 
 from . import figures, selectors, services
 from .models import Agent, Queue, QueueEntry, Survey, SurveyResponse
+from .permissions import (
+    CHANGE_AGENTS,
+    VIEW_AGENTS,
+    VIEW_QUEUE_ENTRIES,
+    VIEW_QUEUES,
+    VIEW_SURVEY_RESPONSES,
+    VIEW_SURVEYS,
+)
 from .serializers import (
     AgentSerializer,
     AgentStatusSerializer,
@@ -41,20 +48,13 @@ from .serializers import (
     TakeOffHoldSerializer,
 )
 
-CONTROL_CALLS = "calls.control_call"
-READ_ACTIONS = ("list", "retrieve", "metadata")
-
-
-def read_permissions(codename: str, **actions: str) -> dict[str, str]:
-    return {**dict.fromkeys(READ_ACTIONS, codename), **actions}
-
 
 class QueueViewSet(viewsets.ReadOnlyModelViewSet):
     """Queues with their live figures; `figures` gives them per day."""
 
     serializer_class = QueueSerializer
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions("queues.view_queue", figures="queues.view_queue")
+    action_permissions = by_action(VIEW_QUEUES, figures=VIEW_QUEUES)
 
     def get_queryset(self) -> QuerySet[Queue]:
         return selectors.with_live_figures(Queue.objects.prefetch_related("numbers"))
@@ -75,7 +75,7 @@ class AgentViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = Agent.objects.prefetch_related("queues")
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions("queues.view_agent", status="queues.change_agent")
+    action_permissions = by_action(VIEW_AGENTS, status=CHANGE_AGENTS)
     filterset_fields = ["status", "queues"]
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -105,14 +105,14 @@ class LatestEnqueuedFirst(CursorPagination):
     max_page_size = 500
 
 
-class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class QueueEntryViewSet(LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """Callers' stays in queues, latest first; the supervisor's actions on a
     waiting or connected caller."""
 
     queryset = QueueEntry.objects.select_related("call")
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions(
-        "queues.view_queueentry",
+    action_permissions = by_action(
+        VIEW_QUEUE_ENTRIES,
         take_off_hold=CONTROL_CALLS,
         send_to_survey=CONTROL_CALLS,
         hang_up=CONTROL_CALLS,
@@ -128,51 +128,30 @@ class QueueEntryViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> type[Serializer]:
         return self.serializer_classes.get(self.action, QueueEntrySerializer)
 
-    def _validated(self) -> dict:
-        serializer = self.get_serializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     @extend_schema(responses={202: QueueEntrySerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"], url_path="take-off-hold")
     def take_off_hold(self, request: Request, pk: str) -> Response:
         """Connect the caller to the named agent, or to the longest-idle available one."""
-        entry = services.take_off_hold(
-            self.get_object(),
-            agent=self._validated().get("agent"),
-            origin=Source.API,
-            requested_by=request.user,
-        )
-        return Response(QueueEntrySerializer(entry).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.take_off_hold, QueueEntrySerializer)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"], url_path="send-to-survey")
     def send_to_survey(self, request: Request, pk: str) -> Response:
         """Send the caller to the survey now (the queue's, unless one is named)."""
-        redirect = services.send_to_survey(
-            self.get_object(),
-            survey=self._validated().get("survey"),
-            origin=Source.API,
-            requested_by=request.user,
-        )
-        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.send_to_survey, RedirectSerializer)
 
     @extend_schema(responses={202: RedirectSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"], url_path="hang-up")
     def hang_up(self, request: Request, pk: str) -> Response:
         """Say goodbye to the caller and hang up."""
-        self._validated()
-        redirect = services.hang_up_politely(
-            self.get_object(), origin=Source.API, requested_by=request.user
-        )
-        return Response(RedirectSerializer(redirect).data, status=status.HTTP_202_ACCEPTED)
+        return self.accept_change(services.hang_up_politely, RedirectSerializer)
 
 
 class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Survey.objects.prefetch_related("questions")
     serializer_class = SurveySerializer
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions("queues.view_survey")
+    action_permissions = by_action(VIEW_SURVEYS)
 
 
 class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -181,9 +160,7 @@ class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = SurveyResponse.objects.select_related("call")
     serializer_class = SurveyResponseSerializer
     permission_classes = [ActionPermission]
-    action_permissions = read_permissions(
-        "queues.view_surveyresponse", averages="queues.view_surveyresponse"
-    )
+    action_permissions = by_action(VIEW_SURVEY_RESPONSES, averages=VIEW_SURVEY_RESPONSES)
     filterset_fields = ["survey", "question", "agent", "queue", "call"]
     pagination_class = NewestFirst
 

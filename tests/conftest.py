@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.support.database import test_database_url
-from tests.support.processes import (
+from callcenter.processes import (
     URL_PATTERN,
     VENV_BIN,
     celery_worker_command,
@@ -26,6 +25,7 @@ from tests.support.processes import (
     stop_process,
     wait_for_line,
 )
+from tests.support.database import test_database_url
 from tests.support.voicesim import VoiceSim
 from tests.voicesim.webhook_server import WebhookServer
 

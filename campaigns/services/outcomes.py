@@ -1,23 +1,20 @@
 """What each attempt came to, and whether the contact is called again.
 
 Settled from the core's `call_status_changed` signal when a campaign call
-ends, and again by the dialer's tick for any end whose signal was lost (a
+ends (`campaigns.receivers`), and again by the dialer's tick for any end whose signal was lost (a
 process killed between commit and signal), so every contact gets its outcome.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from calls.models import FINAL_STATUSES, Call, CallStatus, Source
+from calls.models import FINAL_STATUSES, Call, CallStatus
 
 from ..models import Attempt, CampaignState, Contact, ContactOutcome, ContactState, RetryReason
-
-logger = logging.getLogger(__name__)
 
 RETRY_REASONS = {
     ContactOutcome.BUSY: RetryReason.BUSY,
@@ -67,14 +64,3 @@ def settle_call(call_id: int) -> Contact | None:
                 contact.next_attempt_at = timezone.now() + timedelta(seconds=delay)
         contact.save(update_fields=["outcome", "state", "next_attempt_at", "updated_at"])
     return contact
-
-
-def on_call_status_changed(sender, call: Call, previous_status: str, event=None, **kwargs) -> None:
-    """Receiver of `calls.signals.call_status_changed`, sent after the commit."""
-    if call.source != Source.CAMPAIGN or call.status not in FINAL_STATUSES:
-        return
-    try:
-        settle_call(call.pk)
-    except DatabaseError:
-        # The dialer's tick settles it from the database on its next run.
-        logger.exception("Could not settle campaign call %s now", call.pk)

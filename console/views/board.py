@@ -15,11 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from calls.exceptions import RuleViolation
 from calls.models import Call
+from calls.permissions import CONTROL_CALLS, VIEW_CALLS
 from queues.models import OPEN_ENTRY_STATUSES, Agent, QueueEntry
 
 from ..actions import ACTIONS, LiveAction, Target, actions_for
 from ..outcomes import refusal, settled_redirect
-from ..permissions import CONTROL_CALLS, VIEW_CALLS, require
+from ..permissions import require
 from ..selectors.board import BoardRow, live_board
 
 REFRESH_MILLISECONDS = 2000

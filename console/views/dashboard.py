@@ -8,11 +8,11 @@ from django.http import HttpRequest
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
+from calls.permissions import VIEW_CALLS
 from queues import figures
 from queues.figures import Figure, Waits
 
 from ..forms import PeriodForm
-from ..permissions import VIEW_CALLS
 from ..selectors.dashboard import Dashboard, dashboard
 
 

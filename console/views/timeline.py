@@ -9,8 +9,9 @@ from django.template.response import TemplateResponse
 
 from calls import telephony
 from calls.models import Call
+from calls.permissions import CONTROL_CALLS, VIEW_CALLS
 
-from ..permissions import CONTROL_CALLS, VIEW_CALLS, require
+from ..permissions import require
 from ..selectors.board import available_agents_by_queue, live_row
 from ..selectors.timeline import call_timeline
 from ..transcripts import fetch_transcript

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calls.admin import EstimatedCountPaginator
+from calls.admin_base import EstimatedCountPaginator
 from calls.models import Call, CallStatus, Redirect, Source
 from tests.api.records import make_call, make_event, make_leg, make_redirect
 

@@ -1,47 +1,10 @@
-"""Start the product's processes (voicesim, Celery) for end-to-end tests."""
+"""Waiting for what the product's processes do, in end-to-end tests.
 
-import os
-import re
-import subprocess
-import sys
+Starting them is `callcenter.processes`, shared with the benchmarks.
+"""
+
 import time
 from collections.abc import Callable
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-URL_PATTERN = re.compile(r"https?://[\w.\-\[\]:]+")
-
-
-def start_process(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    log = log_path.open("wb")
-    return subprocess.Popen(
-        args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for_line(log_path: Path, pattern: re.Pattern, process: subprocess.Popen, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace") if log_path.exists() else ""
-        match = pattern.search(text)
-        if match:
-            return match
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}:\n{text}")
-        time.sleep(0.05)
-    raise TimeoutError(f"{process.args} printed no {pattern.pattern!r} in {timeout}s")
 
 
 def wait_until(
@@ -61,28 +24,3 @@ def wait_until(
         time.sleep(interval)
     last = explain() if explain else value
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
-
-
-def celery_worker_command(name: str, *, concurrency: int) -> list[str]:
-    """A `celery worker` of the product, named `name`, logging each task it runs."""
-    return [
-        str(VENV_BIN / "celery"),
-        "-A",
-        "callcenter",
-        "worker",
-        "-n",
-        f"{name}@%h",
-        "--concurrency",
-        str(concurrency),
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-
-
-def child_env(**overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(overrides)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env

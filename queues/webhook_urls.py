@@ -1,12 +1,13 @@
-"""The queues' URLs: TwiML flows under /twilio/ and the REST API under /api/v1/."""
+"""/twilio/…: the queues' TwiML flows, the URLs handed to Twilio (always absolute,
+see `calls.urls_public`)."""
 
-from django.urls import include, path
+from django.urls import path
 
-from . import api_urls, webhooks
+from . import webhooks
 
 app_name = "queues"
 
-twilio_patterns = [
+urlpatterns = [
     path("queues/voice", webhooks.voice, name="voice"),
     path("queues/entries/<int:entry_id>/hold-ended", webhooks.hold_ended, name="hold-ended"),
     path(
@@ -20,9 +21,4 @@ twilio_patterns = [
         webhooks.survey_answer,
         name="survey-answer",
     ),
-]
-
-urlpatterns = [
-    path("twilio/", include(twilio_patterns)),
-    path("api/v1/", include(api_urls)),
 ]

@@ -1,6 +1,6 @@
 """Seeds the embedded demo: logins, a queue with agents and a survey, a campaign.
 
-It lives in the campaigns app because campaigns sit on top of calls and queues.
+It lives in the console app, which sits on top of calls, queues and campaigns.
 Every object is found by its name first, so running it again changes nothing.
 """
 
