@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from calls.filters import call_reference
 from calls.models import Call
+from calls.permissions import VIEW_CALLS
 from calls.serializers import CallSerializer
 
-from .permissions import VIEW_CALLS
 from .selectors.timeline import MOMENT_KINDS, call_timeline
 
 

@@ -13,7 +13,7 @@ from campaigns.models import Campaign
 
 pytestmark = pytest.mark.django_db
 
-WRITE_LINKS = ("Import", "Place a call", "addlink")
+WRITE_LINKS = (">Import contacts<", ">Import a CSV<", "Place a call", "addlink")
 
 
 @pytest.fixture
