@@ -43,6 +43,24 @@ class RejectUnknownFieldsMixin:
         return super().to_internal_value(data)
 
 
+class RejectReadOnlyFieldsMixin:
+    """A read-only field sent in a write is refused by name: the client would
+    otherwise believe it changed what the product sets."""
+
+    read_only_message = "Read-only field; the product sets it."
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            read_only = sorted(
+                name for name in data if name in self.fields and self.fields[name].read_only
+            )
+            if read_only:
+                raise serializers.ValidationError(
+                    {name: [self.read_only_message] for name in read_only}
+                )
+        return super().to_internal_value(data)
+
+
 class CallEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CallEvent

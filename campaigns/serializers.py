@@ -1,12 +1,9 @@
 """Shapes of the campaigns API. Validation of meaning is the services' job; these
 check types and hand the values over."""
 
-from collections.abc import Mapping
-from typing import Any
-
 from rest_framework import serializers
 
-from calls.serializers import RejectUnknownFieldsMixin
+from calls.serializers import RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin
 
 from .models import Campaign, Contact, CsvImport, DoNotCall
 from .selectors import campaign_progress
@@ -17,20 +14,14 @@ READ_ONLY_MESSAGE = (
 )
 
 
-class CampaignSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class CampaignSerializer(
+    RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin, serializers.ModelSerializer
+):
     """Unknown and read-only fields are refused by name: a client sending
     `calls_per_secnd` or `state` would otherwise believe it took effect."""
 
+    read_only_message = READ_ONLY_MESSAGE
     progress = serializers.SerializerMethodField()
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, Mapping):
-            read_only = sorted(
-                name for name in data if name in self.fields and self.fields[name].read_only
-            )
-            if read_only:
-                raise serializers.ValidationError({name: [READ_ONLY_MESSAGE] for name in read_only})
-        return super().to_internal_value(data)
 
     class Meta:
         model = Campaign
