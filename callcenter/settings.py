@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
         "CallOutcomeEnum": "calls.models.Outcome",
         "HttpMethodEnum": "calls.models.HttpMethod",
         "CallSourceEnum": "calls.models.Source",
+        "ContactOutcomeEnum": "campaigns.models.ContactOutcome",
     },
 }
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,9 +18,11 @@ from calls.api import ServiceErrorsMixin
 from calls.permissions import ActionPermission
 
 from .csv_files import MAX_UPLOAD_BYTES
-from .models import Campaign, CsvImport, DoNotCall, ImportKind
+from .filters import OUTCOME_PARAMETER, STATE_PARAMETER, AttemptFilter, ContactFilter
+from .models import Attempt, Campaign, CsvImport, DoNotCall, ImportKind
 from .selectors import campaign_progress
 from .serializers import (
+    AttemptSerializer,
     CampaignSerializer,
     ContactSerializer,
     ContactUploadSerializer,
@@ -79,6 +81,7 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         "metadata": VIEW,
         "stats": VIEW,
         "contacts": VIEW,
+        "attempts": VIEW,
         "contacts_import": VIEW,
         "create": ADD,
         "update": CHANGE,
@@ -133,16 +136,41 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         """Counts by outcome, percent done, current calls/s and ETA."""
         return Response(campaign_progress(self.get_object()).as_dict())
 
-    @extend_schema(responses=ContactSerializer(many=True))
+    def _filtered_page(self, filterset_class, queryset: QuerySet, serializer_class) -> Response:
+        """One page of `queryset` as the query's filters select it; a bad filter is a
+        400 naming it."""
+        filterset = filterset_class(self.request.query_params, queryset=queryset)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(
+        parameters=[OUTCOME_PARAMETER, STATE_PARAMETER],
+        responses=ContactSerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def contacts(self, request: Request, pk: str) -> Response:
-        queryset = self.get_object().contacts.order_by("id")
-        outcome = request.query_params.get("outcome")
-        if outcome:
-            queryset = queryset.filter(outcome=outcome)
-        page = self.paginate_queryset(queryset)
-        rows = ContactSerializer(page if page is not None else queryset, many=True).data
-        return self.get_paginated_response(rows) if page is not None else Response(rows)
+        """The campaign's contacts, each with its attempts (time, outcome, call)."""
+        contacts = (
+            self.get_object()
+            .contacts.order_by("id")
+            .prefetch_related(
+                Prefetch("attempt_set", queryset=Attempt.objects.select_related("call"))
+            )
+        )
+        return self._filtered_page(ContactFilter, contacts, ContactSerializer)
+
+    @extend_schema(parameters=[OUTCOME_PARAMETER], responses=AttemptSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def attempts(self, request: Request, pk: str) -> Response:
+        """Every dial of the campaign, first first: contact, time, outcome and call."""
+        attempts = (
+            Attempt.objects.filter(contact__campaign=self.get_object())
+            .select_related("call", "contact")
+            .order_by("created_at", "id")
+        )
+        return self._filtered_page(AttemptFilter, attempts, AttemptSerializer)
 
     @extend_schema(request=ContactUploadSerializer, responses={202: CsvImportSerializer})
     @action(

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from calls.serializers import RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin
 
-from .models import Campaign, Contact, CsvImport, DoNotCall
+from .models import Attempt, Campaign, Contact, CsvImport, DoNotCall
 from .selectors import campaign_progress
 from .services.lifecycle import EDITABLE_FIELDS
 
@@ -44,7 +44,32 @@ class CampaignSerializer(
         return campaign_progress(campaign).as_dict()
 
 
+class AttemptSerializer(serializers.ModelSerializer):
+    """One dial of a contact: when, what came of it, and the call it became."""
+
+    call_sid = serializers.CharField(source="call.sid", read_only=True, allow_null=True)
+    phone_number = serializers.CharField(source="contact.phone_number", read_only=True)
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "contact",
+            "phone_number",
+            "number",
+            "created_at",
+            "outcome",
+            "call",
+            "call_sid",
+        ]
+        read_only_fields = fields
+
+
 class ContactSerializer(serializers.ModelSerializer):
+    """A contact with its attempts so far (`attempts` counts them)."""
+
+    attempt_history = AttemptSerializer(source="attempt_set", many=True, read_only=True)
+
     class Meta:
         model = Contact
         fields = [
@@ -58,6 +83,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "attempts",
             "next_attempt_at",
             "last_call",
+            "attempt_history",
         ]
         read_only_fields = fields
 
