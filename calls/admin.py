@@ -23,8 +23,10 @@ from django.urls import URLPattern, path, reverse
 
 from . import rules, services
 from .exceptions import RuleViolation
+from .exports import CsvExportAdminMixin
 from .forms import PlaceCallForm, RedirectForm, ServiceForm
 from .models import Call, CallEvent, Redirect, Source
+from .serializers import CallSerializer
 
 ACTION_FORM_TEMPLATE = "admin/calls/action_form.html"
 
@@ -167,7 +169,8 @@ class ServiceAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(ServiceAdmin):
+class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
+    export_serializer = CallSerializer
     list_display = [
         "__str__",
         "direction",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from calls.api import ServiceErrorsMixin
+from calls.exports import CSV_RESPONSE, csv_response
 from calls.permissions import ActionPermission
 
 from .csv_files import MAX_UPLOAD_BYTES
@@ -81,6 +83,7 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         "metadata": VIEW,
         "stats": VIEW,
         "contacts": VIEW,
+        "contacts_export": VIEW,
         "attempts": VIEW,
         "contacts_import": VIEW,
         "create": ADD,
@@ -136,14 +139,25 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         """Counts by outcome, percent done, current calls/s and ETA."""
         return Response(campaign_progress(self.get_object()).as_dict())
 
-    def _filtered_page(self, filterset_class, queryset: QuerySet, serializer_class) -> Response:
-        """One page of `queryset` as the query's filters select it; a bad filter is a
-        400 naming it."""
+    def _filtered(self, filterset_class, queryset: QuerySet) -> QuerySet:
+        """`queryset` as the query's filters select it; a bad filter is a 400 naming it."""
         filterset = filterset_class(self.request.query_params, queryset=queryset)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        page = self.paginate_queryset(filterset.qs)
+        return filterset.qs
+
+    def _filtered_page(self, filterset_class, queryset: QuerySet, serializer_class) -> Response:
+        page = self.paginate_queryset(self._filtered(filterset_class, queryset))
         return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def _contacts(self) -> QuerySet:
+        return (
+            self.get_object()
+            .contacts.order_by("id")
+            .prefetch_related(
+                Prefetch("attempt_set", queryset=Attempt.objects.select_related("call"))
+            )
+        )
 
     @extend_schema(
         parameters=[OUTCOME_PARAMETER, STATE_PARAMETER],
@@ -152,14 +166,14 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
     @action(detail=True, methods=["get"])
     def contacts(self, request: Request, pk: str) -> Response:
         """The campaign's contacts, each with its attempts (time, outcome, call)."""
-        contacts = (
-            self.get_object()
-            .contacts.order_by("id")
-            .prefetch_related(
-                Prefetch("attempt_set", queryset=Attempt.objects.select_related("call"))
-            )
-        )
-        return self._filtered_page(ContactFilter, contacts, ContactSerializer)
+        return self._filtered_page(ContactFilter, self._contacts(), ContactSerializer)
+
+    @extend_schema(parameters=[OUTCOME_PARAMETER, STATE_PARAMETER], responses=CSV_RESPONSE)
+    @action(detail=True, methods=["get"], url_path="contacts/export")
+    def contacts_export(self, request: Request, pk: str) -> StreamingHttpResponse:
+        """The contacts the filters select as CSV, in the columns of `contacts`."""
+        contacts = self._filtered(ContactFilter, self._contacts())
+        return csv_response(ContactSerializer, contacts, f"campaign-{pk}-contacts.csv")
 
     @extend_schema(parameters=[OUTCOME_PARAMETER], responses=AttemptSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 
 from calls.admin import ReadOnlyInline, ServiceAdmin
 from calls.exceptions import RuleViolation
+from calls.exports import CsvExportAdminMixin
 from calls.models import Source
 from calls.urls_public import public_url
 
@@ -37,6 +38,7 @@ from .models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from .serializers import SurveyResponseSerializer
 
 CONTROL_CALLS = "calls.control_call"
 
@@ -312,7 +314,8 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(ServiceAdmin):
+class SurveyResponseAdmin(CsvExportAdminMixin, ServiceAdmin):
+    export_serializer = SurveyResponseSerializer
     list_display = ["created_at", "call", "question", "answer", "score", "agent", "queue"]
     list_filter = ["survey", "question", "agent", "queue", "score"]
     list_select_related = ["call", "question", "agent", "queue"]

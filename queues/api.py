@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from calls.api import REFUSED_BY_STATE, NewestFirst, ServiceErrorsMixin
+from calls.exports import CsvExportViewSetMixin
 from calls.models import Source
 from calls.permissions import ActionPermission
 from calls.serializers import RedirectSerializer
@@ -252,14 +253,16 @@ class SurveyViewSet(SetupViewSet):
     )
 
 
-class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
+class SurveyResponseViewSet(CsvExportViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Survey answers; `averages` gives the mean rating per agent or per queue."""
 
     queryset = SurveyResponse.objects.select_related("call")
     serializer_class = SurveyResponseSerializer
     permission_classes = [ActionPermission]
     action_permissions = read_permissions(
-        "queues.view_surveyresponse", averages="queues.view_surveyresponse"
+        "queues.view_surveyresponse",
+        averages="queues.view_surveyresponse",
+        export="queues.view_surveyresponse",
     )
     filterset_fields = ["survey", "question", "agent", "queue", "call"]
     pagination_class = NewestFirst

@@ -1,10 +1,13 @@
 """Campaign contacts and their attempts over the API, filtered by outcome."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
 from calls.models import CallStatus, Outcome
 from tests.api.records import member_of
+from tests.support.exports import csv_rows
 
 from .test_dialer import dial, end_call, running
 
@@ -71,3 +74,29 @@ def test_viewers_read_attempts_and_others_do_not(dialed):
 
     assert viewer.get(f"/api/v1/campaigns/{target.pk}/attempts/").status_code == 200
     assert nobody.get(f"/api/v1/campaigns/{target.pk}/attempts/").status_code == 403
+
+
+def test_contacts_export_as_csv_with_their_filters(api, dialed):
+    target, first, _ = dialed
+
+    rows = csv_rows(
+        api.get(f"/api/v1/campaigns/{target.pk}/contacts/export/", {"outcome": "answered-human"})
+    )
+    refused = api.get(f"/api/v1/campaigns/{target.pk}/contacts/export/", {"outcome": "x"})
+
+    assert [row["phone_number"] for row in rows] == ["+12125550101"]
+    attempts = json.loads(rows[0]["attempt_history"])
+    assert [(a["number"], a["call_sid"]) for a in attempts[:1]] == [(1, first.sid)]
+    assert (refused.status_code, list(refused.json())) == (400, ["outcome"])
+
+
+def test_the_contacts_changelist_exports_its_filtered_rows(admin_client, dialed):
+    query = "outcome__exact=no-answer"
+
+    page = admin_client.get(f"/admin/campaigns/contact/?{query}").content.decode()
+    rows = csv_rows(admin_client.get(f"/admin/campaigns/contact/export/?{query}"))
+
+    assert f'href="/admin/campaigns/contact/export/?{query}"' in page
+    assert [(row["phone_number"], row["outcome"]) for row in rows] == [
+        ("+12125550102", "no-answer")
+    ]
