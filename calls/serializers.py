@@ -36,7 +36,9 @@ class RejectUnknownFieldsMixin:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                accepted = ", ".join(self.fields)
+                accepted = ", ".join(
+                    name for name, field in self.fields.items() if not field.read_only
+                )
                 raise serializers.ValidationError(
                     {name: [f"Unknown field; this request takes {accepted}."] for name in unknown}
                 )

@@ -258,3 +258,11 @@ def test_the_schema_documents_the_writes(supervisor):
 def test_member_of_supervisors_may_delete_setup(db):
     user = member_of("Supervisors")
     assert user.has_perm("queues.delete_queue") and user.has_perm("queues.delete_survey")
+
+
+def test_an_unknown_field_is_refused_listing_only_what_a_write_takes(supervisor):
+    answer = supervisor.post("/api/v1/queues/", {"name": "X", "greetng": "Hi"}, format="json")
+
+    [message] = answer.json()["greetng"]
+    assert "greeting" in message
+    assert "waiting" not in message
