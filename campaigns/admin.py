@@ -264,6 +264,7 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
     """Read only: contacts come from imports and change through the dialer."""
 
     export_serializer = ContactSerializer
+    export_prefetch = ("attempt_set__call",)
 
     list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
     list_filter = ["state", "outcome", "campaign"]
