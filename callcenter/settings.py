@@ -203,6 +203,7 @@ SPECTACULAR_SETTINGS = {
         "CallOutcomeEnum": "calls.models.Outcome",
         "HttpMethodEnum": "calls.models.HttpMethod",
         "CallSourceEnum": "calls.models.Source",
+        "ContactOutcomeEnum": "campaigns.models.ContactOutcome",
     },
 }
 

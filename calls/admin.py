@@ -19,9 +19,11 @@ from django.urls import URLPattern, path, reverse
 from . import rules, services
 from .admin_base import ReadOnlyInline, ServiceAdmin
 from .exceptions import RuleViolation
+from .exports import CsvExportAdminMixin
 from .forms import PlaceCallForm, RedirectForm, ServiceForm
 from .models import Call, CallEvent, Redirect, Source
 from .permissions import PLACE_CALLS
+from .serializers import CallSerializer
 
 ACTION_FORM_TEMPLATE = "admin/calls/action_form.html"
 
@@ -60,7 +62,8 @@ class RedirectInline(ReadOnlyInline):
 
 
 @admin.register(Call)
-class CallAdmin(ServiceAdmin):
+class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
+    export_serializer = CallSerializer
     list_display = [
         "__str__",
         "direction",

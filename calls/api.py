@@ -18,6 +18,7 @@ from rest_framework.serializers import Serializer
 
 from . import rules, services
 from .exceptions import RuleViolation
+from .exports import CsvExportViewSetMixin
 from .filters import CALL_REFERENCE_PATTERN, CallFilter, RedirectFilter, call_reference
 from .models import Call, Redirect, Source
 from .permissions import (
@@ -137,7 +138,9 @@ def same_request(call: Call, arguments: dict[str, Any]) -> bool:
     return all(getattr(call, name) == value for name, value in asked.items())
 
 
-class CallViewSet(LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class CallViewSet(
+    CsvExportViewSetMixin, LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet
+):
     """Calls and their legs; place a call; redirect, hang up or cancel a live one.
 
     `{id}` is the Twilio SID (CA…) or our own id.
@@ -146,6 +149,7 @@ class CallViewSet(LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyModelVie
     permission_classes = [ActionPermission]
     action_permissions = by_action(
         VIEW_CALLS,
+        export=VIEW_CALLS,
         create=PLACE_CALLS,
         redirect=CONTROL_CALLS,
         hangup=CONTROL_CALLS,

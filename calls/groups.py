@@ -24,6 +24,12 @@ _QUEUES_READ = (
     "queues.view_surveyquestion",
     "queues.view_surveyresponse",
 )
+# Setting up queues, their numbers, agents and surveys (admin or API).
+_QUEUES_SETUP = tuple(
+    f"queues.{action}_{model}"
+    for model in ("queue", "inboundnumber", "agent", "survey", "surveyquestion")
+    for action in ("add", "change", "delete")
+)
 _CAMPAIGNS_READ = (
     "campaigns.view_campaign",
     "campaigns.view_contact",
@@ -46,26 +52,18 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         PLACE_CALLS,
         CONTROL_CALLS,
         *_QUEUES_READ,
-        "queues.add_queue",
-        "queues.change_queue",
-        "queues.add_inboundnumber",
-        "queues.change_inboundnumber",
-        "queues.add_agent",
-        "queues.change_agent",
-        "queues.add_survey",
-        "queues.change_survey",
-        "queues.add_surveyquestion",
-        "queues.change_surveyquestion",
+        *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
     ),
-    # Internal tools on the REST API: place and change calls, drive agents and campaigns.
+    # Internal tools on the REST API: place and change calls, set up queues and
+    # surveys, drive agents and campaigns.
     "Integrations": (
         *_CALLS_READ,
         PLACE_CALLS,
         CONTROL_CALLS,
         *_QUEUES_READ,
-        "queues.change_agent",
+        *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
     ),

@@ -37,9 +37,29 @@ class RejectUnknownFieldsMixin:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                accepted = ", ".join(self.fields)
+                accepted = ", ".join(
+                    name for name, field in self.fields.items() if not field.read_only
+                )
                 raise serializers.ValidationError(
                     {name: [f"Unknown field; this request takes {accepted}."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class RejectReadOnlyFieldsMixin:
+    """A read-only field sent in a write is refused by name: the client would
+    otherwise believe it changed what the product sets."""
+
+    read_only_message = "Read-only field; the product sets it."
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            read_only = sorted(
+                name for name in data if name in self.fields and self.fields[name].read_only
+            )
+            if read_only:
+                raise serializers.ValidationError(
+                    {name: [self.read_only_message] for name in read_only}
                 )
         return super().to_internal_value(data)
 

@@ -17,11 +17,13 @@ from django.utils.html import format_html, format_html_join
 
 from calls.admin_base import ReadOnlyAdmin
 from calls.exceptions import RuleViolation
+from calls.exports import CsvExportAdminMixin
 
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
 from .models import Attempt, Campaign, CampaignState, Contact, CsvImport, DoNotCall, ImportKind
 from .permissions import RUN_CAMPAIGNS, VIEW_CAMPAIGNS, VIEW_DO_NOT_CALL
 from .selectors import campaign_dialing, campaign_progress
+from .serializers import ContactSerializer
 from .services import dnc, imports, lifecycle
 
 PROGRESS_BAR = '<progress value="{}" max="100" style="width:8em" title="{}% done"></progress> {}%'
@@ -252,8 +254,11 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ReadOnlyAdmin):
+class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
     """Read only: contacts come from imports and change through the dialer."""
+
+    export_serializer = ContactSerializer
+    export_prefetch = ("attempt_set__call",)
 
     list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
     list_filter = ["state", "outcome", "campaign"]

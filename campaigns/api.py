@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,10 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from calls.api import ServiceErrorsMixin
+from calls.exports import CSV_RESPONSE, csv_response
 from calls.permissions import ActionPermission, by_action
 
 from .csv_files import MAX_UPLOAD_BYTES
-from .models import Campaign, CsvImport, DoNotCall, ImportKind
+from .filters import OUTCOME_PARAMETER, STATE_PARAMETER, AttemptFilter, ContactFilter
+from .models import Attempt, Campaign, CsvImport, DoNotCall, ImportKind
 from .permissions import (
     ADD_CAMPAIGNS,
     ADD_DO_NOT_CALL,
@@ -31,6 +34,7 @@ from .permissions import (
 )
 from .selectors import campaign_progress
 from .serializers import (
+    AttemptSerializer,
     CampaignSerializer,
     ContactSerializer,
     ContactUploadSerializer,
@@ -84,6 +88,8 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         VIEW_CAMPAIGNS,
         stats=VIEW_CAMPAIGNS,
         contacts=VIEW_CAMPAIGNS,
+        contacts_export=VIEW_CAMPAIGNS,
+        attempts=VIEW_CAMPAIGNS,
         contacts_import=VIEW_CAMPAIGNS,
         create=ADD_CAMPAIGNS,
         update=CHANGE_CAMPAIGNS,
@@ -139,16 +145,52 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         """Counts by outcome, percent done, current calls/s and ETA."""
         return Response(campaign_progress(self.get_object()).as_dict())
 
-    @extend_schema(responses=ContactSerializer(many=True))
+    def _filtered(self, filterset_class, queryset: QuerySet) -> QuerySet:
+        """`queryset` as the query's filters select it; a bad filter is a 400 naming it."""
+        filterset = filterset_class(self.request.query_params, queryset=queryset)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset.qs
+
+    def _filtered_page(self, filterset_class, queryset: QuerySet, serializer_class) -> Response:
+        page = self.paginate_queryset(self._filtered(filterset_class, queryset))
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def _contacts(self) -> QuerySet:
+        return (
+            self.get_object()
+            .contacts.order_by("id")
+            .prefetch_related(
+                Prefetch("attempt_set", queryset=Attempt.objects.select_related("call"))
+            )
+        )
+
+    @extend_schema(
+        parameters=[OUTCOME_PARAMETER, STATE_PARAMETER],
+        responses=ContactSerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def contacts(self, request: Request, pk: str) -> Response:
-        queryset = self.get_object().contacts.order_by("id")
-        outcome = request.query_params.get("outcome")
-        if outcome:
-            queryset = queryset.filter(outcome=outcome)
-        page = self.paginate_queryset(queryset)
-        rows = ContactSerializer(page if page is not None else queryset, many=True).data
-        return self.get_paginated_response(rows) if page is not None else Response(rows)
+        """The campaign's contacts, each with its attempts (time, outcome, call)."""
+        return self._filtered_page(ContactFilter, self._contacts(), ContactSerializer)
+
+    @extend_schema(parameters=[OUTCOME_PARAMETER, STATE_PARAMETER], responses=CSV_RESPONSE)
+    @action(detail=True, methods=["get"], url_path="contacts/export")
+    def contacts_export(self, request: Request, pk: str) -> StreamingHttpResponse:
+        """The contacts the filters select as CSV, in the columns of `contacts`."""
+        contacts = self._filtered(ContactFilter, self._contacts())
+        return csv_response(ContactSerializer, contacts, f"campaign-{pk}-contacts.csv")
+
+    @extend_schema(parameters=[OUTCOME_PARAMETER], responses=AttemptSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def attempts(self, request: Request, pk: str) -> Response:
+        """Every dial of the campaign, first first: contact, time, outcome and call."""
+        attempts = (
+            Attempt.objects.filter(contact__campaign=self.get_object())
+            .select_related("call", "contact")
+            .order_by("created_at", "id")
+        )
+        return self._filtered_page(AttemptFilter, attempts, AttemptSerializer)
 
     @extend_schema(request=ContactUploadSerializer, responses={202: CsvImportSerializer})
     @action(

@@ -1,15 +1,12 @@
 """Shapes of the campaigns API. Validation of meaning is the services' job; these
 check types and hand the values over."""
 
-from collections.abc import Mapping
-from typing import Any
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from calls.serializers import RejectUnknownFieldsMixin
+from calls.serializers import RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin
 
-from .models import Campaign, Contact, CsvImport, DoNotCall
+from .models import Attempt, Campaign, Contact, CsvImport, DoNotCall
 from .selectors import campaign_progress
 from .services.lifecycle import EDITABLE_FIELDS
 
@@ -43,20 +40,14 @@ class ProgressSerializer(serializers.Serializer):
     not_dialing = NotDialingSerializer(allow_null=True)
 
 
-class CampaignSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class CampaignSerializer(
+    RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin, serializers.ModelSerializer
+):
     """Unknown and read-only fields are refused by name: a client sending
     `calls_per_secnd` or `state` would otherwise believe it took effect."""
 
+    read_only_message = READ_ONLY_MESSAGE
     progress = serializers.SerializerMethodField()
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, Mapping):
-            read_only = sorted(
-                name for name in data if name in self.fields and self.fields[name].read_only
-            )
-            if read_only:
-                raise serializers.ValidationError({name: [READ_ONLY_MESSAGE] for name in read_only})
-        return super().to_internal_value(data)
 
     class Meta:
         model = Campaign
@@ -80,7 +71,32 @@ class CampaignSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         return campaign_progress(campaign).as_dict()
 
 
+class AttemptSerializer(serializers.ModelSerializer):
+    """One dial of a contact: when, what came of it, and the call it became."""
+
+    call_sid = serializers.CharField(source="call.sid", read_only=True, allow_null=True)
+    phone_number = serializers.CharField(source="contact.phone_number", read_only=True)
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "contact",
+            "phone_number",
+            "number",
+            "created_at",
+            "outcome",
+            "call",
+            "call_sid",
+        ]
+        read_only_fields = fields
+
+
 class ContactSerializer(serializers.ModelSerializer):
+    """A contact with its attempts so far (`attempts` counts them)."""
+
+    attempt_history = AttemptSerializer(source="attempt_set", many=True, read_only=True)
+
     class Meta:
         model = Contact
         fields = [
@@ -94,6 +110,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "attempts",
             "next_attempt_at",
             "last_call",
+            "attempt_history",
         ]
         read_only_fields = fields
 

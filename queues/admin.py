@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 
 from calls.admin_base import ReadOnlyInline, ServiceAdmin
 from calls.exceptions import RuleViolation
+from calls.exports import CsvExportAdminMixin
 from calls.models import Source
 from calls.urls_public import public_url
 
@@ -39,6 +40,7 @@ from .models import (
     SurveyResponse,
 )
 from .permissions import ADD_AGENTS, CHANGE_AGENTS, DELETE_AGENTS
+from .serializers import SurveyResponseSerializer
 
 
 def _duration(seconds: float | None) -> str:
@@ -323,7 +325,8 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(ServiceAdmin):
+class SurveyResponseAdmin(CsvExportAdminMixin, ServiceAdmin):
+    export_serializer = SurveyResponseSerializer
     list_display = ["created_at", "call", "question", "answer", "score", "agent", "queue"]
     list_filter = ["survey", "question", "agent", "queue", "score"]
     list_select_related = ["call", "question", "agent", "queue"]

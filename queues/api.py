@@ -8,29 +8,33 @@ calls API's redirects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import django_filters
-from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from calls.api import REFUSED_BY_STATE, LiveChangeMixin, NewestFirst, ServiceErrorsMixin
+from calls.exports import CsvExportViewSetMixin
 from calls.permissions import CONTROL_CALLS, ActionPermission, by_action
 from calls.serializers import RedirectSerializer
 
 from . import figures, selectors, services
-from .models import Agent, Queue, QueueEntry, Survey, SurveyResponse
+from .models import Agent, InboundNumber, Queue, QueueEntry, Survey, SurveyResponse
 from .permissions import (
     CHANGE_AGENTS,
-    VIEW_AGENTS,
     VIEW_QUEUE_ENTRIES,
     VIEW_QUEUES,
     VIEW_SURVEY_RESPONSES,
-    VIEW_SURVEYS,
 )
 from .serializers import (
     AgentSerializer,
@@ -39,6 +43,7 @@ from .serializers import (
     AveragesQuerySerializer,
     DayFiguresSerializer,
     FiguresQuerySerializer,
+    InboundNumberSerializer,
     NoBodySerializer,
     QueueEntrySerializer,
     QueueSerializer,
@@ -49,12 +54,63 @@ from .serializers import (
 )
 
 
-class QueueViewSet(viewsets.ReadOnlyModelViewSet):
-    """Queues with their live figures; `figures` gives them per day."""
+def setup_permissions(model: str, **actions: str) -> dict[str, str]:
+    """Reading with `view_<model>`; creating, changing and deleting with the model's
+    own permissions, as in the admin."""
+    return by_action(
+        f"queues.view_{model}",
+        create=f"queues.add_{model}",
+        update=f"queues.change_{model}",
+        partial_update=f"queues.change_{model}",
+        destroy=f"queues.delete_{model}",
+        **actions,
+    )
+
+
+class SetupServices(NamedTuple):
+    create: Callable[..., Model]
+    update: Callable[..., Model]
+    delete: Callable[[Model], None]
+
+
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: REFUSED_BY_STATE}))
+class SetupViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
+    """Writes go through the entity's `setup_services`; the model's refusals (the
+    checks the admin's forms run) are 400s on the fields they name."""
+
+    setup_services: SetupServices
+    permission_classes = [ActionPermission]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, DjangoValidationError):
+            exc = ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            )
+        return super().handle_exception(exc)
+
+    def _shown(self, saved: Model) -> Model:
+        """The saved row as the list shows it (with its annotations and prefetches)."""
+        return self.get_queryset().get(pk=saved.pk)
+
+    def perform_create(self, serializer: Serializer) -> None:
+        serializer.instance = self._shown(self.setup_services.create(**serializer.validated_data))
+
+    def perform_update(self, serializer: Serializer) -> None:
+        saved = self.setup_services.update(serializer.instance, **serializer.validated_data)
+        serializer.instance = self._shown(saved)
+
+    def perform_destroy(self, instance: Model) -> None:
+        self.setup_services.delete(instance)
+
+
+class QueueViewSet(SetupViewSet):
+    """Queues with their live figures and settings; `figures` gives them per day."""
 
     serializer_class = QueueSerializer
-    permission_classes = [ActionPermission]
-    action_permissions = by_action(VIEW_QUEUES, figures=VIEW_QUEUES)
+    action_permissions = setup_permissions("queue", figures=VIEW_QUEUES)
+    setup_services = SetupServices(
+        services.queue_create, services.queue_update, services.queue_delete
+    )
 
     def get_queryset(self) -> QuerySet[Queue]:
         return selectors.with_live_figures(Queue.objects.prefetch_related("numbers"))
@@ -70,12 +126,28 @@ class QueueViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(DayFiguresSerializer(rows, many=True).data)
 
 
-class AgentViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
-    """Agents and their status; sign one in (`available`) or out (`offline`)."""
+class InboundNumberViewSet(SetupViewSet):
+    """Our numbers whose inbound calls wait in a queue (kept in E.164)."""
+
+    queryset = InboundNumber.objects.all()
+    serializer_class = InboundNumberSerializer
+    action_permissions = setup_permissions("inboundnumber")
+    setup_services = SetupServices(
+        services.inbound_number_create,
+        services.inbound_number_update,
+        services.inbound_number_delete,
+    )
+    filterset_fields = ["queue"]
+
+
+class AgentViewSet(SetupViewSet):
+    """Agents, their settings and status; sign one in (`available`) or out (`offline`)."""
 
     queryset = Agent.objects.prefetch_related("queues")
-    permission_classes = [ActionPermission]
-    action_permissions = by_action(VIEW_AGENTS, status=CHANGE_AGENTS)
+    action_permissions = setup_permissions("agent", status=CHANGE_AGENTS)
+    setup_services = SetupServices(
+        services.agent_create, services.agent_update, services.agent_delete
+    )
     filterset_fields = ["status", "queues"]
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -147,20 +219,26 @@ class QueueEntryViewSet(LiveChangeMixin, ServiceErrorsMixin, viewsets.ReadOnlyMo
         return self.accept_change(services.hang_up_politely, RedirectSerializer)
 
 
-class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
+class SurveyViewSet(SetupViewSet):
+    """Surveys with their questions; the survey's permissions cover its questions."""
+
     queryset = Survey.objects.prefetch_related("questions")
     serializer_class = SurveySerializer
-    permission_classes = [ActionPermission]
-    action_permissions = by_action(VIEW_SURVEYS)
+    action_permissions = setup_permissions("survey")
+    setup_services = SetupServices(
+        services.survey_create, services.survey_update, services.survey_delete
+    )
 
 
-class SurveyResponseViewSet(viewsets.ReadOnlyModelViewSet):
+class SurveyResponseViewSet(CsvExportViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Survey answers; `averages` gives the mean rating per agent or per queue."""
 
     queryset = SurveyResponse.objects.select_related("call")
     serializer_class = SurveyResponseSerializer
     permission_classes = [ActionPermission]
-    action_permissions = by_action(VIEW_SURVEY_RESPONSES, averages=VIEW_SURVEY_RESPONSES)
+    action_permissions = by_action(
+        VIEW_SURVEY_RESPONSES, averages=VIEW_SURVEY_RESPONSES, export=VIEW_SURVEY_RESPONSES
+    )
     filterset_fields = ["survey", "question", "agent", "queue", "call"]
     pagination_class = NewestFirst
 

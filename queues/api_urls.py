@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api import (
     AgentViewSet,
+    InboundNumberViewSet,
     QueueEntryViewSet,
     QueueViewSet,
     SurveyResponseViewSet,
@@ -12,6 +13,7 @@ from .api import (
 
 router = SimpleRouter()
 router.register("queues", QueueViewSet, basename="queue")
+router.register("inbound-numbers", InboundNumberViewSet, basename="inbound-number")
 router.register("agents", AgentViewSet, basename="agent")
 router.register("queue-entries", QueueEntryViewSet, basename="queue-entry")
 router.register("surveys", SurveyViewSet, basename="survey")

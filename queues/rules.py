@@ -8,6 +8,8 @@ shows the message beside the input. Phone numbers follow the core's own rule
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from calls import rules as call_rules
 from calls.exceptions import RuleViolation
@@ -37,3 +39,14 @@ def agent_endpoint(kind: str, endpoint: str) -> str:
             )
         return identity
     raise RuleViolation(f"Unknown endpoint kind {kind!r}.", field="endpoint_kind")
+
+
+def question_positions(positions: Iterable[int]) -> None:
+    """A survey asks its questions in order of position, each position once."""
+    seen = Counter(positions)
+    twice = sorted(position for position, count in seen.items() if count > 1)
+    if twice:
+        raise RuleViolation(
+            f"Each question needs its own position; {', '.join(map(str, twice))} is used twice.",
+            field="questions",
+        )

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
-from calls.serializers import RejectUnknownFieldsMixin
+from calls.serializers import RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin
 
 from . import figures, selectors
 from .figures import Figure
 from .models import (
     Agent,
     AgentStatus,
+    InboundNumber,
     Queue,
     QueueEntry,
     Survey,
@@ -20,7 +22,27 @@ from .models import (
 )
 
 
-class QueueSerializer(serializers.ModelSerializer):
+class SettingsSerializer(
+    RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin, serializers.ModelSerializer
+):
+    """Settings an integrator writes: unknown and read-only fields are refused by
+    name. Uniqueness is left to the services' checks (the admin's), so it is
+    said once, in the model's words."""
+
+    def get_unique_together_validators(self) -> list:
+        return []
+
+    def build_standard_field(self, field_name, model_field) -> tuple:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs["validators"] = [
+            validator
+            for validator in kwargs.get("validators", [])
+            if not isinstance(validator, UniqueValidator)
+        ]
+        return field_class, kwargs
+
+
+class QueueSerializer(SettingsSerializer):
     """A queue with its live figures (callers waiting, longest wait, agents available)."""
 
     waiting = serializers.IntegerField(source="waiting_count", read_only=True)
@@ -42,6 +64,8 @@ class QueueSerializer(serializers.ModelSerializer):
             "hold_loop",
             "max_wait_seconds",
             "overflow_action",
+            "overflow_message",
+            "voicemail_url",
             "overflow_queue",
             "service_level_seconds",
             "auto_distribute",
@@ -49,8 +73,9 @@ class QueueSerializer(serializers.ModelSerializer):
             "opens_at",
             "closes_at",
             "open_weekdays",
+            "closed_message",
         ]
-        read_only_fields = fields
+        read_only_fields = ["id", "numbers", "waiting", "longest_wait_seconds", "agents_available"]
 
     def get_longest_wait_seconds(self, queue: Queue) -> int:
         return selectors.longest_wait_seconds(queue)
@@ -103,7 +128,16 @@ class FiguresQuerySerializer(serializers.Serializer):
         return data
 
 
-class AgentSerializer(serializers.ModelSerializer):
+class InboundNumberSerializer(SettingsSerializer):
+    class Meta:
+        model = InboundNumber
+        fields = ["id", "phone_number", "queue", "label"]
+        read_only_fields = ["id"]
+
+
+class AgentSerializer(SettingsSerializer):
+    """An agent's settings; the status moves with calls and the `status` action."""
+
     class Meta:
         model = Agent
         fields = [
@@ -118,7 +152,7 @@ class AgentSerializer(serializers.ModelSerializer):
             "ring_timeout",
             "queues",
         ]
-        read_only_fields = fields
+        read_only_fields = ["id", "status", "status_changed_at", "idle_since"]
 
 
 class AgentStatusSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -173,20 +207,24 @@ class NoBodySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """An action that takes no input; anything sent is refused rather than ignored."""
 
 
-class SurveyQuestionSerializer(serializers.ModelSerializer):
+class SurveyQuestionSerializer(SettingsSerializer):
     class Meta:
         model = SurveyQuestion
         fields = ["id", "position", "kind", "prompt", "num_digits"]
-        read_only_fields = fields
+        read_only_fields = ["id"]
+        extra_kwargs = {"position": {"required": True}}
 
 
-class SurveySerializer(serializers.ModelSerializer):
-    questions = SurveyQuestionSerializer(many=True, read_only=True)
+class SurveySerializer(SettingsSerializer):
+    """A survey with its questions; a write's `questions` is the whole new list,
+    matched to the current questions by position (their answers stay with them)."""
+
+    questions = SurveyQuestionSerializer(many=True, required=False)
 
     class Meta:
         model = Survey
         fields = ["id", "name", "introduction", "closing", "questions"]
-        read_only_fields = fields
+        read_only_fields = ["id"]
 
 
 class SurveyResponseSerializer(serializers.ModelSerializer):

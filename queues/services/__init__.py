@@ -14,6 +14,20 @@ from .agents import release_wrapped_up_agents, set_agent_status
 from .dial_results import record_dial_ended, record_leg_status
 from .distributor import distribute, recover_failed_offers, take_off_hold
 from .entries import answer_inbound, enqueue_call, hold_ended, overflow_overdue, record_call_ended
+from .setup import (
+    agent_create,
+    agent_delete,
+    agent_update,
+    inbound_number_create,
+    inbound_number_delete,
+    inbound_number_update,
+    queue_create,
+    queue_delete,
+    queue_update,
+    survey_create,
+    survey_delete,
+    survey_update,
+)
 from .supervisor import (
     hang_up_politely,
     record_redirect_sending,
@@ -23,12 +37,21 @@ from .supervisor import (
 from .surveys import record_survey_answer
 
 __all__ = [
+    "agent_create",
+    "agent_delete",
+    "agent_update",
     "answer_inbound",
     "distribute",
     "enqueue_call",
     "hang_up_politely",
     "hold_ended",
+    "inbound_number_create",
+    "inbound_number_delete",
+    "inbound_number_update",
     "overflow_overdue",
+    "queue_create",
+    "queue_delete",
+    "queue_update",
     "record_call_ended",
     "record_dial_ended",
     "record_leg_status",
@@ -39,5 +62,8 @@ __all__ = [
     "reopen_after_failed_redirect",
     "send_to_survey",
     "set_agent_status",
+    "survey_create",
+    "survey_delete",
+    "survey_update",
     "take_off_hold",
 ]
