@@ -4,6 +4,7 @@ A call is referred to by its Twilio SID (CA…) or by our own id, whichever the
 client has; `call_reference` turns either into a lookup.
 """
 
+import datetime as dt
 import re
 
 import django_filters
@@ -68,6 +69,16 @@ class PhoneNumberFilter(django_filters.CharFilter):
     field_class = PhoneNumberField
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC. ISO 8601 and Python take offsets up to
+    ±23:59, PostgreSQL only up to ±15:59: handed over in UTC, any valid moment works."""
+
+    def filter(self, qs: QuerySet, value: dt.datetime | None) -> QuerySet:
+        if value is not None:
+            value = value.astimezone(dt.UTC)
+        return super().filter(qs, value)
+
+
 class CallFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CallStatus.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
@@ -75,8 +86,8 @@ class CallFilter(django_filters.FilterSet):
     # `from` is a Python keyword: declared as `from_`, offered to clients as `from`.
     from_ = PhoneNumberFilter(field_name="from_number", help_text="any format")
     parent = CallReferenceFilter(field_name="parent", help_text="SID or id of the parent call")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Call

@@ -25,6 +25,7 @@ from rest_framework.serializers import Serializer
 
 from calls.api import REFUSED_BY_STATE, LiveChangeMixin, NewestFirst, ServiceErrorsMixin
 from calls.exports import CsvExportViewSetMixin
+from calls.filters import UtcDateTimeFilter
 from calls.permissions import CONTROL_CALLS, ActionPermission, by_action
 from calls.serializers import RedirectSerializer
 
@@ -163,8 +164,8 @@ class AgentViewSet(SetupViewSet):
 
 
 class QueueEntryFilter(django_filters.FilterSet):
-    enqueued_after = django_filters.IsoDateTimeFilter("enqueued_at", lookup_expr="gte")
-    enqueued_before = django_filters.IsoDateTimeFilter("enqueued_at", lookup_expr="lt")
+    enqueued_after = UtcDateTimeFilter("enqueued_at", lookup_expr="gte")
+    enqueued_before = UtcDateTimeFilter("enqueued_at", lookup_expr="lt")
 
     class Meta:
         model = QueueEntry

@@ -52,3 +52,14 @@ def test_a_filter_value_with_a_percent_sign_is_a_400_on_that_filter(integration,
 
     assert response.status_code == 400
     assert value in response.json()[name][0]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/calls/", "/api/v1/calls/export/", "/api/v1/queue-entries/"]
+)
+def test_a_moment_with_any_offset_iso_8601_allows_filters_the_list(integration, path):
+    """+16:00 is a valid ISO 8601 offset that PostgreSQL would refuse as it is."""
+    name = "enqueued_before" if "queue-entries" in path else "created_before"
+    response = integration.get(path, {name: "2000-01-01T00:00:00+16:00"})
+
+    assert response.status_code == 200
