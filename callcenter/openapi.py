@@ -33,8 +33,16 @@ ERROR = {
 }
 FIELD_ERRORS = {
     "type": "object",
-    "description": "The messages for each input that is wrong, by its name.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": (
+        "The messages for each input that is wrong, by its name; a nested input's"
+        " (a survey's questions, by position) are its own FieldErrors."
+    ),
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"$ref": "#/components/schemas/FieldErrors"},
+        ]
+    },
 }
 SCHEMAS = {
     "Error": ERROR,
