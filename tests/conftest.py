@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 
 from callcenter.processes import (
@@ -44,6 +45,26 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fresh_pacing_state() -> None:
+    """No send window or token bucket of an earlier test run counts in this one.
+
+    Their Redis keys are named after campaign ids, which start at 1 again in
+    each new test database: a campaign would otherwise wait for the slots and
+    creates of an earlier run's campaign with the same id.
+    """
+    broker_url = django_settings.CELERY_BROKER_URL
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return  # the database's buckets start empty with the test database
+    client = redis.Redis.from_url(broker_url)
+    try:
+        for pattern in ("campaigns:pacing:*", "campaigns:sending:*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

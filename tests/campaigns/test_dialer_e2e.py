@@ -13,6 +13,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 
 from calls.models import Call, CallStatus
 from campaigns.models import Campaign, ContactOutcome, ContactState
@@ -168,17 +169,29 @@ def kill_between_creates(victim: subprocess.Popen, target: Campaign, stack) -> N
 
     The victim is frozen first and only killed if no call of the campaign is
     `dispatching` without Twilio knowing it; else it goes on until those
-    creates arrive, and is frozen again. A create cut off before it left is a
-    lost create's answer, which the reconciler settles minutes later by listing
-    Twilio's calls (tests/calls/test_gateway.py), not within this test.
+    creates arrive, and is frozen again. A call whose row a transaction still
+    locks counts as such a call: that transaction's commit (a `dispatching` the
+    victim sent just before it froze) may land after the look. A create cut off
+    before it left is a lost create's answer, which the reconciler settles
+    minutes later by listing Twilio's calls (tests/calls/test_gateway.py), not
+    within this test.
     """
 
     def unsent() -> set[str]:
-        dispatching = Call.objects.filter(
-            campaign_attempt__contact__campaign=target, status=CallStatus.DISPATCHING
-        )
+        calls = Call.objects.filter(campaign_attempt__contact__campaign=target)
+        numbers = set(calls.values_list("to_number", flat=True))
+        with transaction.atomic():
+            # Locking reads see the latest commit, and skip the rows still changing.
+            settled = dict(
+                calls.select_for_update(skip_locked=True, of=("self",)).values_list(
+                    "to_number", "status"
+                )
+            )
+        dispatching = {
+            number for number, status in settled.items() if status == CallStatus.DISPATCHING
+        }
         known = {call["to"] for call in stack.calls()}
-        return set(dispatching.values_list("to_number", flat=True)) - known
+        return (dispatching | (numbers - settled.keys())) - known
 
     while True:
         os.killpg(victim.pid, signal.SIGSTOP)

@@ -113,7 +113,10 @@ def test_an_answering_machine_is_hung_up_by_asynchronous_detection(stack):
 
     transcript = stack.transcript(call.sid)
     events = [entry["event"] for entry in transcript]
+    # The machine heard the message: the flow did not wait for the verdict. Which
+    # came first is a race, as at Twilio: the detection runs while our answer
+    # webhook is fetched, and a slow fetch starts the message after the verdict.
     assert "Your parcel arrives tomorrow." in said(stack, call.sid)
     [hung_up] = [entry for entry in transcript if entry["event"] == "hangup"]
     assert hung_up["reason"] == "Status=completed via API"
-    assert events.index("say") < events.index("amd") < transcript.index(hung_up)
+    assert events.index("amd") < transcript.index(hung_up)
