@@ -10,13 +10,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from voicesim import api2008, control, rest_api
+from voicesim import api2008, control, rest_calls
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
 from voicesim.phonebook import Phonebook
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "voicesim-auth-token"
+#: the 2010-04-01 resources, one module each
+RESOURCES = (rest_calls,)
 
 
 async def twilio_error(request: Request, exc: Exception) -> Response:
@@ -48,8 +50,9 @@ def create_app(
         finally:
             await engine.shutdown()
 
+    rest_routes = [route for module in RESOURCES for route in module.routes]
     app = Starlette(
-        routes=[*rest_api.routes, *api2008.routes, *control.routes],
+        routes=[*rest_routes, *api2008.routes, *control.routes],
         exception_handlers={TwilioError: twilio_error, HTTPException: http_error},
         lifespan=lifespan,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,6 +118,8 @@ class Call:
     time_limit_timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
     legs: list[str] = field(default_factory=list)
+    #: called as the call ends, before its completed callback (conference, queue, recording)
+    on_end: list[Callable[[Call], None]] = field(default_factory=list)
 
     @property
     def is_live(self) -> bool:

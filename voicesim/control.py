@@ -95,7 +95,7 @@ async def digits(request: Request) -> Response:
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
     listening = call.gather_active
-    _engine(request).press(call, keys, who="sim API")
+    _engine(request).life.press(call, keys, who="sim API")
     return JSONResponse({"sid": call.sid, "digits": keys, "heard": listening})
 
 
@@ -103,7 +103,7 @@ async def hangup(request: Request) -> Response:
     call = _call(request)
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
-    _engine(request).terminate(call, "completed", reason="far end hung up (sim API)")
+    _engine(request).life.terminate(call, "completed", reason="far end hung up (sim API)")
     return JSONResponse({"sid": call.sid, "status": call.status})
 
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from voicesim.errors import TwilioError, authenticate_error
 from voicesim.numbers import to_e164
-from voicesim.twiml_runner import DocumentError, parse_twiml
+from voicesim.twiml import DocumentError, parse_twiml
 
 HTTP_METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE"}
 CALLBACK_EVENTS = {"initiated", "ringing", "answered", "completed"}

@@ -1,0 +1,84 @@
+"""The webhooks a call sends about itself: status callbacks and other posts.
+
+Each call's callbacks go through its own ``OrderedChannel`` so they arrive in
+the order they happened without holding the call while they are delivered.
+"""
+
+from __future__ import annotations
+
+from voicesim.callbacks import OrderedChannel, WebhookSender
+from voicesim.calls import FINAL_STATUSES, SIP_CODES, Call
+from voicesim.clock import rfc2822, utcnow
+
+
+class Notifier:
+    """Builds Twilio's webhook parameters for a call and delivers them in order."""
+
+    def __init__(self, auth_token: str) -> None:
+        self.webhooks = WebhookSender(auth_token)
+        self.channels: dict[str, OrderedChannel] = {}
+
+    def stop(self) -> None:
+        for channel in self.channels.values():
+            channel.stop()
+
+    def forget(self, sid: str) -> None:
+        self.channels.pop(sid, None)
+
+    @staticmethod
+    def base_params(call: Call, status: str | None = None) -> dict[str, str]:
+        """What every webhook about ``call`` carries."""
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": call.account_sid,
+            "From": call.from_,
+            "To": call.to,
+            "Caller": call.from_,
+            "Called": call.to,
+            "CallStatus": status or call.status,
+            "ApiVersion": call.api_version,
+            "Direction": call.direction,
+            "ForwardedFrom": call.forwarded_from or "",
+            "CallerName": call.caller_name or "",
+        }
+        if call.parent_sid:
+            params["ParentCallSid"] = call.parent_sid
+        return params
+
+    def status_callback(self, call: Call, status: str) -> None:
+        params = self.base_params(call, status)
+        params["Timestamp"] = rfc2822(utcnow()) or ""
+        params["CallbackSource"] = "call-progress-events"
+        params["SequenceNumber"] = str(call.callback_seq)
+        call.callback_seq += 1
+        if status in FINAL_STATUSES:
+            params["CallDuration"] = str(call.duration or 0)
+            params["Duration"] = str(call.duration_minutes())
+            params["SipResponseCode"] = str(SIP_CODES[status])
+        if call.answered_by:
+            params["AnsweredBy"] = call.answered_by
+        url, method = call.status_callback, call.status_callback_method
+        self.post(call, "status-callback", url, method, params)
+
+    def post(
+        self, call: Call, kind: str, url: str | None, method: str, params: dict[str, str]
+    ) -> None:
+        """Deliver a callback in order for this call without holding the call."""
+        if not url:
+            return
+
+        async def job() -> None:
+            answer = await self.webhooks.send(url, method, params)
+            call.transcript.add(
+                "callback",
+                kind=kind,
+                url=url,
+                method=method,
+                call_status=params.get("CallStatus"),
+                sequence=params.get("SequenceNumber"),
+                http_status=answer.status,
+                error=answer.error,
+            )
+
+        channel = self.channels.setdefault(call.sid, OrderedChannel())
+        channel.put(job)
