@@ -99,6 +99,29 @@ async def digits(request: Request) -> Response:
     return JSONResponse({"sid": call.sid, "digits": keys, "heard": listening})
 
 
+async def say(request: Request) -> Response:
+    """The far end of the call says something; who heard it depends on where it is."""
+    call = _call(request)
+    data = await _body(request)
+    text = str(data.get("text") or data.get("Text") or "").strip()
+    if not text:
+        raise TwilioError(400, 20001, "text is required")
+    if not call.is_live:
+        raise TwilioError(400, 21220, "Call is not in-progress.")
+    heard_by = _engine(request).conferences.speak(call, text)
+    return JSONResponse({"sid": call.sid, "text": text, "heard_by": heard_by})
+
+
+async def conference(request: Request) -> Response:
+    """A conference, its participants and its event log."""
+    found = _engine(request).conferences.find(request.path_params["sid"])
+    if found is None:
+        raise not_found(request.url.path)
+    participants = [p.to_json() for p in found.participants.values()]
+    body = {**found.to_json(), "participants": participants, "entries": found.transcript.entries}
+    return JSONResponse(body)
+
+
 async def hangup(request: Request) -> Response:
     call = _call(request)
     if not call.is_live:
@@ -174,6 +197,8 @@ routes = [
     Route("/sim/calls/{sid}/transcript", transcript, methods=["GET"]),
     Route("/sim/calls/{sid}/digits", digits, methods=["POST"]),
     Route("/sim/calls/{sid}/hangup", hangup, methods=["POST"]),
+    Route("/sim/calls/{sid}/say", say, methods=["POST"]),
+    Route("/sim/conferences/{sid}", conference, methods=["GET"]),
     Route("/sim/phonebook/{number}", phonebook, methods=["GET", "PUT"]),
     Route("/sim/inbound", inbound, methods=["POST"]),
 ]

@@ -16,6 +16,7 @@ from typing import Any
 
 from voicesim.calls import Call, Interrupted, Source, new_sid
 from voicesim.clock import SimClock
+from voicesim.conference import Conferences
 from voicesim.detection import API_2008, Detector
 from voicesim.lifecycle import Lifecycle
 from voicesim.notifier import Notifier
@@ -53,6 +54,7 @@ class Engine:
         self.notifier = Notifier(auth_token)
         self.life = Lifecycle(self.clock, self.notifier)
         self.detector = Detector(self)
+        self.conferences = Conferences(self)
         self._background: set[asyncio.Task[None]] = set()
 
     async def shutdown(self) -> None:
@@ -122,7 +124,9 @@ class Engine:
             self.life.finish(call, *unanswered)
             return
         self.life.answer(call, behaviour)
-        if call.direction == "outbound-dial":
+        if call.seat is not None:
+            await self._seated(call, behaviour)
+        elif call.direction == "outbound-dial":
             await self._bridged(call, behaviour)
         else:
             await self._connected(call, behaviour)
@@ -176,6 +180,17 @@ class Engine:
         for key in call.send_digits:
             await self.life.wait(call, PAUSE_KEYS.get(key, DIGIT_LENGTH))
         call.transcript.add("digits-sent", digits=call.send_digits)
+
+    async def _seated(self, call: Call, behaviour: Behaviour) -> None:
+        """A participant called in by the API: in the conference until it leaves."""
+        try:
+            await self.conferences.attend(call.seat)
+        except Interrupted:
+            change = self.life.take_pending(call)
+            if change is not None and change.kind == "redirect":
+                await self.run_twiml(call, behaviour, change.source)
+        if call.is_live:
+            self.life.end(call, "left the conference")
 
     async def _bridged(self, call: Call, behaviour: Behaviour) -> None:
         """A ``<Dial>`` leg once answered: its ``url`` document first, then the conversation."""

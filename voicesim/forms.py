@@ -142,3 +142,22 @@ def check_events(values: list[str]) -> frozenset[str]:
     if unknown:
         raise TwilioError(400, 20001, f"Invalid StatusCallbackEvent: {', '.join(sorted(unknown))}")
     return frozenset(events or {"completed"})
+
+
+def check_bool(form: Form, key: str) -> bool | None:
+    """A ``true``/``false`` parameter (any case); ``None`` when absent."""
+    raw = form.get(key)
+    if raw in (None, ""):
+        return None
+    lowered = raw.strip().lower()
+    if lowered not in ("true", "false"):
+        raise TwilioError(400, 20001, f"{key} must be true or false, not {raw!r}")
+    return lowered == "true"
+
+
+def check_choice(form: Form, key: str, choices: tuple[str, ...], default: str) -> str:
+    """A parameter from a fixed set of values, ``default`` when absent."""
+    raw = form.get(key) or default
+    if raw not in choices:
+        raise TwilioError(400, 20001, f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw

@@ -6,9 +6,19 @@ the order they happened without holding the call while they are delivered.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from voicesim.callbacks import OrderedChannel, WebhookSender
 from voicesim.calls import FINAL_STATUSES, SIP_CODES, Call
 from voicesim.clock import rfc2822, utcnow
+from voicesim.transcript import Transcript
+
+
+class Owner(Protocol):
+    """What callbacks are sent about: a call, a conference, a recording's call."""
+
+    sid: str
+    transcript: Transcript | None
 
 
 class Notifier:
@@ -61,24 +71,25 @@ class Notifier:
         self.post(call, "status-callback", url, method, params)
 
     def post(
-        self, call: Call, kind: str, url: str | None, method: str, params: dict[str, str]
+        self, owner: Owner, kind: str, url: str | None, method: str, params: dict[str, str]
     ) -> None:
-        """Deliver a callback in order for this call without holding the call."""
+        """Deliver a callback in order for ``owner`` without holding its flow."""
         if not url:
             return
 
         async def job() -> None:
             answer = await self.webhooks.send(url, method, params)
-            call.transcript.add(
+            owner.transcript.add(
                 "callback",
                 kind=kind,
                 url=url,
                 method=method,
                 call_status=params.get("CallStatus"),
+                event=params.get("StatusCallbackEvent"),
                 sequence=params.get("SequenceNumber"),
                 http_status=answer.status,
                 error=answer.error,
             )
 
-        channel = self.channels.setdefault(call.sid, OrderedChannel())
+        channel = self.channels.setdefault(owner.sid, OrderedChannel())
         channel.put(job)

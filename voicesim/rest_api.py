@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from voicesim.engine import Engine
-from voicesim.errors import TwilioError
+from voicesim.errors import TwilioError, not_found
 from voicesim.forms import Form, bounded_int, check_auth
 
 PREFIX = "/2010-04-01/Accounts/{account_sid}"
@@ -34,6 +34,25 @@ def authenticated(request: Request) -> Engine:
     engine = engine_of(request)
     check_auth(request, engine.account_sid, engine.auth_token)
     return engine
+
+
+def must_exist(item: Item | None, request: Request) -> Item:
+    """``item``, or Twilio's 404 for the requested path."""
+    if item is None:
+        raise not_found(request.url.path)
+    return item
+
+
+def choice_filter(
+    items: list[Item], form: Form, key: str, choices: Sequence[str], attr: str
+) -> list[Item]:
+    """Keep the items whose ``attr`` is ``form[key]``; a value outside ``choices`` is a 400."""
+    wanted = form.get(key)
+    if not wanted:
+        return items
+    if wanted not in choices:
+        raise TwilioError(400, 20001, f"{key} must be one of {', '.join(choices)}, not {wanted!r}")
+    return [item for item in items if getattr(item, attr) == wanted]
 
 
 def parse_date(value: str) -> datetime:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from voicesim.calls import FINAL_STATUSES, Call, Source
-from voicesim.errors import TwilioError, not_found, not_in_progress
+from voicesim.errors import TwilioError, not_in_progress
 from voicesim.forms import (
     Form,
     bounded_int,
@@ -27,9 +27,28 @@ from voicesim.forms import (
     read_form,
 )
 from voicesim.numbers import to_e164
-from voicesim.rest_api import PREFIX, authenticated, date_filter, engine_of, page
+from voicesim.rest_api import (
+    PREFIX,
+    authenticated,
+    choice_filter,
+    date_filter,
+    engine_of,
+    must_exist,
+    page,
+)
 from voicesim.twiml import is_studio_flow
 
+#: the Status values of the Calls list filter (``call_enum_status``)
+CALL_STATUSES = (
+    "queued",
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+)
 SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
 
 
@@ -89,10 +108,7 @@ async def create(request: Request) -> Response:
 
 
 def find_call(request: Request) -> Call:
-    call = authenticated(request).calls.get(request.path_params["sid"])
-    if call is None:
-        raise not_found(request.url.path)
-    return call
+    return must_exist(authenticated(request).calls.get(request.path_params["sid"]), request)
 
 
 async def fetch(request: Request) -> Response:
@@ -162,9 +178,7 @@ async def list_calls(request: Request) -> Response:
         calls = [c for c in calls if c.from_ == from_]
     if form.get("ParentCallSid"):
         calls = [c for c in calls if c.parent_sid == form.get("ParentCallSid")]
-    if form.get("Status"):
-        wanted = form.get("Status")
-        calls = [c for c in calls if c.resource_status == wanted]
+    calls = choice_filter(calls, form, "Status", CALL_STATUSES, "resource_status")
     calls = date_filter(calls, form, "StartTime", "start_time")
     calls = date_filter(calls, form, "EndTime", "end_time")
     path = f"/2010-04-01/Accounts/{engine.account_sid}/Calls.json"

@@ -2,7 +2,7 @@
 
 The check sits in the client's HTTP layer, so each test that drives the
 simulator through the real client also proves its successful answers conform
-to ``voicesim/spec/calls_api_v2010.openapi.json``. Error answers are not in that
+to ``voicesim/spec/voice_api_v2010.openapi.json``. Error answers are not in that
 description; their body shape is asserted by the error tests.
 """
 
@@ -21,7 +21,7 @@ from twilio.http.response import Response
 
 from voicesim.twilio_client import SimulatorHttpClient
 
-SPEC = Path(__file__).resolve().parents[2] / "voicesim" / "spec" / "calls_api_v2010.openapi.json"
+SPEC = Path(__file__).resolve().parents[2] / "voicesim" / "spec" / "voice_api_v2010.openapi.json"
 
 
 def is_rfc2822(value: Any) -> bool:

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 from voicesim.calls import Call, Interrupted, Source
 from voicesim.numbers import to_e164
 from voicesim.twiml import event_names, number
+from voicesim.verbs.conference import dial_conference
 
 if TYPE_CHECKING:
     from voicesim.twiml_runner import TwimlRunner
@@ -24,7 +25,13 @@ UNANSWERED_DIAL = ("busy", "no-answer", "failed", "canceled")
 
 
 async def dial(runner: TwimlRunner, verb: Element, doc_url: str | None) -> Source | None:
-    """Ring every noun at once; the first to answer is bridged, the others canceled."""
+    """Ring every noun at once; the first to answer is bridged, the others canceled.
+
+    A ``<Conference>`` noun joins a room instead (its own module).
+    """
+    room = verb.find("Conference")
+    if room is not None:
+        return await dial_conference(runner, verb, room, doc_url)
     life = runner.life
     action = runner.resolve(doc_url, verb.get("action")) if verb.get("action") else None
     method = verb.get("method", "POST")
