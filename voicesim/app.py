@@ -10,7 +10,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from voicesim import api2008, control, rest_calls, rest_conferences, rest_participants
+from voicesim import (
+    api2008,
+    control,
+    rest_calls,
+    rest_conferences,
+    rest_members,
+    rest_participants,
+    rest_queues,
+)
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
 from voicesim.phonebook import Phonebook
@@ -18,7 +26,7 @@ from voicesim.phonebook import Phonebook
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "voicesim-auth-token"
 #: the 2010-04-01 resources, one module each
-RESOURCES = (rest_calls, rest_conferences, rest_participants)
+RESOURCES = (rest_calls, rest_conferences, rest_participants, rest_queues, rest_members)
 
 
 async def twilio_error(request: Request, exc: Exception) -> Response:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from voicesim.callbacks import WebhookSender
+from voicesim.calls import Call
 from voicesim.twiml import DocumentError, parse_twiml
 
 
@@ -31,6 +32,11 @@ class Heard:
 
     def entry(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+def hear(call: Call, heard: Heard) -> None:
+    """Write what ``call``'s far end heard to its transcript."""
+    call.transcript.add("heard", **heard.entry())
 
 
 async def audio_of(

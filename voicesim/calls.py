@@ -118,6 +118,8 @@ class Call:
     time_limit_timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
     legs: list[str] = field(default_factory=list)
+    #: the call this one is bridged with now (a Dial leg, a dequeued caller)
+    bridged_with: str | None = None
     #: the conference seat a Participants create placed this call for
     seat: Any = None
     #: called as the call ends, before its completed callback (conference, queue, recording)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from voicesim.audio import Heard, audio_of
+from voicesim.audio import Heard, audio_of, hear
 from voicesim.calls import Call, Interrupted, new_sid
 from voicesim.clock import rfc2822, utcnow
 from voicesim.transcript import Transcript
@@ -397,18 +397,21 @@ class Conferences:
             return [p for p in others if p.call.sid == speaker.call_sid_to_coach]
         return others
 
-    def speak(self, call: Call, text: str) -> list[str]:
-        """The far end of ``call`` says ``text``; the SIDs of the calls that heard it."""
+    def speak(self, call: Call, text: str) -> list[Call] | None:
+        """The far end of ``call`` says ``text`` in its conference; the calls that heard it.
+
+        ``None`` when the call is in no conference.
+        """
         participant = self.of_call(call)
-        heard_by = self.listeners(participant) if participant else []
-        source = "coach" if participant and participant.coaching else "speech"
-        call.transcript.add("spoke", text=text, heard_by=[p.call.sid for p in heard_by])
-        if participant is not None:
-            conference = participant.conference
-            self._event(conference, "participant-speech-start", participant)
-            heard = Heard(source, speaker=call.sid, text=text, conference=conference.sid)
-            self._hear(heard_by, heard)
-        return [p.call.sid for p in heard_by]
+        if participant is None:
+            return None
+        heard_by = self.listeners(participant)
+        source = "coach" if participant.coaching else "speech"
+        conference = participant.conference
+        self._event(conference, "participant-speech-start", participant)
+        heard = Heard(source, speaker=call.sid, text=text, conference=conference.sid)
+        self._hear(heard_by, heard)
+        return [p.call for p in heard_by]
 
     def of_call(self, call: Call) -> Participant | None:
         """The conference participant ``call`` is, if it is in one now."""
@@ -462,7 +465,7 @@ class Conferences:
     @staticmethod
     def _hear(listeners: list[Participant], heard: Heard) -> None:
         for participant in listeners:
-            participant.call.transcript.add("heard", **heard.entry())
+            hear(participant.call, heard)
 
     # ------------------------------------------------------------------ callbacks
     def _event(

@@ -108,7 +108,7 @@ async def say(request: Request) -> Response:
         raise TwilioError(400, 20001, "text is required")
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
-    heard_by = _engine(request).conferences.speak(call, text)
+    heard_by = _engine(request).speak(call, text)
     return JSONResponse({"sid": call.sid, "text": text, "heard_by": heard_by})
 
 

@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any
 
+from voicesim.audio import Heard, hear
+from voicesim.call_queue import CallQueues
 from voicesim.calls import Call, Interrupted, Source, new_sid
 from voicesim.clock import SimClock
 from voicesim.conference import Conferences
@@ -55,6 +57,7 @@ class Engine:
         self.life = Lifecycle(self.clock, self.notifier)
         self.detector = Detector(self)
         self.conferences = Conferences(self)
+        self.queues = CallQueues(self)
         self._background: set[asyncio.Task[None]] = set()
 
     async def shutdown(self) -> None:
@@ -94,8 +97,28 @@ class Engine:
     def live_count(self) -> int:
         return sum(1 for call in self.calls.values() if call.is_live)
 
+    def far_end(self, call: Call) -> Behaviour:
+        """Who is at the other end of ``call``: the caller of an inbound call, else the called."""
+        return self.phonebook.lookup(call.from_ if call.direction == "inbound" else call.to)
+
     def runner(self, call: Call, behaviour: Behaviour) -> TwimlRunner:
         return TwimlRunner(self, call, behaviour)
+
+    def speak(self, call: Call, text: str) -> list[str]:
+        """The far end of ``call`` says ``text``; the SIDs of the calls that heard it.
+
+        In a conference the room's rules decide; on a bridge (a Dial leg, a
+        dequeued caller) the other side hears it; alone, nobody does.
+        """
+        heard_by = self.conferences.speak(call, text)
+        if heard_by is None:
+            other = self.calls.get(call.bridged_with or "")
+            heard_by = [other] if other is not None else []
+            if other is not None:
+                hear(other, Heard("speech", speaker=call.sid, text=text))
+        sids = [listener.sid for listener in heard_by]
+        call.transcript.add("spoke", text=text, heard_by=sids)
+        return sids
 
     # ------------------------------------------------------------------ life
     async def _life(self, call: Call) -> None:
@@ -113,7 +136,7 @@ class Engine:
             self.life.end(call, "end of the call flow")
 
     async def _outbound(self, call: Call) -> None:
-        behaviour = self.phonebook.lookup(call.to)
+        behaviour = self.far_end(call)
         call.transcript.add("far-end", behaviour=behaviour.to_dict())
         try:
             unanswered = await self._ring(call, behaviour)
@@ -150,7 +173,7 @@ class Engine:
         return None
 
     async def _inbound(self, call: Call) -> None:
-        behaviour = self.phonebook.lookup(call.from_)
+        behaviour = self.far_end(call)
         call.transcript.add("far-end", behaviour=behaviour.to_dict())
         await self.run_twiml(call, behaviour, Source(call.url, call.method, call.twiml))
 

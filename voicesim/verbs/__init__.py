@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from voicesim.calls import Source
-from voicesim.verbs import dial, flow, gather, media
+from voicesim.verbs import dial, flow, gather, media, queue
 
 if TYPE_CHECKING:
     from voicesim.twiml_runner import TwimlRunner
@@ -29,4 +29,6 @@ VERBS: dict[str, Handler] = {
     "Hangup": flow.hangup,
     "Reject": flow.reject,
     "Redirect": flow.redirect,
+    "Enqueue": queue.enqueue,
+    "Leave": queue.leave,
 }

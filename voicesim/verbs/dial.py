@@ -16,6 +16,7 @@ from voicesim.calls import Call, Interrupted, Source
 from voicesim.numbers import to_e164
 from voicesim.twiml import event_names, number
 from voicesim.verbs.conference import dial_conference
+from voicesim.verbs.queue import dial_queue
 
 if TYPE_CHECKING:
     from voicesim.twiml_runner import TwimlRunner
@@ -27,11 +28,15 @@ UNANSWERED_DIAL = ("busy", "no-answer", "failed", "canceled")
 async def dial(runner: TwimlRunner, verb: Element, doc_url: str | None) -> Source | None:
     """Ring every noun at once; the first to answer is bridged, the others canceled.
 
-    A ``<Conference>`` noun joins a room instead (its own module).
+    A ``<Conference>`` noun joins a room, a ``<Queue>`` takes a waiting caller
+    (each in its own module).
     """
     room = verb.find("Conference")
     if room is not None:
         return await dial_conference(runner, verb, room, doc_url)
+    line = verb.find("Queue")
+    if line is not None:
+        return await dial_queue(runner, verb, line, doc_url)
     life = runner.life
     action = runner.resolve(doc_url, verb.get("action")) if verb.get("action") else None
     method = verb.get("method", "POST")
@@ -44,7 +49,11 @@ async def dial(runner: TwimlRunner, verb: Element, doc_url: str | None) -> Sourc
                 if leg is not winner and leg.is_live:
                     life.hangup(leg, "canceled", reason="another leg answered")
             runner.log.add("leg-connected", leg=winner.sid)
-            await life.wait_events(runner.call, [winner.done])
+            runner.call.bridged_with, winner.bridged_with = winner.sid, runner.call.sid
+            try:
+                await life.wait_events(runner.call, [winner.done])
+            finally:
+                runner.call.bridged_with = winner.bridged_with = None
     except Interrupted:
         # Twilio ends the legs and requests the action before anything else.
         for leg in legs:
