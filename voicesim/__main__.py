@@ -34,12 +34,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper())
-    app = create_app(
-        account_sid=args.account_sid,
-        auth_token=args.auth_token,
-        speed=args.speed,
-        phonebook=Phonebook.load(args.phonebook),
-    )
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this: without it a keep-alive client waits for
@@ -49,6 +43,13 @@ def main(argv: list[str] | None = None) -> None:
     sock.listen(2048)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
+    app = create_app(
+        account_sid=args.account_sid,
+        auth_token=args.auth_token,
+        speed=args.speed,
+        phonebook=Phonebook.load(args.phonebook),
+        base_url=f"http://{host}:{port}",
+    )
     print(f"voicesim listening on http://{host}:{port}", flush=True)
     print(f"account_sid={args.account_sid} speed={args.speed}", flush=True)
     config = uvicorn.Config(

@@ -13,11 +13,14 @@ from starlette.responses import JSONResponse, Response
 from voicesim import (
     api2008,
     control,
+    rest_call_recordings,
     rest_calls,
+    rest_conference_recordings,
     rest_conferences,
     rest_members,
     rest_participants,
     rest_queues,
+    rest_recordings,
 )
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
@@ -26,7 +29,16 @@ from voicesim.phonebook import Phonebook
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "voicesim-auth-token"
 #: the 2010-04-01 resources, one module each
-RESOURCES = (rest_calls, rest_conferences, rest_participants, rest_queues, rest_members)
+RESOURCES = (
+    rest_calls,
+    rest_call_recordings,
+    rest_conferences,
+    rest_conference_recordings,
+    rest_participants,
+    rest_queues,
+    rest_members,
+    rest_recordings,
+)
 
 
 async def twilio_error(request: Request, exc: Exception) -> Response:
@@ -48,8 +60,9 @@ def create_app(
     auth_token: str = DEFAULT_AUTH_TOKEN,
     speed: float = 1.0,
     phonebook: Phonebook | None = None,
+    base_url: str = "http://127.0.0.1:8765",
 ) -> Starlette:
-    engine = Engine(account_sid, auth_token, speed=speed, phonebook=phonebook)
+    engine = Engine(account_sid, auth_token, speed=speed, phonebook=phonebook, base_url=base_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -118,6 +118,9 @@ class Call:
     time_limit_timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
     legs: list[str] = field(default_factory=list)
+    #: Record=true on create: record from the answer, with these callback settings
+    record: bool = False
+    recording_callback: tuple[str | None, str, frozenset[str]] = (None, "POST", frozenset())
     #: the call this one is bridged with now (a Dial leg, a dequeued caller)
     bridged_with: str | None = None
     #: the conference seat a Participants create placed this call for

@@ -30,6 +30,7 @@ from voicesim.audio import Heard, audio_of, hear
 from voicesim.calls import Call, Interrupted, new_sid
 from voicesim.clock import rfc2822, utcnow
 from voicesim.transcript import Transcript
+from voicesim.twiml import say_seconds
 
 if TYPE_CHECKING:
     from voicesim.engine import Engine
@@ -152,6 +153,8 @@ class Conference:
     reason_ended: str | None = None
     call_sid_ending: str | None = None
     callback_seq: int = 0
+    #: record-from-start: the recording status callback settings, else ``None``
+    recording: tuple[str | None, str, frozenset[str]] | None = None
     date_created: datetime = field(default_factory=utcnow)
     date_updated: datetime = field(default_factory=utcnow)
 
@@ -329,6 +332,7 @@ class Conferences:
         conference.call_sid_ending = by_call
         conference.touch()
         conference.transcript.add("ended", reason=reason, call_sid=by_call)
+        self.engine.recordings.stop_conference(conference.sid)
         for participant in list(conference.participants.values()):
             if participant.joined:
                 self.leave(participant, "conference ended")
@@ -346,6 +350,10 @@ class Conferences:
         conference.status = "in-progress"
         conference.touch()
         conference.transcript.add("started")
+        if conference.recording is not None:
+            self.engine.recordings.start(
+                "Conference", conference=conference, callback=conference.recording
+            )
         self._event(conference, "conference-start")
 
     # ------------------------------------------------------------------ changes
@@ -411,6 +419,8 @@ class Conferences:
         self._event(conference, "participant-speech-start", participant)
         heard = Heard(source, speaker=call.sid, text=text, conference=conference.sid)
         self._hear(heard_by, heard)
+        if heard_by and not participant.coaching:
+            self.engine.recordings.capture_conference(conference.sid, call.sid, say_seconds(text))
         return [p.call for p in heard_by]
 
     def of_call(self, call: Call) -> Participant | None:

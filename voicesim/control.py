@@ -122,6 +122,23 @@ async def conference(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def clock(request: Request) -> Response:
+    """Simulated seconds since start: tests wait for simulated time by it, not by sleeping."""
+    engine = _engine(request)
+    return JSONResponse({"now": engine.clock.now(), "speed": engine.clock.speed})
+
+
+async def recording(request: Request) -> Response:
+    """A recording's timeline: its spans (recording, silence, skip) and what it captured."""
+    found = _engine(request).recordings.all.get(request.path_params["sid"])
+    if found is None:
+        raise not_found(request.url.path)
+    spans = [{"kind": s.kind, "start": s.start, "end": s.end} for s in found.spans]
+    tones = [{"start": t.start, "length": t.length, "speaker": t.speaker} for t in found.tones()]
+    body = {"sid": found.sid, "status": found.status, "length": found.length()}
+    return JSONResponse({**body, "spans": spans, "tones": tones})
+
+
 async def hangup(request: Request) -> Response:
     call = _call(request)
     if not call.is_live:
@@ -199,6 +216,8 @@ routes = [
     Route("/sim/calls/{sid}/hangup", hangup, methods=["POST"]),
     Route("/sim/calls/{sid}/say", say, methods=["POST"]),
     Route("/sim/conferences/{sid}", conference, methods=["GET"]),
+    Route("/sim/recordings/{sid}", recording, methods=["GET"]),
+    Route("/sim/clock", clock, methods=["GET"]),
     Route("/sim/phonebook/{number}", phonebook, methods=["GET", "PUT"]),
     Route("/sim/inbound", inbound, methods=["POST"]),
 ]

@@ -23,7 +23,9 @@ from voicesim.detection import API_2008, Detector
 from voicesim.lifecycle import Lifecycle
 from voicesim.notifier import Notifier
 from voicesim.phonebook import Behaviour, Phonebook
+from voicesim.recording import Recordings
 from voicesim.transcript import Transcript
+from voicesim.twiml import say_seconds
 from voicesim.twiml_runner import TwimlRunner
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,11 @@ class Engine:
         auth_token: str,
         speed: float = 1.0,
         phonebook: Phonebook | None = None,
+        base_url: str = "http://127.0.0.1:8765",
     ) -> None:
         self.account_sid = account_sid
+        #: where this simulator is reached: recording media URLs point here
+        self.base_url = base_url
         self.auth_token = auth_token
         self.clock = SimClock(speed)
         self.phonebook = phonebook or Phonebook()
@@ -58,6 +63,7 @@ class Engine:
         self.detector = Detector(self)
         self.conferences = Conferences(self)
         self.queues = CallQueues(self)
+        self.recordings = Recordings(self)
         self._background: set[asyncio.Task[None]] = set()
 
     async def shutdown(self) -> None:
@@ -117,6 +123,8 @@ class Engine:
             if other is not None:
                 hear(other, Heard("speech", speaker=call.sid, text=text))
         sids = [listener.sid for listener in heard_by]
+        for line in {call.sid, *sids}:
+            self.recordings.capture(line, call.sid, say_seconds(text))
         call.transcript.add("spoke", text=text, heard_by=sids)
         return sids
 
@@ -147,6 +155,8 @@ class Engine:
             self.life.finish(call, *unanswered)
             return
         self.life.answer(call, behaviour)
+        if call.record:
+            self.recordings.start("OutboundAPI", call, callback=call.recording_callback)
         if call.seat is not None:
             await self._seated(call, behaviour)
         elif call.direction == "outbound-dial":

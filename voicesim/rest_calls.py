@@ -18,6 +18,7 @@ from voicesim.errors import TwilioError, not_in_progress
 from voicesim.forms import (
     Form,
     bounded_int,
+    check_bool,
     check_events,
     check_method,
     check_twiml,
@@ -36,6 +37,7 @@ from voicesim.rest_api import (
     must_exist,
     page,
 )
+from voicesim.rest_call_recordings import form_recording_callback
 from voicesim.twiml import is_studio_flow
 
 #: the Status values of the Calls list filter (``call_enum_status``)
@@ -79,6 +81,8 @@ async def create(request: Request) -> Response:
             400, 20001, f"MachineDetection must be Enable or DetectMessageEnd: {detection}"
         )
     async_amd = (form.get("AsyncAmd") or "false").lower() == "true"
+    record = bool(check_bool(form, "Record"))
+    recording_callback = form_recording_callback(form)
     call = engine.new_call(
         to=to_number,
         from_=from_number,
@@ -98,6 +102,8 @@ async def create(request: Request) -> Response:
         machine_detection=detection,
         machine_detection_timeout=bounded_int(form, "MachineDetectionTimeout", 30, 3, 59),
         async_amd=async_amd,
+        record=record,
+        recording_callback=recording_callback,
         async_amd_callback=check_url(form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback"),
         async_amd_callback_method=check_method(
             form.get("AsyncAmdStatusCallbackMethod"), "AsyncAmdStatusCallbackMethod"

@@ -45,20 +45,6 @@ def conference_for_create(request: Request) -> Conference:
     return conference
 
 
-def conference_events(form: Form) -> frozenset[str]:
-    events = {
-        event
-        for value in form.getlist("ConferenceStatusCallbackEvent")
-        for event in value.replace(",", " ").split()
-    }
-    unknown = events - CONFERENCE_EVENTS
-    if unknown:
-        raise TwilioError(
-            400, 20001, f"Invalid ConferenceStatusCallbackEvent: {', '.join(sorted(unknown))}"
-        )
-    return frozenset(events)
-
-
 def coached_sid(conference: Conference, coaching: bool | None, form: Form) -> str | None:
     """``CallSidToCoach`` must name a participant of the conference when coaching."""
     coached = form.get("CallSidToCoach") or None
@@ -101,7 +87,12 @@ async def create(request: Request) -> Response:
     conference_method = check_method(
         form.get("ConferenceStatusCallbackMethod"), "ConferenceStatusCallbackMethod"
     )
-    events = conference_events(form)
+    events = check_events(
+        form.getlist("ConferenceStatusCallbackEvent"),
+        CONFERENCE_EVENTS,
+        "ConferenceStatusCallbackEvent",
+        frozenset(),
+    )
     call = engine.new_call(
         to=to_number,
         from_=from_number,

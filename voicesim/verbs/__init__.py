@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from voicesim.calls import Source
-from voicesim.verbs import dial, flow, gather, media, queue
+from voicesim.verbs import dial, flow, gather, media, queue, record
 
 if TYPE_CHECKING:
     from voicesim.twiml_runner import TwimlRunner
@@ -31,4 +31,5 @@ VERBS: dict[str, Handler] = {
     "Redirect": flow.redirect,
     "Enqueue": queue.enqueue,
     "Leave": queue.leave,
+    "Record": record.record,
 }

@@ -13,6 +13,7 @@ from xml.etree.ElementTree import Element
 from voicesim.calls import Source
 from voicesim.conference import DEFAULT_MUSIC, MAX_PARTICIPANTS, Participant
 from voicesim.twiml import event_names, flag, number
+from voicesim.verbs.record import recording_callback
 
 if TYPE_CHECKING:
     from voicesim.twiml_runner import TwimlRunner
@@ -34,6 +35,8 @@ async def dial_conference(
         noun.get("statusCallbackMethod", "POST").upper(),
         event_names(noun.get("statusCallbackEvent")),
     )
+    if noun.get("record") == "record-from-start" and conference.recording is None:
+        conference.recording = recording_callback(runner, noun, doc_url)
     wait_url = noun.get("waitUrl", DEFAULT_MUSIC)
     coached = noun.get("coach")
     participant = Participant(

@@ -17,6 +17,7 @@ from voicesim.numbers import to_e164
 from voicesim.twiml import event_names, number
 from voicesim.verbs.conference import dial_conference
 from voicesim.verbs.queue import dial_queue
+from voicesim.verbs.record import recording_callback
 
 if TYPE_CHECKING:
     from voicesim.twiml_runner import TwimlRunner
@@ -40,10 +41,18 @@ async def dial(runner: TwimlRunner, verb: Element, doc_url: str | None) -> Sourc
     life = runner.life
     action = runner.resolve(doc_url, verb.get("action")) if verb.get("action") else None
     method = verb.get("method", "POST")
+    record = verb.get("record", "do-not-record")
+    recordings = runner.engine.recordings
+    callback = recording_callback(runner, verb, doc_url)
     legs = _start_legs(runner, verb, doc_url)
     winner: Call | None = None
+    recording = None
+    if record.startswith("record-from-ringing"):
+        recording = recordings.start("DialVerb", runner.call, callback=callback)
     try:
         winner = await _first_answer(runner, legs)
+        if winner is not None and record.startswith("record-from-answer"):
+            recording = recordings.start("DialVerb", runner.call, callback=callback)
         if winner is not None:
             for leg in legs:
                 if leg is not winner and leg.is_live:
@@ -64,6 +73,9 @@ async def dial(runner: TwimlRunner, verb: Element, doc_url: str | None) -> Sourc
         if action:
             await runner.notify(Source(action, method, extra=_dial_result(legs, winner)))
         raise
+    finally:
+        if recording is not None:
+            recordings.stop(recording)
     _log_legs(runner, legs)
     result = _dial_result(legs, winner)
     runner.log.add("dial-result", **result)

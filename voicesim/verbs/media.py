@@ -25,6 +25,7 @@ async def say(runner: TwimlRunner, verb: Element, doc_url: str | None) -> None:
     played = 0
     while count is None or played < count:
         runner.log.add("say", text=text, voice=verb.get("voice"), language=verb.get("language"))
+        runner.engine.recordings.capture(runner.call.sid, "twilio", say_seconds(text))
         await runner.life.wait(runner.call, say_seconds(text))
         played += 1
 
