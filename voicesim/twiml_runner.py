@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from voicesim.engine import Engine
 
 APPLICATION_ERROR = "An application error has occurred. Goodbye."
+#: Twilio's verbs the simulator skips on purpose (the README says what Twilio does)
+NOT_SIMULATED = frozenset(
+    {"Connect", "Start", "Stop", "Pay", "Prompt", "Refer", "Echo", "Sms", "Message"}
+)
 
 
 class TwimlRunner:
@@ -126,6 +130,14 @@ class TwimlRunner:
         self.life.check(self.call)
         return parse_twiml(text)
 
+    def _skip(self, tag: str) -> None:
+        """A verb the runner does not play: Twilio's own, or no verb at all (12200)."""
+        if tag in NOT_SIMULATED:
+            self.log.add("verb", verb=tag, note="not simulated, skipped (see README)")
+        else:
+            message = f"<{tag}> is not a TwiML verb: skipped"
+            self.log.add("warning", code=12200, message=message)
+
     @staticmethod
     def resolve(doc_url: str | None, target: str | None) -> str:
         target = (target or "").strip()
@@ -141,7 +153,7 @@ class TwimlRunner:
                 raise Stop
             handler = VERBS.get(verb.tag)
             if handler is None:
-                self.log.add("verb", verb=verb.tag, note="not simulated, skipped")
+                self._skip(verb.tag)
                 continue
             self.log.add("verb", verb=verb.tag)
             next_source = await handler(self, verb, doc_url)
