@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from voicesim import (
     api2008,
     control,
+    rest_account,
     rest_call_recordings,
     rest_calls,
     rest_conference_recordings,
@@ -30,6 +31,7 @@ DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "voicesim-auth-token"
 #: the 2010-04-01 resources, one module each
 RESOURCES = (
+    rest_account,
     rest_calls,
     rest_call_recordings,
     rest_conferences,

@@ -17,7 +17,7 @@ from typing import Any
 from voicesim.audio import Heard, hear
 from voicesim.call_queue import CallQueues
 from voicesim.calls import Call, Interrupted, Source, new_sid
-from voicesim.clock import SimClock
+from voicesim.clock import SimClock, utcnow
 from voicesim.conference import Conferences
 from voicesim.detection import API_2008, Detector
 from voicesim.lifecycle import Lifecycle
@@ -56,6 +56,7 @@ class Engine:
         self.base_url = base_url
         self.auth_token = auth_token
         self.clock = SimClock(speed)
+        self.started = utcnow()
         self.phonebook = phonebook or Phonebook()
         self.calls: OrderedDict[str, Call] = OrderedDict()
         self.notifier = Notifier(auth_token)

@@ -85,7 +85,7 @@ class Notifier:
                 url=url,
                 method=method,
                 call_status=params.get("CallStatus"),
-                event=params.get("StatusCallbackEvent"),
+                callback_event=params.get("StatusCallbackEvent"),
                 sequence=params.get("SequenceNumber"),
                 http_status=answer.status,
                 error=answer.error,

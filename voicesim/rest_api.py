@@ -90,29 +90,42 @@ def page(
     path: str,
     to_json: Callable[[Item], dict[str, Any]],
 ) -> JSONResponse:
-    """One page of ``items`` under ``key``, with Twilio's paging fields."""
+    """One page of ``items`` under ``key``, with Twilio's paging fields.
+
+    As in Twilio's examples the next page is anchored on the last SID shown
+    (``PageToken=PA<sid>``), so items arriving meanwhile do not shift it; a
+    token that names no listed item falls back to ``Page`` times ``PageSize``.
+    """
     page_size = bounded_int(form, "PageSize", 50, 1, MAX_PAGE_SIZE)
     number = bounded_int(form, "Page", 0, 0, 10**9)
-    start = number * page_size
+    sids = [_sid(to_json(item)) for item in items] if form.get("PageToken") else []
+    anchor = (form.get("PageToken") or "").removeprefix("PA")
+    start = sids.index(anchor) + 1 if anchor in sids else number * page_size
     chunk = items[start : start + page_size]
+    shown = [to_json(item) for item in chunk]
     filters = [(k, v) for k, v in form.pairs if k not in ("PageSize", "Page", "PageToken")]
 
-    def page_uri(n: int) -> str:
+    def page_uri(n: int, token: str | None = None) -> str:
         params = [*filters, ("PageSize", str(page_size)), ("Page", str(n))]
-        if n:
-            params.append(("PageToken", f"PA{n * page_size}"))
+        if token:
+            params.append(("PageToken", f"PA{token}"))
         return f"{path}?{urlencode(params)}"
 
     has_next = start + page_size < len(items)
     body = {
-        key: [to_json(item) for item in chunk],
+        key: shown,
         "end": start + max(len(chunk), 1) - 1,
         "first_page_uri": page_uri(0),
-        "next_page_uri": page_uri(number + 1) if has_next else None,
+        "next_page_uri": page_uri(number + 1, _sid(shown[-1])) if has_next else None,
         "page": number,
         "page_size": page_size,
         "previous_page_uri": page_uri(number - 1) if number > 0 else None,
         "start": start,
-        "uri": page_uri(number),
+        "uri": page_uri(number, form.get("PageToken", "").removeprefix("PA") or None),
     }
     return JSONResponse(body)
+
+
+def _sid(resource: dict[str, Any]) -> str:
+    """What identifies an item in a page token: its SID, a member's or participant's call."""
+    return str(resource.get("sid") or resource.get("call_sid") or "")

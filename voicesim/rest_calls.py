@@ -52,11 +52,16 @@ CALL_STATUSES = (
     "canceled",
 )
 SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
+MAX_SEND_DIGITS = 32
 
 
 def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
+    """On create a ``Url`` wins over ``Twiml`` (Twilio ignores the TwiML); on update
+    (``required`` false) sending both is refused."""
     url = form.get("Url") or None
     twiml = form.get("Twiml") or None
+    if url and twiml and required:
+        twiml = None
     if url and twiml:
         raise TwilioError(400, 21205, "Url and Twiml are mutually exclusive: send only one")
     if required and not url and not twiml:
@@ -75,6 +80,8 @@ async def create(request: Request) -> Response:
     send_digits = form.get("SendDigits") or ""
     if not SEND_DIGITS.match(send_digits):
         raise TwilioError(400, 20001, f"SendDigits may only contain 0-9 A-D * # w W: {send_digits}")
+    if len(send_digits) > MAX_SEND_DIGITS:
+        raise TwilioError(400, 20001, f"SendDigits may hold at most {MAX_SEND_DIGITS} keys")
     detection = form.get("MachineDetection") or None
     if detection and detection not in ("Enable", "DetectMessageEnd"):
         raise TwilioError(
