@@ -16,6 +16,8 @@ import sys
 import uvicorn
 
 from voicesim.app import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_app
+from voicesim.faults import FAULTS, Faults
+from voicesim.limits import Limits
 from voicesim.phonebook import Phonebook
 
 
@@ -28,6 +30,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     parser.add_argument("--phonebook", default=None, help="JSON or TOML phonebook file")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help=f"inject a fault ({', '.join(FAULTS)}; shares 0-1), repeatable",
+    )
+    parser.add_argument("--calls-per-second", type=float, default=0.0, help="0: no limit")
+    parser.add_argument("--max-concurrent", type=int, default=0, help="0: no limit")
     return parser.parse_args(argv)
 
 
@@ -49,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
         speed=args.speed,
         phonebook=Phonebook.load(args.phonebook),
         base_url=f"http://{host}:{port}",
+        faults=Faults.from_flags(args.fault),
+        limits=Limits(args.calls_per_second, args.max_concurrent),
     )
     print(f"voicesim listening on http://{host}:{port}", flush=True)
     print(f"account_sid={args.account_sid} speed={args.speed}", flush=True)

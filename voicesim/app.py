@@ -25,6 +25,8 @@ from voicesim import (
 )
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
+from voicesim.faults import Faults
+from voicesim.limits import Limits
 from voicesim.phonebook import Phonebook
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -63,8 +65,18 @@ def create_app(
     speed: float = 1.0,
     phonebook: Phonebook | None = None,
     base_url: str = "http://127.0.0.1:8765",
+    faults: Faults | None = None,
+    limits: Limits | None = None,
 ) -> Starlette:
-    engine = Engine(account_sid, auth_token, speed=speed, phonebook=phonebook, base_url=base_url)
+    engine = Engine(
+        account_sid,
+        auth_token,
+        speed=speed,
+        phonebook=phonebook,
+        base_url=base_url,
+        faults=faults,
+        limits=limits,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -121,6 +121,10 @@ class Call:
     #: Record=true on create: record from the answer, with these callback settings
     record: bool = False
     recording_callback: tuple[str | None, str, frozenset[str]] = (None, "POST", frozenset())
+    #: simulated seconds it waited, queued, for its turn under calls_per_second
+    queue_wait: float = 0.0
+    #: the update_21220_after_answer fault has refused this call's update once
+    refused_once: bool = False
     #: the call this one is bridged with now (a Dial leg, a dequeued caller)
     bridged_with: str | None = None
     #: the conference seat a Participants create placed this call for
@@ -180,7 +184,7 @@ class Call:
             "forwarded_from": self.forwarded_from,
             "group_sid": None,
             "caller_name": self.caller_name,
-            "queue_time": "0",
+            "queue_time": str(round(self.queue_wait * 1000)),
             "trunk_sid": None,
             "uri": base + ".json",
             "subresource_uris": {name: f"{base}/{_camel(name)}.json" for name in subresources},

@@ -17,7 +17,9 @@ from starlette.routing import Route
 from voicesim.calls import Call
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
+from voicesim.faults import Faults
 from voicesim.forms import check_events, check_method, check_twiml, check_url, read_form
+from voicesim.limits import Limits
 from voicesim.numbers import to_e164
 from voicesim.phonebook import Behaviour
 
@@ -139,6 +141,28 @@ async def recording(request: Request) -> Response:
     return JSONResponse({**body, "spans": spans, "tones": tones})
 
 
+async def _settings(request: Request, name: str, parse: Any) -> Response:
+    """Read (GET) or replace (PUT, a JSON object) one of the engine's settings."""
+    engine = _engine(request)
+    if request.method == "PUT":
+        try:
+            setattr(engine, name, parse(await _body(request)))
+        except (ValueError, TypeError) as exc:
+            raise TwilioError(400, 20001, str(exc)) from exc
+        engine.notifier.faults = engine.faults
+    return JSONResponse(getattr(engine, name).to_dict())
+
+
+async def faults(request: Request) -> Response:
+    """The injected faults (GET), or a new set of them (PUT; ``{}`` clears them)."""
+    return await _settings(request, "faults", Faults.from_dict)
+
+
+async def limits(request: Request) -> Response:
+    """The account's limits (GET), or new ones (PUT ``calls_per_second``, ``max_concurrent``)."""
+    return await _settings(request, "limits", Limits.from_dict)
+
+
 async def hangup(request: Request) -> Response:
     call = _call(request)
     if not call.is_live:
@@ -218,6 +242,8 @@ routes = [
     Route("/sim/conferences/{sid}", conference, methods=["GET"]),
     Route("/sim/recordings/{sid}", recording, methods=["GET"]),
     Route("/sim/clock", clock, methods=["GET"]),
+    Route("/sim/faults", faults, methods=["GET", "PUT"]),
+    Route("/sim/limits", limits, methods=["GET", "PUT"]),
     Route("/sim/phonebook/{number}", phonebook, methods=["GET", "PUT"]),
     Route("/sim/inbound", inbound, methods=["POST"]),
 ]

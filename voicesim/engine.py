@@ -20,7 +20,9 @@ from voicesim.calls import Call, Interrupted, Source, new_sid
 from voicesim.clock import SimClock, utcnow
 from voicesim.conference import Conferences
 from voicesim.detection import API_2008, Detector
+from voicesim.faults import Faults
 from voicesim.lifecycle import Lifecycle
+from voicesim.limits import Limits
 from voicesim.notifier import Notifier
 from voicesim.phonebook import Behaviour, Phonebook
 from voicesim.recording import Recordings
@@ -50,6 +52,8 @@ class Engine:
         speed: float = 1.0,
         phonebook: Phonebook | None = None,
         base_url: str = "http://127.0.0.1:8765",
+        faults: Faults | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.account_sid = account_sid
         #: where this simulator is reached: recording media URLs point here
@@ -59,7 +63,9 @@ class Engine:
         self.started = utcnow()
         self.phonebook = phonebook or Phonebook()
         self.calls: OrderedDict[str, Call] = OrderedDict()
-        self.notifier = Notifier(auth_token)
+        self.faults = faults or Faults()
+        self.limits = limits or Limits()
+        self.notifier = Notifier(auth_token, self.faults)
         self.life = Lifecycle(self.clock, self.notifier)
         self.detector = Detector(self)
         self.conferences = Conferences(self)
@@ -88,6 +94,8 @@ class Engine:
     def start(self, call: Call) -> None:
         """Schedule the call's life; the API answers before anything happens."""
         call.transcript.add("created", status=call.status, direction=call.direction)
+        if call.direction == "outbound-api":
+            call.queue_wait = self.limits.queue_wait(self.clock.now())
         call.task = asyncio.get_running_loop().create_task(self._life(call))
 
     def forget(self, call: Call) -> None:
@@ -148,6 +156,11 @@ class Engine:
         behaviour = self.far_end(call)
         call.transcript.add("far-end", behaviour=behaviour.to_dict())
         try:
+            await self.life.wait(call, call.queue_wait)  # its turn under calls_per_second
+            if self._over_concurrency(call):
+                call.error_code = 10004
+                self.life.finish(call, "failed", reason="error 10004: concurrency limit")
+                return
             unanswered = await self._ring(call, behaviour)
         except Interrupted:
             self.life.end(call, "hung up before answer")
@@ -164,6 +177,21 @@ class Engine:
             await self._bridged(call, behaviour)
         else:
             await self._connected(call, behaviour)
+
+    def _over_concurrency(self, call: Call) -> bool:
+        """Whether dialing ``call`` now goes over ``max_concurrent`` live outbound calls."""
+        cap = self.limits.max_concurrent
+        if not cap:
+            return False
+        dialed = sum(
+            1
+            for other in self.calls.values()
+            if other is not call
+            and other.is_live
+            and other.direction != "inbound"
+            and other.status != "queued"
+        )
+        return dialed >= cap
 
     async def _ring(self, call: Call, behaviour: Behaviour) -> tuple[str, str] | None:
         """Place the call and ring; ``(status, reason)`` when nobody answers."""

@@ -11,6 +11,7 @@ from typing import Protocol
 from voicesim.callbacks import OrderedChannel, WebhookSender
 from voicesim.calls import FINAL_STATUSES, SIP_CODES, Call
 from voicesim.clock import rfc2822, utcnow
+from voicesim.faults import Faults
 from voicesim.transcript import Transcript
 
 
@@ -24,9 +25,12 @@ class Owner(Protocol):
 class Notifier:
     """Builds Twilio's webhook parameters for a call and delivers them in order."""
 
-    def __init__(self, auth_token: str) -> None:
+    def __init__(self, auth_token: str, faults: Faults) -> None:
         self.webhooks = WebhookSender(auth_token)
         self.channels: dict[str, OrderedChannel] = {}
+        self.faults = faults
+        #: reordered_callbacks: the status callback held back until the next one
+        self._held: dict[str, dict[str, str]] = {}
 
     def stop(self) -> None:
         for channel in self.channels.values():
@@ -68,7 +72,16 @@ class Notifier:
         if call.answered_by:
             params["AnsweredBy"] = call.answered_by
         url, method = call.status_callback, call.status_callback_method
-        self.post(call, "status-callback", url, method, params)
+        batch = [params]
+        if self.faults.reordered_callbacks:
+            held = self._held.pop(call.sid, None)
+            if held is None and status not in FINAL_STATUSES:
+                self._held[call.sid] = params
+                return
+            batch = [params] if held is None else [params, held]
+        for each in batch:
+            for _ in range(2 if self.faults.duplicate_callbacks else 1):
+                self.post(call, "status-callback", url, method, each)
 
     def post(
         self, owner: Owner, kind: str, url: str | None, method: str, params: dict[str, str]

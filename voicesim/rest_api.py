@@ -33,6 +33,8 @@ def authenticated(request: Request) -> Engine:
     """The engine, once the request's Basic auth names its account."""
     engine = engine_of(request)
     check_auth(request, engine.account_sid, engine.auth_token)
+    if engine.faults.strikes(engine.faults.api_5xx):
+        raise TwilioError(500, 20500, "Internal Server Error (injected fault api_5xx)")
     return engine
 
 

@@ -73,6 +73,8 @@ def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
 
 async def create(request: Request) -> Response:
     engine = authenticated(request)
+    if engine.faults.strikes(engine.faults.create_429):
+        raise TwilioError(429, 20429, "Too Many Requests (injected fault create_429)")
     form = await read_form(request)
     to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
     url, twiml = url_or_twiml(form, required=True)
@@ -144,6 +146,9 @@ async def update(request: Request) -> Response:
     callback_method = check_method(form.get("StatusCallbackMethod"), "StatusCallbackMethod")
     time_limit = bounded_int(form, "TimeLimit", 0, 1, 86400)
     if call.status in FINAL_STATUSES:
+        raise not_in_progress()
+    if engine.faults.update_21220_after_answer and call.answered_sim and not call.refused_once:
+        call.refused_once = True
         raise not_in_progress()
     if is_studio_flow(url) and call.answered_sim is not None:
         raise TwilioError(

@@ -22,6 +22,8 @@ from voicesim.verbs import VERBS
 if TYPE_CHECKING:
     from voicesim.engine import Engine
 
+#: Twilio gives up on a TwiML request after 15 s
+WEBHOOK_TIMEOUT = 15.0
 APPLICATION_ERROR = "An application error has occurred. Goodbye."
 #: Twilio's verbs the simulator skips on purpose (the README says what Twilio does)
 NOT_SIMULATED = frozenset(
@@ -98,6 +100,8 @@ class TwimlRunner:
             if source.twiml is not None:
                 self.log.add("twiml", inline=True, length=len(source.twiml))
                 return parse_twiml(source.twiml), call.url
+            if self.engine.faults.webhook_timeout and source.url:
+                await self._time_out(source.url)
             return await self.fetch(source.url, source.method, source.extra), source.url
         except DocumentError as error:
             failure = error
@@ -113,6 +117,12 @@ class TwimlRunner:
                 self.log.add("fallback", url=call.fallback_url)
                 return root, call.fallback_url
         self.fail(failure.code)
+
+    async def _time_out(self, url: str) -> None:
+        """The webhook_timeout fault: no answer within Twilio's 15 s, error 11205."""
+        await self.life.wait(self.call, WEBHOOK_TIMEOUT)
+        self.log.add("fetch", url=url, error="timed out (injected fault webhook_timeout)")
+        raise DocumentError(11205, f"no answer from {url} within {WEBHOOK_TIMEOUT:.0f} s")
 
     def fail(self, code: int) -> NoReturn:
         """End the call as Twilio does on a document it cannot run: apologise, hang up."""

@@ -163,7 +163,7 @@ def test_record_verb_ends_after_its_timeout_of_silence(sim: Sim, app: App) -> No
     call = sim.create(to=person(sim), twiml=str(response))
 
     [recorded] = app.wait_for("recorded")
-    assert recorded.get("RecordingDuration") == "3"
+    assert 3 <= int(recorded.get("RecordingDuration")) < 60  # silence ended it, not maxLength
     assert recorded.get("Digits") is None
     sim.hang_up(call.sid)
 
