@@ -395,6 +395,13 @@ class Conferences:
         self._event(participant.conference, "participant-modify", participant)
 
     # ------------------------------------------------------------------ hearing
+    @staticmethod
+    def in_the_mix(speaker: Participant) -> bool:
+        """Whether the room hears ``speaker`` (and its recording holds them): not a coach."""
+        return speaker.conference.status == "in-progress" and not (
+            speaker.muted or speaker.hold or speaker.coaching
+        )
+
     def listeners(self, speaker: Participant) -> list[Participant]:
         """Who hears ``speaker``: the rules of the module docstring."""
         conference = speaker.conference
@@ -419,7 +426,7 @@ class Conferences:
         self._event(conference, "participant-speech-start", participant)
         heard = Heard(source, speaker=call.sid, text=text, conference=conference.sid)
         self._hear(heard_by, heard)
-        if heard_by and not participant.coaching:
+        if self.in_the_mix(participant):
             self.engine.recordings.capture_conference(conference.sid, call.sid, say_seconds(text))
         return [p.call for p in heard_by]
 

@@ -59,7 +59,11 @@ async def enqueue(runner: TwimlRunner, verb: Element, doc_url: str | None) -> So
         if action:
             await runner.notify(Source(action, method, extra=_result(runner, member)))
         raise
+    if member.result is None:  # the call ended while it waited (hang-up, time limit)
+        queues.leave(member, "hangup")
     if not call.is_live:
+        if action:  # Twilio still tells the action how the caller left
+            await runner.notify(Source(action, method, extra=_result(runner, member)))
         raise Stop
     if member.dequeued_to is not None:
         return member.dequeued_to
