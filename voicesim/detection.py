@@ -69,6 +69,10 @@ class Detector:
         mode = call.machine_detection
         if not mode:
             return {}
+        if call.send_digits:
+            note = "Twilio ignores MachineDetection when SendDigits is given"
+            call.transcript.add("amd-ignored", mode=mode, note=note)
+            return {}
         if call.async_amd:
             self.engine.spawn(self._async_amd(call, behaviour, mode))
             return {}

@@ -80,3 +80,24 @@ def test_async_detection_runs_the_twiml_at_once_and_posts_the_verdict(
     assert (verdict.get("CallSid"), verdict.get("AnsweredBy")) == (call.sid, answered_by)
     assert int(verdict.get("MachineDetectionDuration")) >= took
     sim.hang_up(call.sid)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_send_digits_turns_detection_off_as_on_twilio(
+    sim: Sim, app: App, asynchronous: bool
+) -> None:
+    call = sim.create(
+        to=MACHINE,
+        url=app.route("answer", LEAVE_MESSAGE),
+        machine_detection="DetectMessageEnd",
+        async_amd=asynchronous,
+        async_amd_status_callback=app.url("amd"),
+        send_digits="1",
+    )
+
+    hit = app.wait_for("answer")[0]
+    assert hit.get("AnsweredBy") is None
+    sim.wait_status(call.sid, "completed")
+    assert sim.client.calls(call.sid).fetch().answered_by is None
+    assert [e["mode"] for e in sim.events(call.sid, "amd-ignored")] == ["DetectMessageEnd"]
+    assert app.hits("amd") == []
