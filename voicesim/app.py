@@ -19,6 +19,7 @@ from voicesim import (
     rest_conference_recordings,
     rest_conferences,
     rest_members,
+    rest_numbers,
     rest_participants,
     rest_queues,
     rest_recordings,
@@ -42,6 +43,7 @@ RESOURCES = (
     rest_queues,
     rest_members,
     rest_recordings,
+    rest_numbers,
 )
 
 
@@ -67,6 +69,7 @@ def create_app(
     base_url: str = "http://127.0.0.1:8765",
     faults: Faults | None = None,
     limits: Limits | None = None,
+    numbers: tuple[list[str], list[str]] = ([], []),
 ) -> Starlette:
     engine = Engine(
         account_sid,
@@ -76,6 +79,7 @@ def create_app(
         base_url=base_url,
         faults=faults,
         limits=limits,
+        numbers=numbers,
     )
 
     @asynccontextmanager

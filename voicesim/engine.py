@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any
 
+from voicesim.account_numbers import AccountNumbers
 from voicesim.audio import Heard, hear
 from voicesim.call_queue import CallQueues
 from voicesim.calls import Call, Interrupted, Source, new_sid
@@ -54,6 +55,7 @@ class Engine:
         base_url: str = "http://127.0.0.1:8765",
         faults: Faults | None = None,
         limits: Limits | None = None,
+        numbers: tuple[list[str], list[str]] = ([], []),
     ) -> None:
         self.account_sid = account_sid
         #: where this simulator is reached: recording media URLs point here
@@ -63,6 +65,7 @@ class Engine:
         self.started = utcnow()
         self.phonebook = phonebook or Phonebook()
         self.calls: OrderedDict[str, Call] = OrderedDict()
+        self.account_numbers = AccountNumbers(account_sid, *numbers)
         self.faults = faults or Faults()
         self.limits = limits or Limits()
         self.notifier = Notifier(auth_token, self.faults)

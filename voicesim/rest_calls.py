@@ -77,6 +77,7 @@ async def create(request: Request) -> Response:
         raise TwilioError(429, 20429, "Too Many Requests (injected fault create_429)")
     form = await read_form(request)
     to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
+    engine.account_numbers.check_from(from_number)
     url, twiml = url_or_twiml(form, required=True)
     events = check_events(form.getlist("StatusCallbackEvent"))
     send_digits = form.get("SendDigits") or ""

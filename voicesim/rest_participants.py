@@ -62,6 +62,7 @@ async def create(request: Request) -> Response:
     form = await read_form(request)
     conference = conference_for_create(request)
     to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
+    engine.account_numbers.check_from(from_number)
     coaching = check_bool(form, "Coaching")
     coached = coached_sid(conference, coaching, form)
     wait_url = check_url(form.get("WaitUrl"), "WaitUrl")

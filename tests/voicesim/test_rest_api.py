@@ -12,6 +12,7 @@ from twilio.rest import Client
 
 from tests.voicesim.conftest import ACCOUNT_SID, BUSY, HUMAN, App, Sim
 from tests.voicesim.schema import ValidatingHttpClient
+from voicesim.process import start_simulator
 from voicesim.twilio_client import SimulatorHttpClient
 
 ERROR_KEYS = {"code", "message", "more_info", "status"}
@@ -183,3 +184,40 @@ def test_the_account_answers_as_a_credentials_check(sim: Sim) -> None:
     assert (account.sid, account.status, account.type) == (ACCOUNT_SID, "active", "Full")
     intruder = Client(ACCOUNT_SID, "wrong-token", http_client=SimulatorHttpClient(sim.base_url))
     assert refused(intruder.api.v2010.accounts(ACCOUNT_SID).fetch).code == 20003
+
+
+def test_given_its_numbers_the_account_calls_only_from_them_or_a_verified_caller_id() -> None:
+    process = start_simulator(
+        "--account-sid",
+        ACCOUNT_SID,
+        "--auth-token",
+        "test-auth-token",
+        "--number",
+        "+14155550100",
+        "--caller-id",
+        "(415) 555-0199",
+    )
+    try:
+        client = Client(
+            ACCOUNT_SID, "test-auth-token", http_client=ValidatingHttpClient(process.base_url)
+        )
+        [number] = client.incoming_phone_numbers.list()
+        assert number.phone_number == "+14155550100"
+        assert client.incoming_phone_numbers(number.sid).fetch().capabilities["voice"] is True
+        [caller_id] = client.outgoing_caller_ids.list(phone_number="+14155550199")
+        assert client.outgoing_caller_ids(caller_id.sid).fetch().phone_number == "+14155550199"
+
+        for allowed in ("+14155550100", "+14155550199"):
+            client.calls.create(to=HUMAN, from_=allowed, twiml="<Response/>")
+        error = refused(client.calls.create, to=HUMAN, from_="+14155550142", twiml="<Response/>")
+        assert (error.status, error.code) == (400, 21210)
+        assert "+14155550142" in error.msg
+        assert len(client.calls.list()) == 2
+    finally:
+        process.stop()
+
+
+def test_without_numbers_given_any_from_is_let_through(sim: Sim) -> None:
+    assert sim.client.incoming_phone_numbers.list() == []
+    call = sim.create(to=HUMAN, from_="+14155550142", twiml="<Response/>")
+    assert call._from == "+14155550142"
