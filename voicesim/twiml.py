@@ -15,7 +15,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 WORDS_PER_SECOND = 2.5
-STUDIO_FLOW = re.compile(r"^https://webhooks\.twilio\.com/v1/Accounts/[^/]+/Flows/FW", re.I)
+#: a Studio Flow webhook, by host and path whatever the scheme or case
+STUDIO_FLOW = re.compile(r"^[a-z]+://webhooks\.twilio\.com(:\d+)?/v1/Accounts/[^/]+/Flows/FW", re.I)
 
 
 class Stop(Exception):
