@@ -8,9 +8,14 @@ callback with 204. Then, from several threads, places calls through the real
 - creates/s, against a baseline of as many GETs of ``/sim/health`` through the
   same HTTP stack (the ratio says what a create costs beyond a trivial request);
 - how many calls are live at once with all their callbacks answered, and how
-  fast the trivial endpoint still answers while they are held.
+  fast the trivial endpoint still answers while they are held;
+- beside them, conferences of three: a caller joins each room by
+  ``<Dial><Conference>``, two more are called in with Participants create; how
+  fast they join (counted from the rooms' ``participant-join`` callbacks), how
+  fast speech is routed in the rooms, and how fast the rooms are ended.
 
-Run: ``.venv/bin/python benchmarks/voicesim_load.py [--calls 600] [--threads 8]``.
+Run: ``.venv/bin/python benchmarks/voicesim_load.py [--calls 600] [--threads 8]
+[--conferences 100]``.
 Targets: >= 100 creates/s and >= 500 concurrent live calls on 2 cores.
 """
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import socket
 import time
@@ -58,6 +64,20 @@ def serve_application(sock: socket.socket) -> None:
         hits[f"status:{form.get('CallStatus', ['?'])[0]}"] += 1
         return Response(status_code=204)
 
+    async def room(request: Request) -> Response:
+        name = request.path_params["name"]
+        callback = f"{request.base_url}conference-status"
+        body = (
+            f'<Response><Dial><Conference statusCallback="{callback}" '
+            f'statusCallbackEvent="join">{name}</Conference></Dial></Response>'
+        )
+        return Response(body, media_type="application/xml")
+
+    async def conference_status(request: Request) -> Response:
+        form = parse_qs((await request.body()).decode())
+        hits[f"conference:{form.get('StatusCallbackEvent', ['?'])[0]}"] += 1
+        return Response(status_code=204)
+
     async def counts(request: Request) -> Response:
         return JSONResponse(dict(hits))
 
@@ -65,6 +85,8 @@ def serve_application(sock: socket.socket) -> None:
         routes=[
             Route("/voice", voice, methods=["POST"]),
             Route("/status", status, methods=["POST"]),
+            Route("/room/{name}", room, methods=["POST"]),
+            Route("/conference-status", conference_status, methods=["POST"]),
             Route("/counts", counts, methods=["GET"]),
         ]
     )
@@ -113,11 +135,66 @@ def wait_until(predicate, timeout: float) -> float:
     return time.perf_counter() - started
 
 
+def conference_run(base_url: str, app_url: str, http: httpx.Client, args) -> dict:
+    """Rooms of three beside the held calls: one caller by TwiML, two by the API."""
+    rooms = [f"room-{n}" for n in range(args.conferences)]
+    work = itertools.count()
+
+    def join(index: int, client) -> object:
+        client = client or simulator_client(base_url, ACCOUNT_SID, AUTH_TOKEN)
+        n = next(work)
+        name = rooms[n // 3]
+        if n % 3 == 0:
+            client.calls.create(to=TALKER, from_="+14155550100", url=f"{app_url}/room/{name}")
+        else:
+            client.conferences(name).participants.create(
+                from_="+14155550100",
+                to=TALKER,
+                conference_status_callback=f"{app_url}/conference-status",
+                conference_status_callback_event=["join"],
+            )
+        return client
+
+    joins = in_threads(args.threads, 3 * len(rooms), join)
+
+    def all_joined() -> bool:
+        counts = httpx.get(f"{app_url}/counts").json()
+        return counts.get("conference:participant-join", 0) >= 3 * len(rooms)
+
+    settle = wait_until(all_joined, timeout=120)
+    client = simulator_client(base_url, ACCOUNT_SID, AUTH_TOKEN)
+    live = client.conferences.list(status="in-progress", page_size=1000)
+    speakers = [client.conferences(c.sid).participants.list(limit=1)[0].call_sid for c in live]
+    spoken = iter(speakers)
+
+    def speak(index: int, state) -> None:
+        heard = http.post(f"/sim/calls/{next(spoken)}/say", json={"text": "hello"}).json()
+        assert len(heard["heard_by"]) == 2, heard
+
+    speech = in_threads(args.threads, len(speakers), speak)
+    ending = iter(live)
+
+    def end(index: int, client) -> object:
+        client = client or simulator_client(base_url, ACCOUNT_SID, AUTH_TOKEN)
+        client.conferences(next(ending).sid).update(status="completed")
+        return client
+
+    ends = in_threads(args.threads, len(live), end)
+    return {
+        "joins": joins,
+        "settle": settle,
+        "in_progress": len(live),
+        "speech": speech,
+        "ends": ends,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=600)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--hold", type=float, default=10.0, help="seconds to hold the calls")
+    parser.add_argument("--conferences", type=int, default=100, help="rooms of three")
     args = parser.parse_args()
 
     app_url, app_process = start_application()
@@ -158,6 +235,7 @@ def main() -> None:
         held = stats()["by_status"].get("in-progress", 0)
         loaded = in_threads(args.threads, args.calls, get_health)
         counts = httpx.get(f"{app_url}/counts").json()
+        rooms = conference_run(sim.base_url, app_url, http, args)
     finally:
         http.close()
         sim.stop()
@@ -177,6 +255,12 @@ def main() -> None:
         f"  targets: creates >= 100/s {'met' if creates >= 100 else 'MISSED'}, "
         f"concurrent >= 500 {'met' if held >= 500 else 'MISSED'}"
     )
+    print(f"voicesim conferences, {args.conferences} rooms of 3, beside the calls held")
+    print(f"  joins (TwiML + Participants)  {rooms['joins']:8.1f} participants/s")
+    print(f"  all joined callbacks in       {rooms['settle']:8.1f} s after the last create")
+    print(f"  rooms in progress             {rooms['in_progress']:8d}")
+    print(f"  speech routed (/sim say)      {rooms['speech']:8.1f} utterances/s, heard by 2 each")
+    print(f"  rooms ended (Conferences API) {rooms['ends']:8.1f} rooms/s")
 
 
 if __name__ == "__main__":

@@ -130,7 +130,7 @@ async def instance(request: Request) -> Response:
         if call.status in FINAL_STATUSES:
             raise not_in_progress()
         if current_url:
-            engine.redirect(call, Source(url=current_url, method=method))
+            engine.life.redirect(call, Source(url=current_url, method=method))
         call.touch()
     except TwilioError as error:
         return error_xml(error)

@@ -10,13 +10,41 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from voicesim import api2008, control, rest_api
+from voicesim import (
+    api2008,
+    control,
+    rest_account,
+    rest_call_recordings,
+    rest_calls,
+    rest_conference_recordings,
+    rest_conferences,
+    rest_members,
+    rest_numbers,
+    rest_participants,
+    rest_queues,
+    rest_recordings,
+)
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
+from voicesim.faults import Faults
+from voicesim.limits import Limits
 from voicesim.phonebook import Phonebook
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "voicesim-auth-token"
+#: the 2010-04-01 resources, one module each
+RESOURCES = (
+    rest_account,
+    rest_calls,
+    rest_call_recordings,
+    rest_conferences,
+    rest_conference_recordings,
+    rest_participants,
+    rest_queues,
+    rest_members,
+    rest_recordings,
+    rest_numbers,
+)
 
 
 async def twilio_error(request: Request, exc: Exception) -> Response:
@@ -38,8 +66,21 @@ def create_app(
     auth_token: str = DEFAULT_AUTH_TOKEN,
     speed: float = 1.0,
     phonebook: Phonebook | None = None,
+    base_url: str = "http://127.0.0.1:8765",
+    faults: Faults | None = None,
+    limits: Limits | None = None,
+    numbers: tuple[list[str], list[str]] = ([], []),
 ) -> Starlette:
-    engine = Engine(account_sid, auth_token, speed=speed, phonebook=phonebook)
+    engine = Engine(
+        account_sid,
+        auth_token,
+        speed=speed,
+        phonebook=phonebook,
+        base_url=base_url,
+        faults=faults,
+        limits=limits,
+        numbers=numbers,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,8 +89,9 @@ def create_app(
         finally:
             await engine.shutdown()
 
+    rest_routes = [route for module in RESOURCES for route in module.routes]
     app = Starlette(
-        routes=[*rest_api.routes, *api2008.routes, *control.routes],
+        routes=[*rest_routes, *api2008.routes, *control.routes],
         exception_handlers={TwilioError: twilio_error, HTTPException: http_error},
         lifespan=lifespan,
     )

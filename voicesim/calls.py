@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,6 +118,19 @@ class Call:
     time_limit_timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
     legs: list[str] = field(default_factory=list)
+    #: Record=true on create: record from the answer, with these callback settings
+    record: bool = False
+    recording_callback: tuple[str | None, str, frozenset[str]] = (None, "POST", frozenset())
+    #: simulated seconds it waited, queued, for its turn under calls_per_second
+    queue_wait: float = 0.0
+    #: the update_21220_after_answer fault has refused this call's update once
+    refused_once: bool = False
+    #: the call this one is bridged with now (a Dial leg, a dequeued caller)
+    bridged_with: str | None = None
+    #: the conference seat a Participants create placed this call for
+    seat: Any = None
+    #: called as the call ends, before its completed callback (conference, queue, recording)
+    on_end: list[Callable[[Call], None]] = field(default_factory=list)
 
     @property
     def is_live(self) -> bool:
@@ -170,7 +184,7 @@ class Call:
             "forwarded_from": self.forwarded_from,
             "group_sid": None,
             "caller_name": self.caller_name,
-            "queue_time": "0",
+            "queue_time": str(round(self.queue_wait * 1000)),
             "trunk_sid": None,
             "uri": base + ".json",
             "subresource_uris": {name: f"{base}/{_camel(name)}.json" for name in subresources},

@@ -17,7 +17,9 @@ from starlette.routing import Route
 from voicesim.calls import Call
 from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
+from voicesim.faults import Faults
 from voicesim.forms import check_events, check_method, check_twiml, check_url, read_form
+from voicesim.limits import Limits
 from voicesim.numbers import to_e164
 from voicesim.phonebook import Behaviour
 
@@ -95,15 +97,77 @@ async def digits(request: Request) -> Response:
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
     listening = call.gather_active
-    _engine(request).press(call, keys, who="sim API")
+    _engine(request).life.press(call, keys, who="sim API")
     return JSONResponse({"sid": call.sid, "digits": keys, "heard": listening})
+
+
+async def say(request: Request) -> Response:
+    """The far end of the call says something; who heard it depends on where it is."""
+    call = _call(request)
+    data = await _body(request)
+    text = str(data.get("text") or data.get("Text") or "").strip()
+    if not text:
+        raise TwilioError(400, 20001, "text is required")
+    if not call.is_live:
+        raise TwilioError(400, 21220, "Call is not in-progress.")
+    heard_by = _engine(request).speak(call, text)
+    return JSONResponse({"sid": call.sid, "text": text, "heard_by": heard_by})
+
+
+async def conference(request: Request) -> Response:
+    """A conference, its participants and its event log."""
+    found = _engine(request).conferences.find(request.path_params["sid"])
+    if found is None:
+        raise not_found(request.url.path)
+    participants = [p.to_json() for p in found.participants.values()]
+    body = {**found.to_json(), "participants": participants, "entries": found.transcript.entries}
+    return JSONResponse(body)
+
+
+async def clock(request: Request) -> Response:
+    """Simulated seconds since start: tests wait for simulated time by it, not by sleeping."""
+    engine = _engine(request)
+    return JSONResponse({"now": engine.clock.now(), "speed": engine.clock.speed})
+
+
+async def recording(request: Request) -> Response:
+    """A recording's timeline: its spans (recording, silence, skip) and what it captured."""
+    found = _engine(request).recordings.all.get(request.path_params["sid"])
+    if found is None:
+        raise not_found(request.url.path)
+    spans = [{"kind": s.kind, "start": s.start, "end": s.end} for s in found.spans]
+    tones = [{"start": t.start, "length": t.length, "speaker": t.speaker} for t in found.tones()]
+    body = {"sid": found.sid, "status": found.status, "length": found.length()}
+    return JSONResponse({**body, "spans": spans, "tones": tones})
+
+
+async def _settings(request: Request, name: str, parse: Any) -> Response:
+    """Read (GET) or replace (PUT, a JSON object) one of the engine's settings."""
+    engine = _engine(request)
+    if request.method == "PUT":
+        try:
+            setattr(engine, name, parse(await _body(request)))
+        except (ValueError, TypeError) as exc:
+            raise TwilioError(400, 20001, str(exc)) from exc
+        engine.notifier.faults = engine.faults
+    return JSONResponse(getattr(engine, name).to_dict())
+
+
+async def faults(request: Request) -> Response:
+    """The injected faults (GET), or a new set of them (PUT; ``{}`` clears them)."""
+    return await _settings(request, "faults", Faults.from_dict)
+
+
+async def limits(request: Request) -> Response:
+    """The account's limits (GET), or new ones (PUT ``calls_per_second``, ``max_concurrent``)."""
+    return await _settings(request, "limits", Limits.from_dict)
 
 
 async def hangup(request: Request) -> Response:
     call = _call(request)
     if not call.is_live:
         raise TwilioError(400, 21220, "Call is not in-progress.")
-    _engine(request).terminate(call, "completed", reason="far end hung up (sim API)")
+    _engine(request).life.terminate(call, "completed", reason="far end hung up (sim API)")
     return JSONResponse({"sid": call.sid, "status": call.status})
 
 
@@ -174,6 +238,12 @@ routes = [
     Route("/sim/calls/{sid}/transcript", transcript, methods=["GET"]),
     Route("/sim/calls/{sid}/digits", digits, methods=["POST"]),
     Route("/sim/calls/{sid}/hangup", hangup, methods=["POST"]),
+    Route("/sim/calls/{sid}/say", say, methods=["POST"]),
+    Route("/sim/conferences/{sid}", conference, methods=["GET"]),
+    Route("/sim/recordings/{sid}", recording, methods=["GET"]),
+    Route("/sim/clock", clock, methods=["GET"]),
+    Route("/sim/faults", faults, methods=["GET", "PUT"]),
+    Route("/sim/limits", limits, methods=["GET", "PUT"]),
     Route("/sim/phonebook/{number}", phonebook, methods=["GET", "PUT"]),
     Route("/sim/inbound", inbound, methods=["POST"]),
 ]

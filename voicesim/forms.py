@@ -15,10 +15,10 @@ from starlette.requests import Request
 
 from voicesim.errors import TwilioError, authenticate_error
 from voicesim.numbers import to_e164
-from voicesim.twiml_runner import DocumentError, parse_twiml
+from voicesim.twiml import DocumentError, parse_twiml
 
 HTTP_METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE"}
-CALLBACK_EVENTS = {"initiated", "ringing", "answered", "completed"}
+CALLBACK_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
 MAX_TWIML = 4000
 
 
@@ -132,13 +132,37 @@ def check_twiml(twiml: str | None) -> str | None:
     return twiml
 
 
-def check_events(values: list[str]) -> frozenset[str]:
-    """``StatusCallbackEvent`` values, repeated keys or space/comma lists.
+def check_events(
+    values: list[str],
+    allowed: frozenset[str] = CALLBACK_EVENTS,
+    name: str = "StatusCallbackEvent",
+    default: frozenset[str] = frozenset({"completed"}),
+) -> frozenset[str]:
+    """Callback event names, from repeated keys or space/comma lists.
 
-    With none given Twilio sends only ``completed``.
+    With none given Twilio sends only ``completed`` (for calls and recordings).
     """
     events = {event for value in values for event in value.replace(",", " ").split()}
-    unknown = events - CALLBACK_EVENTS
+    unknown = events - allowed
     if unknown:
-        raise TwilioError(400, 20001, f"Invalid StatusCallbackEvent: {', '.join(sorted(unknown))}")
-    return frozenset(events or {"completed"})
+        raise TwilioError(400, 20001, f"Invalid {name}: {', '.join(sorted(unknown))}")
+    return frozenset(events or default)
+
+
+def check_bool(form: Form, key: str) -> bool | None:
+    """A ``true``/``false`` parameter (any case); ``None`` when absent."""
+    raw = form.get(key)
+    if raw in (None, ""):
+        return None
+    lowered = raw.strip().lower()
+    if lowered not in ("true", "false"):
+        raise TwilioError(400, 20001, f"{key} must be true or false, not {raw!r}")
+    return lowered == "true"
+
+
+def check_choice(form: Form, key: str, choices: tuple[str, ...], default: str) -> str:
+    """A parameter from a fixed set of values, ``default`` when absent."""
+    raw = form.get(key) or default
+    if raw not in choices:
+        raise TwilioError(400, 20001, f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw

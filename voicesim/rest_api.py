@@ -1,170 +1,63 @@
-"""The 2010-04-01 Calls API, answering as Twilio does for the ``twilio`` client.
+"""The 2010-04-01 REST API: what every resource shares.
 
-Routes: create/list ``Calls.json``, fetch/update/delete ``Calls/{Sid}.json``.
-Validation happens before a call exists, with Twilio's codes (see README for
-the table), so the back office's error handling meets the real thing.
+Each resource lives in a module of its own beside this one (``rest_calls``…;
+``RESOURCES`` in ``app`` lists them); here are the pieces they share: the
+authenticated engine, list paging in Twilio's page shape, and date filters.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse
 
-from voicesim.calls import FINAL_STATUSES, Call, Source
 from voicesim.engine import Engine
-from voicesim.errors import TwilioError, not_found, not_in_progress
-from voicesim.forms import (
-    Form,
-    bounded_int,
-    check_auth,
-    check_events,
-    check_method,
-    check_twiml,
-    check_url,
-    parties,
-    query_form,
-    read_form,
-)
-from voicesim.numbers import to_e164
-from voicesim.twiml_runner import is_studio_flow
+from voicesim.errors import TwilioError, not_found
+from voicesim.forms import Form, bounded_int, check_auth
 
-SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
+PREFIX = "/2010-04-01/Accounts/{account_sid}"
 MAX_PAGE_SIZE = 1000
+Item = TypeVar("Item")
 
 
 def engine_of(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
-    url = form.get("Url") or None
-    twiml = form.get("Twiml") or None
-    if url and twiml:
-        raise TwilioError(400, 21205, "Url and Twiml are mutually exclusive: send only one")
-    if required and not url and not twiml:
-        if form.get("ApplicationSid"):
-            raise TwilioError(400, 21205, "ApplicationSid is not supported: send Url or Twiml")
-        raise TwilioError(400, 21205, "Url parameter is required (or Twiml)")
-    return check_url(url, "Url"), check_twiml(twiml)
-
-
-async def create(request: Request) -> Response:
+def authenticated(request: Request) -> Engine:
+    """The engine, once the request's Basic auth names its account."""
     engine = engine_of(request)
     check_auth(request, engine.account_sid, engine.auth_token)
-    form = await read_form(request)
-    to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
-    url, twiml = url_or_twiml(form, required=True)
-    events = check_events(form.getlist("StatusCallbackEvent"))
-    send_digits = form.get("SendDigits") or ""
-    if not SEND_DIGITS.match(send_digits):
-        raise TwilioError(400, 20001, f"SendDigits may only contain 0-9 A-D * # w W: {send_digits}")
-    detection = form.get("MachineDetection") or None
-    if detection and detection not in ("Enable", "DetectMessageEnd"):
-        raise TwilioError(
-            400, 20001, f"MachineDetection must be Enable or DetectMessageEnd: {detection}"
-        )
-    async_amd = (form.get("AsyncAmd") or "false").lower() == "true"
-    call = engine.new_call(
-        to=to_number,
-        from_=from_number,
-        url=url,
-        twiml=twiml,
-        method=check_method(form.get("Method"), "Method"),
-        fallback_url=check_url(form.get("FallbackUrl"), "FallbackUrl"),
-        fallback_method=check_method(form.get("FallbackMethod"), "FallbackMethod"),
-        status_callback=check_url(form.get("StatusCallback"), "StatusCallback"),
-        status_callback_method=check_method(
-            form.get("StatusCallbackMethod"), "StatusCallbackMethod"
-        ),
-        status_callback_events=events,
-        send_digits=send_digits,
-        timeout=bounded_int(form, "Timeout", 60, 1, 600),
-        time_limit=bounded_int(form, "TimeLimit", 14400, 1, 86400),
-        # Twilio ignores MachineDetection when SendDigits is given (Calls.create).
-        machine_detection=None if send_digits else detection,
-        machine_detection_timeout=bounded_int(form, "MachineDetectionTimeout", 30, 3, 59),
-        async_amd=async_amd,
-        async_amd_callback=check_url(form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback"),
-        async_amd_callback_method=check_method(
-            form.get("AsyncAmdStatusCallbackMethod"), "AsyncAmdStatusCallbackMethod"
-        ),
-    )
-    engine.start(call)
-    return JSONResponse(call.to_json(), status_code=201)
+    if engine.faults.strikes(engine.faults.api_5xx):
+        raise TwilioError(500, 20500, "Internal Server Error (injected fault api_5xx)")
+    return engine
 
 
-def find_call(request: Request) -> Call:
-    engine = engine_of(request)
-    check_auth(request, engine.account_sid, engine.auth_token)
-    call = engine.calls.get(request.path_params["sid"])
-    if call is None:
+def must_exist(item: Item | None, request: Request) -> Item:
+    """``item``, or Twilio's 404 for the requested path."""
+    if item is None:
         raise not_found(request.url.path)
-    return call
+    return item
 
 
-async def fetch(request: Request) -> Response:
-    return JSONResponse(find_call(request).to_json())
+def choice_filter(
+    items: list[Item], form: Form, key: str, choices: Sequence[str], attr: str
+) -> list[Item]:
+    """Keep the items whose ``attr`` is ``form[key]``; a value outside ``choices`` is a 400."""
+    wanted = form.get(key)
+    if not wanted:
+        return items
+    if wanted not in choices:
+        raise TwilioError(400, 20001, f"{key} must be one of {', '.join(choices)}, not {wanted!r}")
+    return [item for item in items if getattr(item, attr) == wanted]
 
 
-async def update(request: Request) -> Response:
-    """Redirect or hang up a live call; every parameter is checked before anything changes."""
-    engine = engine_of(request)
-    call = find_call(request)
-    form = await read_form(request)
-    status = form.get("Status") or None
-    if status and status not in ("completed", "canceled"):
-        raise TwilioError(400, 20001, f"Status must be completed or canceled, not {status!r}")
-    url, twiml = url_or_twiml(form, required=False)
-    method = check_method(form.get("Method"), "Method")
-    fallback_url = check_url(form.get("FallbackUrl"), "FallbackUrl")
-    fallback_method = check_method(form.get("FallbackMethod"), "FallbackMethod")
-    status_callback = check_url(form.get("StatusCallback"), "StatusCallback")
-    callback_method = check_method(form.get("StatusCallbackMethod"), "StatusCallbackMethod")
-    time_limit = bounded_int(form, "TimeLimit", 0, 1, 86400)
-    if call.status in FINAL_STATUSES:
-        raise not_in_progress()
-    if is_studio_flow(url) and call.answered_sim is not None:
-        raise TwilioError(
-            400,
-            21220,
-            "Cannot redirect an in-progress call to a Studio Flow: "
-            "Studio Flows can only be triggered for ringing calls.",
-        )
-    if fallback_url:
-        call.fallback_url, call.fallback_method = fallback_url, fallback_method
-    if status_callback:
-        call.status_callback, call.status_callback_method = status_callback, callback_method
-    if time_limit:
-        engine.limit_time(call, time_limit)
-    call.touch()
-    if status == "completed":
-        engine.terminate(call, "completed", reason="Status=completed via API")
-    elif status == "canceled" and call.answered_sim is None:
-        engine.terminate(call, "canceled", reason="Status=canceled via API")
-    elif status == "canceled":
-        call.transcript.add("cancel-ignored", note="call already in progress")
-    elif url or twiml:
-        engine.redirect(call, Source(url=url, method=method, twiml=twiml))
-    return JSONResponse(call.to_json())
-
-
-async def delete(request: Request) -> Response:
-    engine = engine_of(request)
-    call = find_call(request)
-    if call.is_live:
-        raise TwilioError(400, 21220, f"Cannot delete a call that is {call.status}: end it first")
-    engine.calls.pop(call.sid, None)
-    engine.channels.pop(call.sid, None)
-    return Response(status_code=204)
-
-
-def _parse_date(value: str) -> datetime:
+def parse_date(value: str) -> datetime:
     for parser in (
         lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
         parsedate_to_datetime,
@@ -177,83 +70,64 @@ def _parse_date(value: str) -> datetime:
     raise TwilioError(400, 20001, f"Invalid date: {value}")
 
 
-def _date_filter(calls: list[Call], form: Form, key: str, attr: str) -> list[Call]:
-    """``StartTime``/``EndTime``: the day (Twilio reads the date of ``StartTime``), ``<``, ``>``."""
+def date_filter(items: list[Item], form: Form, key: str, attr: str) -> list[Item]:
+    """``StartTime``… filters: the day (Twilio reads the date of the value), ``<``, ``>``."""
     exact, before, after = form.get(key), form.get(f"{key}<"), form.get(f"{key}>")
     if exact:
-        day = _parse_date(exact).date()
-        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr).date() == day]
+        day = parse_date(exact).date()
+        items = [i for i in items if getattr(i, attr) and getattr(i, attr).date() == day]
     if before:
-        limit = _parse_date(before)
-        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) <= limit]
+        limit = parse_date(before)
+        items = [i for i in items if getattr(i, attr) and getattr(i, attr) <= limit]
     if after:
-        limit = _parse_date(after)
-        calls = [c for c in calls if getattr(c, attr) and getattr(c, attr) >= limit]
-    return calls
+        limit = parse_date(after)
+        items = [i for i in items if getattr(i, attr) and getattr(i, attr) >= limit]
+    return items
 
 
-async def list_calls(request: Request) -> Response:
-    engine = engine_of(request)
-    check_auth(request, engine.account_sid, engine.auth_token)
-    form = query_form(request)
-    calls = list(reversed(engine.calls.values()))
-    if form.get("To"):
-        to = to_e164(form.get("To")) or form.get("To")
-        calls = [c for c in calls if c.to == to]
-    if form.get("From"):
-        from_ = to_e164(form.get("From")) or form.get("From")
-        calls = [c for c in calls if c.from_ == from_]
-    if form.get("ParentCallSid"):
-        calls = [c for c in calls if c.parent_sid == form.get("ParentCallSid")]
-    if form.get("Status"):
-        wanted = form.get("Status")
-        calls = [c for c in calls if c.resource_status == wanted]
-    calls = _date_filter(calls, form, "StartTime", "start_time")
-    calls = _date_filter(calls, form, "EndTime", "end_time")
+def page(
+    form: Form,
+    items: Sequence[Item],
+    key: str,
+    path: str,
+    to_json: Callable[[Item], dict[str, Any]],
+) -> JSONResponse:
+    """One page of ``items`` under ``key``, with Twilio's paging fields.
+
+    As in Twilio's examples the next page is anchored on the last SID shown
+    (``PageToken=PA<sid>``), so items arriving meanwhile do not shift it; a
+    token that names no listed item falls back to ``Page`` times ``PageSize``.
+    """
     page_size = bounded_int(form, "PageSize", 50, 1, MAX_PAGE_SIZE)
-    page = bounded_int(form, "Page", 0, 0, 10**9)
-    start = page * page_size
-    chunk = calls[start : start + page_size]
+    number = bounded_int(form, "Page", 0, 0, 10**9)
+    sids = [_sid(to_json(item)) for item in items] if form.get("PageToken") else []
+    anchor = (form.get("PageToken") or "").removeprefix("PA")
+    start = sids.index(anchor) + 1 if anchor in sids else number * page_size
+    chunk = items[start : start + page_size]
+    shown = [to_json(item) for item in chunk]
     filters = [(k, v) for k, v in form.pairs if k not in ("PageSize", "Page", "PageToken")]
-    base = f"/2010-04-01/Accounts/{engine.account_sid}/Calls.json"
 
-    def page_uri(number: int) -> str:
-        params = [*filters, ("PageSize", str(page_size)), ("Page", str(number))]
-        if number:
-            params.append(("PageToken", f"PA{number * page_size}"))
-        return f"{base}?{urlencode(params)}"
+    def page_uri(n: int, token: str | None = None) -> str:
+        params = [*filters, ("PageSize", str(page_size)), ("Page", str(n))]
+        if token:
+            params.append(("PageToken", f"PA{token}"))
+        return f"{path}?{urlencode(params)}"
 
-    has_next = start + page_size < len(calls)
+    has_next = start + page_size < len(items)
     body = {
-        "calls": [c.to_json() for c in chunk],
+        key: shown,
         "end": start + max(len(chunk), 1) - 1,
         "first_page_uri": page_uri(0),
-        "next_page_uri": page_uri(page + 1) if has_next else None,
-        "page": page,
+        "next_page_uri": page_uri(number + 1, _sid(shown[-1])) if has_next else None,
+        "page": number,
         "page_size": page_size,
-        "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+        "previous_page_uri": page_uri(number - 1) if number > 0 else None,
         "start": start,
-        "uri": page_uri(page),
+        "uri": page_uri(number, form.get("PageToken", "").removeprefix("PA") or None),
     }
     return JSONResponse(body)
 
 
-async def call_detail(request: Request) -> Response:
-    if request.method == "GET":
-        return await fetch(request)
-    if request.method == "DELETE":
-        return await delete(request)
-    return await update(request)
-
-
-async def call_list(request: Request) -> Response:
-    if request.method == "GET":
-        return await list_calls(request)
-    return await create(request)
-
-
-PREFIX = "/2010-04-01/Accounts/{account_sid}"
-routes = [
-    Route(PREFIX + "/Calls.json", call_list, methods=["GET", "POST"]),
-    Route(PREFIX + "/Calls/{sid}.json", call_detail, methods=["GET", "POST", "DELETE"]),
-]
+def _sid(resource: dict[str, Any]) -> str:
+    """What identifies an item in a page token: its SID, a member's or participant's call."""
+    return str(resource.get("sid") or resource.get("call_sid") or "")

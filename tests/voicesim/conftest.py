@@ -80,6 +80,29 @@ class Sim:
         kwargs.setdefault("from_", CALLER)
         return self.client.calls.create(**kwargs)
 
+    def say(self, sid: str, text: str) -> list[str]:
+        """The far end of ``sid`` speaks; the SIDs of the calls that heard it."""
+        response = self.http.post(f"/sim/calls/{sid}/say", json={"text": text})
+        assert response.status_code == 200, response.text
+        return response.json()["heard_by"]
+
+    def heard(self, sid: str, source: str | None = None) -> list[dict[str, Any]]:
+        """What the far end of ``sid`` heard (of one ``source`` when given)."""
+        entries = self.events(sid, "heard")
+        return [e for e in entries if source is None or e["source"] == source]
+
+    def now(self) -> float:
+        """The simulator's clock, in simulated seconds."""
+        return self.http.get("/sim/clock").json()["now"]
+
+    def let_pass(self, sim_seconds: float, timeout: float = 10.0) -> None:
+        """Return once ``sim_seconds`` of simulated time have passed (read off its clock)."""
+        until = self.now() + sim_seconds
+        deadline = time.monotonic() + timeout
+        while self.now() < until:
+            assert time.monotonic() < deadline, "the simulator's clock stopped"
+            time.sleep(0.005)
+
     def hang_up(self, sid: str) -> None:
         """Leave no live call behind (hold music loops for minutes)."""
         self.http.post(f"/sim/calls/{sid}/hangup")

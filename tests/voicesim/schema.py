@@ -2,12 +2,13 @@
 
 The check sits in the client's HTTP layer, so each test that drives the
 simulator through the real client also proves its successful answers conform
-to ``voicesim/spec/calls_api_v2010.openapi.json``. Error answers are not in that
+to ``voicesim/spec/voice_api_v2010.openapi.json``. Error answers are not in that
 description; their body shape is asserted by the error tests.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -21,7 +22,11 @@ from twilio.http.response import Response
 
 from voicesim.twilio_client import SimulatorHttpClient
 
-SPEC = Path(__file__).resolve().parents[2] / "voicesim" / "spec" / "calls_api_v2010.openapi.json"
+SPEC = Path(__file__).resolve().parents[2] / "voicesim" / "spec" / "voice_api_v2010.openapi.json"
+
+
+#: the Account resource: not in the excerpt of Twilio's description voicesim ships
+UNDESCRIBED = re.compile(r"/2010-04-01/Accounts/AC[0-9a-fA-F]{32}\.json$")
 
 
 def is_rfc2822(value: Any) -> bool:
@@ -67,7 +72,7 @@ class ValidatingHttpClient(SimulatorHttpClient):
         **kwargs: Any,
     ) -> Response:
         response = super().request(method, url, params, data, *args, **kwargs)
-        if 200 <= response.status_code < 300:
+        if 200 <= response.status_code < 300 and not UNDESCRIBED.search(url):
             sent = requests.Request(method.upper(), url, params=params, data=data)
             headers = {"Content-Type": response.headers.get("Content-Type", "")}
             answer = SpecResponse(response.status_code, response.text.encode(), headers)

@@ -82,18 +82,22 @@ def test_async_detection_runs_the_twiml_at_once_and_posts_the_verdict(
     sim.hang_up(call.sid)
 
 
-def test_send_digits_turn_detection_off_as_twilio_does(sim: Sim, app: App) -> None:
-    """Twilio's Calls.create: with SendDigits, MachineDetection is ignored."""
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_send_digits_turns_detection_off_as_on_twilio(
+    sim: Sim, app: App, asynchronous: bool
+) -> None:
     call = sim.create(
         to=MACHINE,
         url=app.route("answer", LEAVE_MESSAGE),
-        machine_detection="Enable",
-        send_digits="1234#",
+        machine_detection="DetectMessageEnd",
+        async_amd=asynchronous,
+        async_amd_status_callback=app.url("amd"),
+        send_digits="1",
     )
 
     hit = app.wait_for("answer")[0]
     assert hit.get("AnsweredBy") is None
     sim.wait_status(call.sid, "completed")
-    events = [entry["event"] for entry in sim.transcript(call.sid)]
-    assert "digits-sent" in events
-    assert "amd" not in events
+    assert sim.client.calls(call.sid).fetch().answered_by is None
+    assert [e["mode"] for e in sim.events(call.sid, "amd-ignored")] == ["DetectMessageEnd"]
+    assert app.hits("amd") == []

@@ -210,3 +210,20 @@ def test_inline_twiml_runs_without_any_fetch(sim: Sim) -> None:
     sim.wait_status(call.sid, "completed")
     assert [entry["text"] for entry in sim.events(call.sid, "say")] == ["Inline words"]
     assert sim.events(call.sid, "fetch") == []
+
+
+def test_a_verb_twilio_has_is_skipped_as_not_simulated_and_a_misspelt_one_warns_12200(
+    sim: Sim, app: App
+) -> None:
+    twiml = (
+        "<Response><Connect><Stream url='wss://example.com/s'/></Connect>"
+        "<say>lower case</say><Say>Still here</Say></Response>"
+    )
+    call = sim.create(to=HUMAN, twiml=twiml)
+
+    sim.wait_event(call.sid, "say", text="Still here")
+    [skipped] = [e for e in sim.events(call.sid, "verb") if e["verb"] == "Connect"]
+    assert "not simulated" in skipped["note"]
+    [warning] = sim.events(call.sid, "warning")
+    assert warning["code"] == 12200 and "<say>" in warning["message"]
+    sim.hang_up(call.sid)

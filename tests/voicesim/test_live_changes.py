@@ -56,12 +56,19 @@ def test_an_unreachable_url_is_11200(sim: Sim) -> None:
     assert sim.wait_status(call.sid, "completed")["error_code"] == 11200
 
 
-def test_a_studio_flow_is_refused_for_an_in_progress_call(sim: Sim, app: App) -> None:
+@pytest.mark.parametrize(
+    "flow",
+    [
+        STUDIO_FLOW,
+        STUDIO_FLOW.replace("https://webhooks.twilio.com", "HTTP://Webhooks.Twilio.COM:443"),
+    ],
+)
+def test_a_studio_flow_is_refused_for_an_in_progress_call(sim: Sim, app: App, flow: str) -> None:
     call = sim.create(to=HUMAN, url=app.route("hold", HOLD))
     sim.wait_event(call.sid, "play")
 
     with pytest.raises(TwilioRestException) as refused:
-        sim.client.calls(call.sid).update(url=STUDIO_FLOW)
+        sim.client.calls(call.sid).update(url=flow)
 
     assert refused.value.status == 400
     assert sim.events(call.sid, "play-interrupted") == []

@@ -10,8 +10,9 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from tests.voicesim.conftest import ACCOUNT_SID, BUSY, HUMAN, Sim
+from tests.voicesim.conftest import ACCOUNT_SID, BUSY, HUMAN, App, Sim
 from tests.voicesim.schema import ValidatingHttpClient
+from voicesim.process import start_simulator
 from voicesim.twilio_client import SimulatorHttpClient
 
 ERROR_KEYS = {"code", "message", "more_info", "status"}
@@ -49,7 +50,8 @@ def test_an_unknown_call_is_20404(sim: Sim) -> None:
         ({"to": "not a number", "url": "http://example.com/a"}, 21211),
         ({"to": HUMAN, "url": "not a url"}, 21205),
         ({"to": HUMAN}, 21205),
-        ({"to": HUMAN, "url": "http://example.com/a", "twiml": "<Response/>"}, 21205),
+        ({"to": HUMAN, "url": "http://example.com/a", "send_digits": "1" * 33}, 20001),
+        ({"to": HUMAN, "url": "http://example.com/a", "record": "maybe"}, 20001),
         ({"to": HUMAN, "twiml": "<Response><Say>unclosed</Response>"}, 12100),
         ({"to": HUMAN, "url": "http://example.com/a", "status_callback_event": ["bogus"]}, 20001),
         ({"to": HUMAN, "url": "http://example.com/a", "timeout": 601}, 20001),
@@ -140,3 +142,82 @@ def test_every_operation_answers_what_the_openapi_description_says(sim: Sim) -> 
     sim.client.calls(call.sid).delete()
 
     assert http_client.validated - before == 5
+
+
+def test_on_create_a_url_wins_over_twiml_and_on_update_both_are_refused(sim: Sim, app: App) -> None:
+    url = app.route("answer", "<Response><Say>From the URL</Say></Response>")
+    call = sim.create(to=HUMAN, url=url, twiml="<Response><Say>Inline</Say></Response>")
+
+    sim.wait_event(call.sid, "say", text="From the URL")
+    assert [e["text"] for e in sim.events(call.sid, "say")] == ["From the URL"]
+    error = refused(sim.client.calls(call.sid).update, url=url, twiml="<Response/>")
+    assert (error.status, error.code) == (400, 21205)
+    sim.hang_up(call.sid)
+
+
+def test_a_status_filter_outside_twilios_statuses_is_refused_by_name(sim: Sim) -> None:
+    answer = sim.http.get(
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json",
+        params={"Status": "answered"},
+        auth=(ACCOUNT_SID, "test-auth-token"),
+    )
+
+    assert (answer.status_code, answer.json()["code"]) == (400, 20001)
+    assert "Status" in answer.json()["message"]
+
+
+def test_the_next_page_is_anchored_on_the_last_sid_shown(sim: Sim) -> None:
+    older = [sim.create(to=BUSY, from_="+14155550145", twiml="<Response/>").sid for _ in range(3)]
+
+    first = sim.client.calls.page(from_="+14155550145", page_size=2)
+    assert [c.sid for c in first] == older[::-1][:2]
+    assert f"PageToken=PA{older[1]}" in first.next_page_url
+    sim.create(to=BUSY, from_="+14155550145", twiml="<Response/>")
+    second = first.next_page()
+
+    assert [c.sid for c in second] == [older[0]]
+
+
+def test_the_account_answers_as_a_credentials_check(sim: Sim) -> None:
+    account = sim.client.api.v2010.accounts(ACCOUNT_SID).fetch()
+
+    assert (account.sid, account.status, account.type) == (ACCOUNT_SID, "active", "Full")
+    intruder = Client(ACCOUNT_SID, "wrong-token", http_client=SimulatorHttpClient(sim.base_url))
+    assert refused(intruder.api.v2010.accounts(ACCOUNT_SID).fetch).code == 20003
+
+
+def test_given_its_numbers_the_account_calls_only_from_them_or_a_verified_caller_id() -> None:
+    process = start_simulator(
+        "--account-sid",
+        ACCOUNT_SID,
+        "--auth-token",
+        "test-auth-token",
+        "--number",
+        "+14155550100",
+        "--caller-id",
+        "(415) 555-0199",
+    )
+    try:
+        client = Client(
+            ACCOUNT_SID, "test-auth-token", http_client=ValidatingHttpClient(process.base_url)
+        )
+        [number] = client.incoming_phone_numbers.list()
+        assert number.phone_number == "+14155550100"
+        assert client.incoming_phone_numbers(number.sid).fetch().capabilities["voice"] is True
+        [caller_id] = client.outgoing_caller_ids.list(phone_number="+14155550199")
+        assert client.outgoing_caller_ids(caller_id.sid).fetch().phone_number == "+14155550199"
+
+        for allowed in ("+14155550100", "+14155550199"):
+            client.calls.create(to=HUMAN, from_=allowed, twiml="<Response/>")
+        error = refused(client.calls.create, to=HUMAN, from_="+14155550142", twiml="<Response/>")
+        assert (error.status, error.code) == (400, 21210)
+        assert "+14155550142" in error.msg
+        assert len(client.calls.list()) == 2
+    finally:
+        process.stop()
+
+
+def test_without_numbers_given_any_from_is_let_through(sim: Sim) -> None:
+    assert sim.client.incoming_phone_numbers.list() == []
+    call = sim.create(to=HUMAN, from_="+14155550142", twiml="<Response/>")
+    assert call._from == "+14155550142"
