@@ -3,9 +3,9 @@ queues' records (a queue with a survey, agents, callers on hold) made through se
 
 import pytest
 
-from tests.admin.conftest import admin_as, supervisor, viewer  # noqa: F401  fixtures
 from tests.queues.conftest import caller, make_agent, queue, survey  # noqa: F401  fixtures
 from tests.queues.test_e2e import support  # noqa: F401  fixture: a queue on voicesim's number
+from tests.support.admin_clients import admin_as, supervisor, viewer  # noqa: F401  fixtures
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.api.conftest import api_as  # noqa: F401  fixture
 from tests.console.test_timeline import answered_caller, timeline_of  # noqa: F401  fixture
+from tests.support.api_clients import api_as  # noqa: F401  fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -14,8 +14,8 @@ from calls import services
 from calls.models import Call, CallStatus, Redirect, RedirectState
 from queues.models import EntryStatus, QueueEntry
 from queues.twiml import REDIRECT_FAILED
-from tests.admin.conftest import admin_as, supervisor  # noqa: F401  fixtures
 from tests.queues.test_e2e import call_in, support  # noqa: F401  fixture: a queue on voicesim
+from tests.support.admin_clients import admin_as, supervisor  # noqa: F401  fixtures
 from tests.support.processes import wait_until
 from tests.support.twiml import say_and_wait
 

@@ -13,7 +13,7 @@ import pytest
 from calls.models import Call, CallStatus, Direction
 from queues import services
 from queues.models import Agent, AgentStatus, EndpointKind, QuestionKind, Queue, Survey
-from tests.api.conftest import api_as, integration, supervisor, viewer  # noqa: F401 (roles)
+from tests.support.api_clients import api_as, integration, supervisor, viewer  # noqa: F401 (roles)
 
 _sids = itertools.count(1)
 
