@@ -29,6 +29,16 @@ class SupervisorAdminSite(DashboardViews, LiveBoardViews, TimelineViews, admin.A
                 name="console_call_action",
             ),
             path(
+                "console/scheduled/<int:redirect_id>/cancel/",
+                self.admin_view(self.scheduled_cancel_view),
+                name="console_scheduled_cancel",
+            ),
+            path(
+                "console/agents/<int:agent_id>/<slug:change>/",
+                self.admin_view(self.agent_status_view),
+                name="console_agent_status",
+            ),
+            path(
                 "console/calls/<int:call_id>/timeline/",
                 self.admin_view(self.timeline_view),
                 name="console_call_timeline",

@@ -182,10 +182,18 @@ class EndpointKind(models.TextChoices):
 
 
 class AgentStatus(models.TextChoices):
+    """Where an agent is in their day, each move recorded with its time
+    (`Agent.status_changed_at`) by `queues.services.agents.move_agent`."""
+
     AVAILABLE = "available", "Available"
-    ON_CALL = "on-call", "On a call"
-    WRAP_UP = "wrap-up", "Wrap-up"
-    OFFLINE = "offline", "Offline"
+    RINGING = "ringing", "Ringing"
+    ON_CALL = "on-call", "Talking"
+    WRAP_UP = "wrap-up", "Wrapping up"
+    OFFLINE = "offline", "Signed out"
+
+
+# An agent offered a caller: their phone rings, then they talk; the call's end moves them on.
+ON_A_CALL = (AgentStatus.RINGING, AgentStatus.ON_CALL)
 
 
 class Agent(models.Model):

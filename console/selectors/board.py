@@ -1,20 +1,47 @@
-"""What the live board shows: callers waiting, calls in progress, and recent actions.
+"""What the live board shows: queues, agents, callers waiting, calls in progress, and
+recent actions.
 
 A few queries whatever the size of the floor: open queue stays with their call,
-queue and agent; other live calls with their campaign; available agents per
-queue; the latest supervisor actions.
+queue and agent; other live calls with their campaign; the actions scheduled on
+them; every agent; available agents per queue; each queue's live and daily
+figures (`queues.selectors`, `queues.figures`: never computed here); the latest
+supervisor actions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
-from calls.models import LIVE_STATUSES, Call, CallStatus, Direction, Redirect, Source
-from queues.models import OPEN_ENTRY_STATUSES, Agent, AgentStatus, EntryStatus, QueueEntry
+from calls.models import (
+    LIVE_STATUSES,
+    Call,
+    CallStatus,
+    Direction,
+    Redirect,
+    RedirectState,
+    Source,
+)
+from queues import figures
+from queues import selectors as queue_selectors
+from queues.figures import Waits
+from queues.models import (
+    ON_A_CALL,
+    OPEN_ENTRY_STATUSES,
+    Agent,
+    AgentStatus,
+    EntryStatus,
+    Queue,
+    QueueEntry,
+)
+
+from ..naming import far_party, when_due
 
 ROWS_LIMIT = 100
 RECENT_ACTIONS = 8
@@ -27,9 +54,33 @@ def party(call: Call) -> str:
     return call.from_number if call.direction == Direction.INBOUND else call.to_number
 
 
+def clock(seconds: int) -> str:
+    """A wait or talk time as a clock reads it: 0:42, 12:05, 1:02:09."""
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+def _seconds_since(since: dt.datetime, now: dt.datetime) -> int:
+    return max(0, int((now - since).total_seconds()))
+
+
+@dataclass(frozen=True)
+class ScheduledChange:
+    """A change of a live call waiting for its time: what it does and when."""
+
+    redirect: Redirect
+
+    @property
+    def description(self) -> str:
+        """ "Hang up at 14:10", "Redirect when the agent hangs up"."""
+        return f"{self.redirect.get_action_display()} {when_due(self.redirect)}"
+
+
 @dataclass(frozen=True)
 class BoardRow:
-    """A live call, with its open queue stay if it has one."""
+    """A live call, with its open queue stay if it has one, and the changes
+    scheduled on it that have not happened yet."""
 
     call: Call
     entry: QueueEntry | None
@@ -37,6 +88,7 @@ class BoardRow:
     since: dt.datetime
     seconds: int
     campaign: str = ""
+    scheduled: tuple[ScheduledChange, ...] = ()
 
     @property
     def party(self) -> str:
@@ -44,14 +96,61 @@ class BoardRow:
 
     @property
     def elapsed(self) -> str:
-        """Wait or talk time as a clock reads it: 0:42, 12:05, 1:02:09."""
-        minutes, seconds = divmod(self.seconds, 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+        return clock(self.seconds)
 
     @property
     def is_waiting(self) -> bool:
         return self.entry is not None and self.entry.status == EntryStatus.WAITING
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """An agent's state, since when, and the caller they are ringing for or talking to."""
+
+    agent: Agent
+    seconds: int | None
+    call: Call | None
+
+    @property
+    def state(self) -> str:
+        return self.agent.get_status_display()
+
+    @property
+    def call_party(self) -> str:
+        return far_party(self.call) if self.call is not None else ""
+
+    @property
+    def elapsed(self) -> str:
+        """How long in this state; unknown for an agent who never moved."""
+        return "—" if self.seconds is None else clock(self.seconds)
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.agent.status == AgentStatus.OFFLINE
+
+    @property
+    def can_sign_out(self) -> bool:
+        return self.agent.status in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP)
+
+
+@dataclass(frozen=True)
+class QueueTile:
+    """A queue now (callers on hold, the longest wait, agents free) and today's waits."""
+
+    queue: Queue
+    waiting: int
+    longest_wait_seconds: int
+    agents_available: int
+    today: Waits
+
+    @property
+    def longest_wait(self) -> str:
+        return clock(self.longest_wait_seconds) if self.waiting else "—"
+
+    @property
+    def service_level(self) -> str:
+        level = self.today.service_level
+        return "—" if level is None else f"{level:.0%}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +162,8 @@ class Board:
     available_agents: dict[int, list[Agent]]
     recent_actions: list[Redirect]
     at: dt.datetime
+    agents: list[AgentRow]
+    queues: list[QueueTile]
 
 
 def live_board(now: dt.datetime | None = None) -> Board:
@@ -81,14 +182,19 @@ def live_board(now: dt.datetime | None = None) -> Board:
         .order_by("created_at", "id")[: ROWS_LIMIT + 1]
     )
     in_progress = [_call_row(call, open_entries.get(call.pk), now) for call in calls]
+    shown_waiting, shown_in_progress = with_scheduled(
+        waiting[:ROWS_LIMIT], in_progress[:ROWS_LIMIT]
+    )
     return Board(
-        waiting=waiting[:ROWS_LIMIT],
-        in_progress=in_progress[:ROWS_LIMIT],
+        waiting=shown_waiting,
+        in_progress=shown_in_progress,
         more_waiting=max(0, len(waiting) - ROWS_LIMIT),
         more_in_progress=max(0, len(in_progress) - ROWS_LIMIT),
         available_agents=available_agents_by_queue(),
         recent_actions=recent_actions(now),
         at=now,
+        agents=agent_rows(open_entries.values(), now),
+        queues=queue_tiles(now),
     )
 
 
@@ -103,8 +209,27 @@ def live_row(call: Call, now: dt.datetime | None = None) -> BoardRow | None:
         .first()
     )
     if entry is not None and entry.status in WAITING_STATUSES:
-        return _waiting_row(entry, now)
-    return _call_row(call, entry, now)
+        row = _waiting_row(entry, now)
+    else:
+        row = _call_row(call, entry, now)
+    [[row]] = with_scheduled([row])
+    return row
+
+
+def with_scheduled(*row_lists: list[BoardRow]) -> list[list[BoardRow]]:
+    """The rows, each with the changes scheduled on its call that have not happened yet
+    (a time to come, or the end of the agent's leg), soonest first."""
+    call_ids = [row.call.pk for rows in row_lists for row in rows]
+    scheduled: dict[int, list[ScheduledChange]] = defaultdict(list)
+    pending = Redirect.objects.filter(
+        call_id__in=call_ids, state=RedirectState.SCHEDULED
+    ).select_related("requested_by")
+    for redirect in pending.order_by(F("due_at").asc(nulls_last=True), "id"):
+        scheduled[redirect.call_id].append(ScheduledChange(redirect))
+    return [
+        [dataclasses.replace(row, scheduled=tuple(scheduled[row.call.pk])) for row in rows]
+        for rows in row_lists
+    ]
 
 
 def _waiting_row(entry: QueueEntry, now: dt.datetime) -> BoardRow:
@@ -143,8 +268,44 @@ def _row(
     campaign: str = "",
 ) -> BoardRow:
     since = since or call.created_at
-    seconds = max(0, int((now - since).total_seconds()))
-    return BoardRow(call, entry, state, since, seconds, campaign)
+    return BoardRow(call, entry, state, since, _seconds_since(since, now), campaign)
+
+
+def agent_rows(open_entries: Iterable[QueueEntry], now: dt.datetime) -> list[AgentRow]:
+    """Every agent by name, with how long in their state and the caller they ring for
+    or talk to (from the open queue stays already read)."""
+    calls = {
+        entry.agent_id: entry.call
+        for entry in open_entries
+        if entry.agent_id is not None and entry.status != EntryStatus.WAITING
+    }
+    return [
+        AgentRow(
+            agent,
+            _seconds_since(agent.status_changed_at, now) if agent.status_changed_at else None,
+            calls.get(agent.pk) if agent.status in ON_A_CALL else None,
+        )
+        for agent in Agent.objects.order_by("name", "id")
+    ]
+
+
+def queue_tiles(now: dt.datetime) -> list[QueueTile]:
+    """Each queue's callers on hold, longest wait and free agents now, and its waits
+    of today (whose service level `queues.figures` computes)."""
+    today = timezone.localdate(now)
+    tiles = []
+    for queue in queue_selectors.with_live_figures(Queue.objects.order_by("name")):
+        days = figures.daily_figures(queue, today, today)
+        tiles.append(
+            QueueTile(
+                queue,
+                waiting=queue.waiting_count,
+                longest_wait_seconds=queue_selectors.longest_wait_seconds(queue, now),
+                agents_available=queue.agents_available,
+                today=days[0].waits if days else Waits(),
+            )
+        )
+    return tiles
 
 
 def available_agents_by_queue() -> dict[int, list[Agent]]:

@@ -1,5 +1,11 @@
 """The live board: a page whose rows refresh themselves from a fragment view, and the
-actions its rows post (one URL per call and action, CSRF-protected, POST only)."""
+actions it posts (one URL per call and action, per agent and sign-in or sign-out,
+per scheduled change to cancel; CSRF-protected, POST only).
+
+Hanging up and redirecting are asked once more first: the board's dialog posts
+them `confirmed`; anything else (a page without scripts) gets the confirmation
+as a page of its own. Every message names the call by its parties and says when.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +19,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from calls import services as call_services
 from calls.exceptions import RuleViolation
-from calls.models import Call
+from calls.models import Call, Redirect, RedirectState
 from calls.permissions import CONTROL_CALLS, VIEW_CALLS
-from queues.models import OPEN_ENTRY_STATUSES, Agent, QueueEntry
+from queues import services as queue_services
+from queues.models import OPEN_ENTRY_STATUSES, Agent, AgentStatus, QueueEntry
+from queues.permissions import CHANGE_AGENTS
 
-from ..actions import ACTIONS, LiveAction, Target, actions_for
+from ..actions import ACTIONS, LiveAction, RowAction, Taken, Target, actions_for
+from ..naming import call_name, change_name, time_of_day, when_due
 from ..outcomes import refusal, settled_redirect
 from ..permissions import require
 from ..selectors.board import BoardRow, live_board
+
+# The board's sign-in and sign-out: the status each sets, and how its message says it.
+AGENT_CHANGES = {
+    "sign-in": (AgentStatus.AVAILABLE, "Signed in", "sign in"),
+    "sign-out": (AgentStatus.OFFLINE, "Signed out", "sign out"),
+}
 
 REFRESH_MILLISECONDS = 2000
 
@@ -31,7 +47,7 @@ class ActionableRow:
     """A board row and what the user looking at it may do to it."""
 
     row: BoardRow
-    actions: list[LiveAction]
+    actions: list[RowAction]
     agents: list[Agent]
 
 
@@ -41,7 +57,7 @@ def actionable(
     if not can_act:
         return ActionableRow(row, [], [])
     agents = agents_by_queue.get(row.entry.queue_id, []) if row.is_waiting else []
-    return ActionableRow(row, actions_for(row.entry), agents)
+    return ActionableRow(row, actions_for(Target(row.call, row.entry)), agents)
 
 
 class LiveBoardViews:
@@ -67,6 +83,7 @@ class LiveBoardViews:
         return {
             "board": board,
             "can_act": can_act,
+            "can_change_agents": request.user.has_perm(CHANGE_AGENTS),
             "waiting": [actionable(row, board.available_agents, can_act) for row in board.waiting],
             "in_progress": [
                 actionable(row, board.available_agents, can_act) for row in board.in_progress
@@ -79,7 +96,8 @@ class LiveBoardViews:
 
         Refused with 403 for anyone who may not change live calls, whatever they
         posted; a service's refusal (the call has ended, no agent is free)
-        comes back as an error message.
+        comes back as an error message. An action that asks for confirmation and
+        was posted without it is answered with the confirmation page.
         """
         require(request, CONTROL_CALLS)
         if request.method != "POST":
@@ -87,41 +105,103 @@ class LiveBoardViews:
         live_action = ACTIONS.get(action)
         if live_action is None:
             raise Http404("No such action.")
-        call = get_object_or_404(Call, pk=call_id, parent__isnull=True)
+        call = get_object_or_404(
+            Call.objects.select_related("parent"), pk=call_id, parent__isnull=True
+        )
         entry = (
             QueueEntry.objects.filter(call=call, status__in=OPEN_ENTRY_STATUSES)
-            .select_related("queue")
+            .select_related("queue", "agent")
             .first()
         )
         target = Target(call, entry)
+        if live_action.confirm and request.POST.get("confirmed") != "yes":
+            return self._confirmation(request, live_action, target)
         form = live_action.form(request.POST)
         if not form.is_valid():
             problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
             messages.error(request, f"{live_action.label} {target.name}: {problems}")
+            return redirect(self._back(request))
+        started = timezone.now()
+        try:
+            taken = live_action.perform(target, form, request.user)
+        except RuleViolation as refused:
+            why = refused.message
+            messages.error(request, f"{live_action.label} {target.name}: refused. {why}")
         else:
-            started = timezone.now()
-            try:
-                under_way = live_action.perform(target, form.cleaned_data, request.user)
-            except RuleViolation as refused:
-                messages.error(
-                    request, f"{live_action.label} {target.name}: refused. {refused.message}"
-                )
-            else:
-                self._report(request, live_action, target, under_way, started)
+            self._report(request, live_action, target, taken, started)
         return redirect(self._back(request))
+
+    def _confirmation(
+        self, request: HttpRequest, action: LiveAction, target: Target
+    ) -> TemplateResponse:
+        """The question the board's dialog asks, as an admin page of its own."""
+        choice = RowAction(action, target, action.form(initial=request.POST.dict()))
+        context = {
+            **self.each_context(request),
+            "title": choice.question,
+            "choice": choice,
+            "call": target.call,
+            "next_url": self._back(request),
+        }
+        return TemplateResponse(request, "console/confirm_action.html", context)
 
     @staticmethod
     def _report(
-        request: HttpRequest, action: LiveAction, target: Target, under_way: str, started
+        request: HttpRequest, action: LiveAction, target: Target, taken: Taken, started
     ) -> None:
-        """Say how the action ended if it settles within a moment, else that it is under way."""
+        """Say what was done to whom and when: done (or how it fell through) if it
+        settles within a moment, when it will happen if scheduled, else that it is
+        under way."""
+        words = {"call": target.name, **taken.words}
+        if taken.redirect.state == RedirectState.SCHEDULED:
+            will = action.will.format(**words)
+            messages.info(request, f"{will} {when_due(taken.redirect)}.")
+            return
         settled = settled_redirect(target.call, request.user, started)
         if settled is None:
-            messages.info(request, under_way)
+            doing = action.doing.format(**words)
+            messages.info(request, f"{doing} (asked at {time_of_day(started)}).")
         elif (reason := refusal(settled)) is not None:
             messages.error(request, f"{action.label} {target.name}: {reason}")
         else:
-            messages.success(request, f"{action.label} {target.name}: done.")
+            done = action.done.format(**words)
+            messages.success(request, f"{done} at {time_of_day(settled.finished_at or started)}.")
+
+    def scheduled_cancel_view(self, request: HttpRequest, redirect_id: int) -> HttpResponse:
+        """Withdraw a change scheduled on a live call before it happens."""
+        require(request, CONTROL_CALLS)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        scheduled = get_object_or_404(Redirect.objects.select_related("call"), pk=redirect_id)
+        what = f"{change_name(scheduled)} of {call_name(scheduled.call)}"
+        try:
+            call_services.cancel_redirect(scheduled, requested_by=request.user)
+        except RuleViolation as refused:
+            messages.error(request, f"Could not cancel {what}: {refused.message}")
+        else:
+            messages.success(request, f"Canceled {what} that was to happen {when_due(scheduled)}.")
+        return redirect(self._back(request))
+
+    def agent_status_view(self, request: HttpRequest, agent_id: int, change: str) -> HttpResponse:
+        """Sign an agent in or out from the board, through the agents' service."""
+        require(request, CHANGE_AGENTS)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if change not in AGENT_CHANGES:
+            raise Http404("No such change.")
+        status, done, verb = AGENT_CHANGES[change]
+        agent = get_object_or_404(Agent, pk=agent_id)
+        try:
+            agent = queue_services.set_agent_status(agent, status)
+        except RuleViolation as refused:
+            messages.error(request, f"Could not {verb} {agent}: {refused.message}")
+        else:
+            messages.success(
+                request,
+                f"{done} {agent} at {time_of_day(agent.status_changed_at or timezone.now())}: "
+                f"{agent.get_status_display().lower()}.",
+            )
+        return redirect(self._back(request))
 
     def _back(self, request: HttpRequest) -> str:
         """Where the action was taken from (board or call page), if it is one of ours."""

@@ -1,5 +1,6 @@
-"""Agents' status: signed in or out by a supervisor, moved by their calls, released
-from wrap-up when its time is over.
+"""Agents' status: signed in or out by a supervisor, moved by their calls (ringing
+when offered a caller, talking once they answer, wrapping up after), released from
+wrap-up when its time is over. Every move records its time (`status_changed_at`).
 
 An agent who becomes available nudges the distributor, so a waiting caller is
 offered at once rather than at the next beat.
@@ -15,7 +16,7 @@ from django.utils import timezone
 from calls.exceptions import RuleViolation
 
 from .. import selectors
-from ..models import Agent, AgentStatus
+from ..models import ON_A_CALL, Agent, AgentStatus
 from .common import work_queues_after_commit
 
 
@@ -28,9 +29,11 @@ def set_agent_status(agent: Agent, status: str) -> Agent:
         raise RuleViolation("An agent can be set available or offline.", field="status")
     with transaction.atomic():
         agent = Agent.objects.select_for_update().get(pk=agent.pk)
-        if agent.status == AgentStatus.ON_CALL:
+        if agent.status in ON_A_CALL:
             raise RuleViolation(
-                f"{agent} is on a call; the call's end sets their status.", code="on-call"
+                f"{agent} is on a call ({agent.get_status_display().lower()}); "
+                "the call's end sets their status.",
+                code="on-call",
             )
         if agent.status != status:
             move_agent(agent, status)
@@ -50,12 +53,22 @@ def move_agent(agent: Agent, status: str) -> None:
     agent.save(update_fields=fields)
 
 
-def agent_call_ended(agent_id: int | None, next_status: str) -> None:
-    """The agent's part in a call is over; only an agent still on it moves."""
+def agent_answered(agent_id: int | None) -> None:
+    """The agent picked up the caller they were ringing for: they are talking from now."""
     if agent_id is None:
         return
     agent = Agent.objects.select_for_update().get(pk=agent_id)
-    if agent.status == AgentStatus.ON_CALL:
+    if agent.status == AgentStatus.RINGING:
+        move_agent(agent, AgentStatus.ON_CALL)
+
+
+def agent_call_ended(agent_id: int | None, next_status: str) -> None:
+    """The agent's part in a call is over; only an agent still on it (ringing or
+    talking) moves."""
+    if agent_id is None:
+        return
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    if agent.status in ON_A_CALL:
         move_agent(agent, next_status)
 
 

@@ -18,7 +18,7 @@ from calls.models import FINAL_STATUSES, Call, CallStatus
 from .. import selectors
 from ..models import Agent, AgentStatus, EndpointKind, EntryOutcome, EntryStatus, QueueEntry
 from ..outcomes import CallerNext, CallerOutcome
-from .agents import agent_call_ended
+from .agents import agent_answered, agent_call_ended
 from .common import locked_entry
 from .entries import back_on_hold, end_entry
 
@@ -108,6 +108,7 @@ def record_leg_status(leg: Call) -> None:
             entry.outcome = EntryOutcome.CONNECTED
             entry.answered_at = timezone.now()
             entry.save(update_fields=["status", "outcome", "answered_at"])
+            agent_answered(entry.agent_id)
         elif leg.status in FINAL_STATUSES:
             agent_call_ended(entry.agent_id, STATUS_AFTER_LEG[leg.status])
 

@@ -80,7 +80,7 @@ def _offer(entry: QueueEntry, agent: Agent, *, origin: str, requested_by) -> Que
     entry.save(
         update_fields=["offers", "status", "agent", "agent_leg", "dequeued_at", "offer_redirect"]
     )
-    move_agent(agent, AgentStatus.ON_CALL)
+    move_agent(agent, AgentStatus.RINGING)
     return entry
 
 

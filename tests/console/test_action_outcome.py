@@ -44,7 +44,9 @@ def worker(settings) -> Iterator[None]:
 
 
 def test_a_hang_up_twilio_carries_out_is_reported_done(supervisor, live_call, worker):  # noqa: F811
-    assert said(supervisor, live_call, "hang-up") == ["Hang up +14155551212: done."]
+    assert said(supervisor, live_call, "hang-up") == [
+        "Hung up the call to +1 415-555-1212 at HH:MM."
+    ]
 
 
 def test_twilios_refusal_is_the_message_after_the_click(
@@ -57,6 +59,6 @@ def test_twilios_refusal_is_the_message_after_the_click(
     twilio.answer("update", refused, refused)
 
     assert said(supervisor, live_call, "redirect", url="https://flows.example.com/next") == [
-        "Redirect +14155551212: refused. "
+        "Redirect the call to +1 415-555-1212: refused. "
         "Twilio 21220: Unable to update record: Call is not in-progress. Cannot redirect."
     ]

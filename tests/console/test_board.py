@@ -4,6 +4,7 @@ recorded with the user who asked."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -25,11 +26,12 @@ def act(client, call, action: str, **data):
 
 
 def said(client, call, action: str, **data) -> list[str]:
-    """The messages the board shows after the action."""
+    """The messages the board shows after the action (confirmed, when it asks), with
+    each time of day as HH:MM."""
     url = reverse("admin:console_call_action", args=[call.pk, action])
-    response = client.post(url, {"next": BOARD, **data}, follow=True)
+    response = client.post(url, {"next": BOARD, "confirmed": "yes", **data}, follow=True)
     assert response.redirect_chain == [(BOARD, 302)]
-    return [str(message) for message in response.context["messages"]]
+    return [re.sub(r"\b\d\d:\d\d\b", "HH:MM", str(m)) for m in response.context["messages"]]
 
 
 @pytest.fixture
@@ -121,7 +123,7 @@ def test_taking_a_caller_off_hold_records_who_asked(supervisor, waiting, make_ag
     bob = make_agent("Bob")
 
     assert said(supervisor, waiting.call, "take-off-hold", agent=bob.pk) == [
-        "+14155550101 is being connected to Bob."
+        "Connecting the call from +1 415-555-0101 to Bob (asked at HH:MM)."
     ]
     waiting.refresh_from_db()
     assert (waiting.status, waiting.agent) == (EntryStatus.OFFERED, bob)
@@ -143,10 +145,15 @@ def test_next_available_agent_is_the_longest_idle(supervisor, waiting, make_agen
 @pytest.mark.parametrize(
     ("action", "message", "sent"),
     [
-        ("send-to-survey", "+14155550101 is being sent to the survey.", "/twilio/surveys/"),
+        (
+            "send-to-survey",
+            "Sending the call from +1 415-555-0101 to the survey (asked at HH:MM).",
+            "/twilio/surveys/",
+        ),
         (
             "hang-up-politely",
-            "Hanging up +14155550101 politely: they hear goodbye first.",
+            "Hanging up the call from +1 415-555-0101 politely: they hear goodbye first "
+            "(asked at HH:MM).",
             "<Hangup",
         ),
     ],
@@ -165,8 +172,13 @@ def test_queue_actions_end_the_stay_and_record_the_redirect(
 
 
 def test_redirect_and_hang_up_go_through_the_calls_services(supervisor, talking):
-    act(supervisor, talking, "redirect", url="flows.example.com/next")
-    assert said(supervisor, talking, "hang-up")[-1] == "Hanging up +14155550199."
+    assert said(supervisor, talking, "redirect", url="flows.example.com/next") == [
+        "Redirecting the call to +1 415-555-0199 to https://flows.example.com/next "
+        "(asked at HH:MM)."
+    ]
+    assert said(supervisor, talking, "hang-up") == [
+        "Hanging up the call to +1 415-555-0199 (asked at HH:MM)."
+    ]
 
     redirect, hang_up = Redirect.objects.filter(call=talking).order_by("id")
     assert redirect.url == "https://flows.example.com/next"
@@ -176,17 +188,17 @@ def test_redirect_and_hang_up_go_through_the_calls_services(supervisor, talking)
 
 def test_refusals_come_back_as_messages_and_change_nothing(supervisor, waiting, talking):
     assert said(supervisor, waiting.call, "take-off-hold") == [
-        "Take off hold +14155550101: refused. No agent of Support is available."
+        "Take off hold the call from +1 415-555-0101: refused. No agent of Support is available."
     ]
     assert said(supervisor, talking, "redirect", url="not a url") == [
-        "Redirect +14155550199: Enter a valid URL."
+        "Redirect the call to +1 415-555-0199: Enter a valid URL."
     ]
     talking.status = CallStatus.COMPLETED
     talking.save()
     [ended] = said(supervisor, talking, "hang-up")
-    assert ended.startswith("Hang up +14155550199: refused.")
+    assert ended.startswith("Hang up the call to +1 415-555-0199: refused.")
     assert said(supervisor, talking, "send-to-survey") == [
-        "Send to survey +14155550199: refused. This caller is no longer in a queue."
+        "Send to survey the call to +1 415-555-0199: refused. This caller is no longer in a queue."
     ]
     assert not Redirect.objects.exists()
     waiting.refresh_from_db()
@@ -204,7 +216,7 @@ def test_an_action_is_posted_once_to_a_known_name(supervisor, talking):
 def test_only_our_own_pages_are_gone_back_to(supervisor, talking):
     response = supervisor.post(
         reverse("admin:console_call_action", args=[talking.pk, "hang-up"]),
-        {"next": "https://evil.example.com/"},
+        {"next": "https://evil.example.com/", "confirmed": "yes"},
     )
 
     assert response["Location"] == BOARD

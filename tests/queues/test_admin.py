@@ -58,7 +58,7 @@ def test_a_refused_action_is_reported(admin_client, queue, caller, make_agent):
         ).content.decode()
 
     assert "No agent of Support is available" in take_off_hold()
-    assert "Ann is offline, not available" in take_off_hold(agent=resting.pk)
+    assert "Ann is signed out, not available" in take_off_hold(agent=resting.pk)
     entry.refresh_from_db()
     assert entry.status == EntryStatus.WAITING
 

@@ -49,7 +49,7 @@ def test_taking_off_hold_dials_the_named_agent_with_a_recorded_leg(queue, caller
     assert entry.status == EntryStatus.OFFERED
     assert entry.agent == bob
     bob.refresh_from_db()
-    assert bob.status == AgentStatus.ON_CALL
+    assert bob.status == AgentStatus.RINGING
     dial = dial_of(entry.offer_redirect)
     sip = dial.find("Sip")
     assert sip.text == "sip:bob@pbx.example.com"
@@ -81,7 +81,7 @@ def test_busy_agents_and_callers_no_longer_waiting_are_refused(queue, caller, ma
 
     with pytest.raises(RuleViolation, match="not waiting"):
         services.take_off_hold(entry)
-    with pytest.raises(RuleViolation, match="on a call"):
+    with pytest.raises(RuleViolation, match="Ann is ringing, not available"):
         services.take_off_hold(caller("+14155550103"), agent=ann)
     with pytest.raises(RuleViolation, match="No agent"):
         services.take_off_hold(caller("+14155550104"))
@@ -178,7 +178,7 @@ def test_an_old_offers_dial_action_is_stale(queue, caller, make_agent):
         CallerNext.OVERTAKEN
     )
     bob.refresh_from_db()
-    assert bob.status == AgentStatus.ON_CALL
+    assert bob.status == AgentStatus.RINGING
 
 
 def test_agent_legs_drive_the_agent_status(queue, caller, make_agent):

@@ -1,6 +1,6 @@
 // Keeps the live board current: fetches its rows every few seconds and swaps them
 // in, unless the supervisor is in the middle of an action (focus in a form, or a
-// "Redirect…" panel open), so nothing moves under their keyboard or pointer.
+// confirmation dialog open), so nothing moves under their keyboard or pointer.
 (function () {
   "use strict";
   const board = document.getElementById("live-board");
@@ -14,7 +14,7 @@
   function choosingAnAction() {
     const focused = document.activeElement;
     const inForm = focused && focused !== board && board.contains(focused) && focused.closest("form, details");
-    return Boolean(inForm || board.querySelector("details[open]"));
+    return Boolean(inForm || board.querySelector("details[open], dialog[open]"));
   }
 
   async function refresh() {
