@@ -20,7 +20,7 @@ from . import rules, services
 from .admin_base import ReadOnlyInline, ServiceAdmin
 from .exceptions import RuleViolation
 from .exports import CsvExportAdminMixin
-from .forms import PlaceCallForm, RedirectForm, ServiceForm
+from .forms import ConfirmForm, PlaceCallForm, RedirectForm, ServiceForm
 from .models import Call, CallEvent, Redirect, Source
 from .permissions import PLACE_CALLS
 from .serializers import CallSerializer
@@ -130,8 +130,19 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
                 return HttpResponseRedirect(reverse("admin:calls_call_change", args=[call.pk]))
         return self.render_action_form(request, form, title="Place a call", submit="Place call")
 
-    @admin.action(description="Hang up", permissions=["control"])
-    def hang_up(self, request: HttpRequest, queryset: QuerySet[Call]) -> None:
+    @admin.action(description="Hang up…", permissions=["control"])
+    def hang_up(self, request: HttpRequest, queryset: QuerySet[Call]):
+        """Asks first on an intermediate page listing the calls, then hangs each up."""
+        if "apply" not in request.POST:
+            count = queryset.count()
+            return self.render_action_form(
+                request,
+                ConfirmForm(),
+                title="Hang up this call?" if count == 1 else f"Hang up these {count} calls?",
+                submit="Hang up",
+                objects=queryset,
+                action="hang_up",
+            )
         self.run_service(
             request,
             queryset,
@@ -168,7 +179,7 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
     def render_action_form(
         self,
         request: HttpRequest,
-        form: ServiceForm,
+        form: ServiceForm | ConfirmForm,
         *,
         title: str,
         submit: str,

@@ -52,6 +52,13 @@ class ServiceForm(forms.ModelForm):
         self.add_error(self.field_for(error), error.message)
 
 
+class ConfirmForm(forms.Form):
+    """An action that needs no input, only a yes: its intermediate page lists the rows
+    it is about to change and asks."""
+
+    fieldsets: list = []
+
+
 class PlaceCallForm(ServiceForm):
     """Its cleaned data are the keyword arguments of `services.place_call`."""
 

@@ -35,8 +35,12 @@ from ..selectors.board import BoardRow, live_board
 
 # The board's sign-in and sign-out: the status each sets, and how its message says it.
 AGENT_CHANGES = {
-    "sign-in": (AgentStatus.AVAILABLE, "Signed in", "sign in"),
-    "sign-out": (AgentStatus.OFFLINE, "Signed out", "sign out"),
+    "sign-in": (
+        AgentStatus.AVAILABLE,
+        "sign in",
+        "Signed in {agent} at {at}: available for callers.",
+    ),
+    "sign-out": (AgentStatus.OFFLINE, "sign out", "Signed out {agent} at {at}."),
 }
 
 REFRESH_MILLISECONDS = 2000
@@ -189,18 +193,15 @@ class LiveBoardViews:
             return HttpResponseNotAllowed(["POST"])
         if change not in AGENT_CHANGES:
             raise Http404("No such change.")
-        status, done, verb = AGENT_CHANGES[change]
+        status, verb, done = AGENT_CHANGES[change]
         agent = get_object_or_404(Agent, pk=agent_id)
         try:
             agent = queue_services.set_agent_status(agent, status)
         except RuleViolation as refused:
             messages.error(request, f"Could not {verb} {agent}: {refused.message}")
         else:
-            messages.success(
-                request,
-                f"{done} {agent} at {time_of_day(agent.status_changed_at or timezone.now())}: "
-                f"{agent.get_status_display().lower()}.",
-            )
+            at = time_of_day(agent.status_changed_at or timezone.now())
+            messages.success(request, done.format(agent=agent, at=at))
         return redirect(self._back(request))
 
     def _back(self, request: HttpRequest) -> str:

@@ -37,7 +37,7 @@ BY_SUPERVISOR = (
 
 def board(supervisor, entry: QueueEntry, action: str, **data) -> None:
     url = reverse("admin:console_call_action", args=[entry.call.pk, action])
-    assert supervisor.post(url, {"next": BOARD, **data}).status_code == 302
+    assert supervisor.post(url, {"next": BOARD, "confirmed": "yes", **data}).status_code == 302
 
 
 def admin_redirect(supervisor, entry: QueueEntry, **fields: str) -> None:

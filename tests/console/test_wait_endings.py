@@ -50,7 +50,8 @@ class Floor:
     def act(self, entry: QueueEntry, action: str, **data) -> None:
         """Click an action of the live board on the caller's row."""
         url = reverse("admin:console_call_action", args=[entry.call.pk, action])
-        assert self.supervisor.post(url, {"next": BOARD, **data}).status_code == 302
+        form = {"next": BOARD, "confirmed": "yes", **data}
+        assert self.supervisor.post(url, form).status_code == 302
 
     def deliver(self, now: dt.datetime | None = None) -> None:
         """The worker: claim what is due at `now`, then send every queued redirect."""

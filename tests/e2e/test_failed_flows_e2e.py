@@ -57,9 +57,11 @@ def test_a_redirect_to_a_broken_url_is_failed_and_the_caller_hears_an_apology(
     call = reload(call)
 
     action = reverse("admin:console_call_action", args=[call.pk, "redirect"])
-    answer = supervisor.post(action, {"url": broken, "next": BOARD_ROWS}, follow=True)
+    form = {"url": broken, "next": BOARD_ROWS, "confirmed": "yes"}
+    answer = supervisor.post(action, form, follow=True)
     assert [str(message) for message in answer.context["messages"]] == [
-        f"Redirect {CUSTOMER}: failed. Twilio 11200: could not use {broken}; the caller was kept."
+        "Redirect the call to +1 415-555-1234: failed. "
+        f"Twilio 11200: could not use {broken}; the caller was kept."
     ]
     redirect = Redirect.objects.get(call=call)
     assert (redirect.state, redirect.error_code, redirect.error_url) == ("failed", 11200, broken)

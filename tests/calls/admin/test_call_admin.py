@@ -171,10 +171,21 @@ def run_action(client, action: str, calls: list[Call], **fields):
 
 
 class TestHangUp:
+    def test_asks_first_on_a_page_listing_the_calls(self, supervisor):
+        calls = [make_call(), make_call()]
+
+        one = run_action(supervisor, "hang_up", calls[:1], index=0).content.decode()
+        both = run_action(supervisor, "hang_up", calls, index=0).content.decode()
+
+        assert "Hang up this call?" in one
+        assert "Hang up these 2 calls?" in both and all(call.sid in both for call in calls)
+        assert 'name="apply" value="Hang up"' in both
+        assert not Redirect.objects.exists()
+
     def test_records_a_hang_up_by_the_supervisor(self, supervisor):
         calls = [make_call(), make_call(status=CallStatus.RINGING)]
 
-        response = run_action(supervisor, "hang_up", calls, index=0)
+        response = run_action(supervisor, "hang_up", calls, index=0, apply="Hang up")
 
         assert response.status_code == 302
         assert messages_of(response) == ["Hang up requested: 2 calls."]
@@ -186,7 +197,7 @@ class TestHangUp:
     def test_an_ended_call_is_reported_and_skipped(self, supervisor):
         live, ended = make_call(), make_call(status=CallStatus.COMPLETED)
 
-        response = run_action(supervisor, "hang_up", [live, ended], index=0)
+        response = run_action(supervisor, "hang_up", [live, ended], index=0, apply="Hang up")
 
         assert messages_of(response)[0] == "Hang up requested: 1 call."
         assert f"{ended.sid}: refused." in messages_of(response)[1]
