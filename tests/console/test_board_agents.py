@@ -167,7 +167,8 @@ def test_queue_tiles_show_callers_on_hold_the_longest_wait_and_todays_service_le
         "50%",
     )
     page = supervisor.get(ROWS).content.decode()
-    assert "Service level today 50% within 20 s" in page and "Longest wait 1:15" in page
+    assert "2 on hold" in page and "Longest wait 1:15" in page
+    assert "Service level today 50% within 20 s" in page
 
 
 def test_a_quiet_queue_shows_no_wait_and_no_service_level_yet(supervisor, queue):

@@ -18,14 +18,20 @@
     dialog.showModal();
   });
 
-  // `close` does not bubble: caught on its way down instead.
+  // `close` does not bubble: caught on its way down instead. Focus is let go of the
+  // button that opened the dialog, so the live board (which holds still while focus
+  // is in one of its forms) takes up its refreshes again.
   document.addEventListener(
     "close",
     function (event) {
-      if (event.target instanceof HTMLDialogElement) {
-        event.target.querySelectorAll("form").forEach(function (form) {
-          form.reset();
-        });
+      if (!(event.target instanceof HTMLDialogElement)) {
+        return;
+      }
+      event.target.querySelectorAll("form").forEach(function (form) {
+        form.reset();
+      });
+      if (document.activeElement instanceof HTMLElement) {
+        document.activeElement.blur();
       }
     },
     true,
