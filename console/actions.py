@@ -3,6 +3,9 @@
 One table serves both sides: the board shows a row the actions that apply to
 it, and the action view accepts only those, so what is not shown is not taken.
 Every action is recorded by the service as a `Redirect` with the user who asked.
+Each says in its own words what it does to whom (`doing`, `done`, `will` for one put
+off until later); hanging up and redirecting are asked once more first (`confirm`),
+with a choice of when.
 """
 
 from __future__ import annotations
