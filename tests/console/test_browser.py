@@ -104,7 +104,9 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
     page.keyboard.press("Tab")
     expect(row.get_by_role("button", name="Take off hold")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator(".messagelist")).to_contain_text(f"Take off hold {CALLER}: done.")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Put the call from +1 415-555-0161 through to Ann at "
+    )
     open_board(page, live_server)
     talking = page.locator("#calls-in-progress tr", has_text=CALLER)
     expect(talking).to_contain_text("Talking to Ann")
