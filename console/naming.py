@@ -1,6 +1,6 @@
-"""How the console names a call and a moment in its messages: by the call's parties
-and the time of day, as a supervisor would say it ("the call from +1 415-555-0161
-with Ann", "at 14:05"), never by its SID."""
+"""How the console names a call, a moment and a length of time on the board and in its
+messages: by the call's parties and the time of day, as a supervisor would say it
+("the call from +1 415-555-0161 with Ann", "at 14:05", "1:05"), never by its SID."""
 
 from __future__ import annotations
 
@@ -21,9 +21,14 @@ def phone_number(value: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def far_number(call: Call) -> str:
+    """The number on the far side, as stored: the caller, or whoever we dialed."""
+    return call.from_number if call.direction == Direction.INBOUND else call.to_number
+
+
 def far_party(call: Call) -> str:
-    """The number on the far side, as people read it: the caller, or whoever we dialed."""
-    return phone_number(call.from_number if call.direction == Direction.INBOUND else call.to_number)
+    """The number on the far side, as people read it."""
+    return phone_number(far_number(call))
 
 
 def call_name(call: Call, agent: object | None = None) -> str:
@@ -31,6 +36,18 @@ def call_name(call: Call, agent: object | None = None) -> str:
     way = "from" if call.direction == Direction.INBOUND else "to"
     with_agent = f" with {agent}" if agent is not None else ""
     return f"the call {way} {far_party(call)}{with_agent}"
+
+
+def clock(seconds: int) -> str:
+    """A wait or talk time as a clock reads it: 0:42, 12:05, 1:02:09."""
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+def seconds_since(since: dt.datetime, now: dt.datetime) -> int:
+    """Whole seconds from `since` to `now`, never below zero (clocks of two hosts)."""
+    return max(0, int((now - since).total_seconds()))
 
 
 def time_of_day(moment: dt.datetime) -> str:

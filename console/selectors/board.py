@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F
@@ -23,46 +22,25 @@ from calls.models import (
     LIVE_STATUSES,
     Call,
     CallStatus,
-    Direction,
     Redirect,
     RedirectState,
     Source,
 )
-from queues import figures
-from queues import selectors as queue_selectors
-from queues.figures import Waits
 from queues.models import (
-    ON_A_CALL,
     OPEN_ENTRY_STATUSES,
     Agent,
     AgentStatus,
     EntryStatus,
-    Queue,
     QueueEntry,
 )
 
-from ..naming import far_party, when_due
+from ..naming import clock, far_number, seconds_since, when_due
+from .floor import AgentRow, QueueTile, agent_rows, queue_tiles
 
 ROWS_LIMIT = 100
 RECENT_ACTIONS = 8
 RECENT_ACTIONS_WINDOW = dt.timedelta(minutes=30)
 WAITING_STATUSES = (EntryStatus.WAITING, EntryStatus.OFFERED)
-
-
-def party(call: Call) -> str:
-    """The number on the far side: the caller, or whoever we dialed."""
-    return call.from_number if call.direction == Direction.INBOUND else call.to_number
-
-
-def clock(seconds: int) -> str:
-    """A wait or talk time as a clock reads it: 0:42, 12:05, 1:02:09."""
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
-
-
-def _seconds_since(since: dt.datetime, now: dt.datetime) -> int:
-    return max(0, int((now - since).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -92,7 +70,7 @@ class BoardRow:
 
     @property
     def party(self) -> str:
-        return party(self.call)
+        return far_number(self.call)
 
     @property
     def elapsed(self) -> str:
@@ -101,56 +79,6 @@ class BoardRow:
     @property
     def is_waiting(self) -> bool:
         return self.entry is not None and self.entry.status == EntryStatus.WAITING
-
-
-@dataclass(frozen=True)
-class AgentRow:
-    """An agent's state, since when, and the caller they are ringing for or talking to."""
-
-    agent: Agent
-    seconds: int | None
-    call: Call | None
-
-    @property
-    def state(self) -> str:
-        return self.agent.get_status_display()
-
-    @property
-    def call_party(self) -> str:
-        return far_party(self.call) if self.call is not None else ""
-
-    @property
-    def elapsed(self) -> str:
-        """How long in this state; unknown for an agent who never moved."""
-        return "—" if self.seconds is None else clock(self.seconds)
-
-    @property
-    def can_sign_in(self) -> bool:
-        return self.agent.status == AgentStatus.OFFLINE
-
-    @property
-    def can_sign_out(self) -> bool:
-        return self.agent.status in (AgentStatus.AVAILABLE, AgentStatus.WRAP_UP)
-
-
-@dataclass(frozen=True)
-class QueueTile:
-    """A queue now (callers on hold, the longest wait, agents free) and today's waits."""
-
-    queue: Queue
-    waiting: int
-    longest_wait_seconds: int
-    agents_available: int
-    today: Waits
-
-    @property
-    def longest_wait(self) -> str:
-        return clock(self.longest_wait_seconds) if self.waiting else "—"
-
-    @property
-    def service_level(self) -> str:
-        level = self.today.service_level
-        return "—" if level is None else f"{level:.0%}"
 
 
 @dataclass(frozen=True)
@@ -268,44 +196,7 @@ def _row(
     campaign: str = "",
 ) -> BoardRow:
     since = since or call.created_at
-    return BoardRow(call, entry, state, since, _seconds_since(since, now), campaign)
-
-
-def agent_rows(open_entries: Iterable[QueueEntry], now: dt.datetime) -> list[AgentRow]:
-    """Every agent by name, with how long in their state and the caller they ring for
-    or talk to (from the open queue stays already read)."""
-    calls = {
-        entry.agent_id: entry.call
-        for entry in open_entries
-        if entry.agent_id is not None and entry.status != EntryStatus.WAITING
-    }
-    return [
-        AgentRow(
-            agent,
-            _seconds_since(agent.status_changed_at, now) if agent.status_changed_at else None,
-            calls.get(agent.pk) if agent.status in ON_A_CALL else None,
-        )
-        for agent in Agent.objects.order_by("name", "id")
-    ]
-
-
-def queue_tiles(now: dt.datetime) -> list[QueueTile]:
-    """Each queue's callers on hold, longest wait and free agents now, and its waits
-    of today (whose service level `queues.figures` computes)."""
-    today = timezone.localdate(now)
-    tiles = []
-    for queue in queue_selectors.with_live_figures(Queue.objects.order_by("name")):
-        days = figures.daily_figures(queue, today, today)
-        tiles.append(
-            QueueTile(
-                queue,
-                waiting=queue.waiting_count,
-                longest_wait_seconds=queue_selectors.longest_wait_seconds(queue, now),
-                agents_available=queue.agents_available,
-                today=days[0].waits if days else Waits(),
-            )
-        )
-    return tiles
+    return BoardRow(call, entry, state, since, seconds_since(since, now), campaign)
 
 
 def available_agents_by_queue() -> dict[int, list[Agent]]:
