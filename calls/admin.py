@@ -134,11 +134,10 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
     def hang_up(self, request: HttpRequest, queryset: QuerySet[Call]):
         """Asks first on an intermediate page listing the calls, then hangs each up."""
         if "apply" not in request.POST:
-            count = queryset.count()
             return self.render_action_form(
                 request,
                 ConfirmForm(),
-                title="Hang up this call?" if count == 1 else f"Hang up these {count} calls?",
+                title=_asking("Hang up", queryset),
                 submit="Hang up",
                 objects=queryset,
                 action="hang_up",
@@ -170,7 +169,7 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
         return self.render_action_form(
             request,
             form,
-            title="Redirect to URL",
+            title=_asking("Redirect", queryset),
             submit="Redirect",
             objects=queryset,
             action="redirect_to_url",
@@ -199,6 +198,12 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
+
+
+def _asking(verb: str, calls: QuerySet[Call]) -> str:
+    """The question an action's intermediate page asks: "Hang up these 2 calls?"."""
+    count = calls.count()
+    return f"{verb} this call?" if count == 1 else f"{verb} these {count} calls?"
 
 
 @admin.register(Redirect)

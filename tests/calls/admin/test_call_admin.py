@@ -225,7 +225,7 @@ class TestRedirectToUrl:
         assert response.status_code == 200
         assert response.templates[0].name == "admin/calls/action_form.html"
         page = response.content.decode()
-        assert call.sid in page
+        assert "Redirect this call?" in page and call.sid in page
         assert 'name="url"' in page
         assert 'name="apply"' in page
         assert not Redirect.objects.exists()
