@@ -64,21 +64,32 @@ class CallEventInline(ReadOnlyInline):
 
 
 # What a supervisor wants to see of a redirect, in its list and under its call.
-REDIRECT_COLUMNS = ["state", "trigger", "due_at", "origin", "requested_by", "error_code"]
+REDIRECT_COLUMNS = ["requested", "action", "state", "trigger", "due", "origin", "requested_by"]
 
 
-class RedirectInline(ReadOnlyInline):
-    model = Redirect
-    fields = ["created_at", "action", "url", *REDIRECT_COLUMNS, "error_message", "error_url"]
-    readonly_fields = ["action"]
+class RedirectColumns:
+    """A redirect's moments and action in words, for its list and its call's page."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Redirect]:
-        # `call` too: each row's title is the redirect's `__str__`, which names its call.
-        return super().get_queryset(request).select_related("call", "requested_by")
+    @admin.display(description="requested", ordering="created_at")
+    def requested(self, redirect: Redirect) -> str:
+        return formats.moment(redirect.created_at)
+
+    @admin.display(description="due", ordering="due_at")
+    def due(self, redirect: Redirect) -> str:
+        return formats.moment(redirect.due_at)
 
     @admin.display(description="action")
     def action(self, redirect: Redirect) -> str:
         return redirect.get_action_display()
+
+
+class RedirectInline(RedirectColumns, ReadOnlyInline):
+    model = Redirect
+    fields = [*REDIRECT_COLUMNS, "url", "error_code", "error_message", "error_url"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Redirect]:
+        # `call` too: each row's title is the redirect's `__str__`, which names its call.
+        return super().get_queryset(request).select_related("call", "requested_by")
 
 
 # On a call's page, under its header and timeline: every field, grouped.
@@ -90,8 +101,8 @@ CALL_FIELDSETS = [
                 "sid_to_copy",
                 "parent",
                 "direction",
-                "from_number",
-                "to_number",
+                "caller",
+                "callee",
                 "source",
                 "created_by",
             ]
@@ -173,7 +184,7 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
     search_help_text = "A call SID (CA…) or a phone number in any format."
     date_hierarchy = "created_at"
     fieldsets = CALL_FIELDSETS
-    readonly_fields = ["sid_to_copy", "call_duration"]
+    readonly_fields = ["sid_to_copy", "caller", "callee", "call_duration"]
     inlines = [LegInline, CallEventInline, RedirectInline]
     actions = ["hang_up", "redirect_to_url"]
 
@@ -322,9 +333,9 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
 
 
 @admin.register(Redirect)
-class RedirectAdmin(ServiceAdmin):
+class RedirectAdmin(RedirectColumns, ServiceAdmin):
     call_field = "call"
-    list_display = ["requested", "action", "of_call", *REDIRECT_COLUMNS]
+    list_display = [*REDIRECT_COLUMNS[:2], "of_call", *REDIRECT_COLUMNS[2:], "error_code"]
     list_display_links = ["requested"]
     list_filter = ["state", "origin", "trigger"]
     list_select_related = ["call", "requested_by"]
@@ -333,14 +344,6 @@ class RedirectAdmin(ServiceAdmin):
     raw_id_fields = ["call"]
     date_hierarchy = "created_at"
     actions = ["cancel"]
-
-    @admin.display(description="requested", ordering="created_at")
-    def requested(self, redirect: Redirect) -> str:
-        return formats.moment(redirect.created_at)
-
-    @admin.display(description="action")
-    def action(self, redirect: Redirect) -> str:
-        return redirect.get_action_display()
 
     @admin.display(description="call")
     def of_call(self, redirect: Redirect) -> str:

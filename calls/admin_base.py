@@ -17,6 +17,8 @@ from django.db import connections, models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from callcenter.formats import NOTHING
+
 from .exceptions import RuleViolation
 from .forms import ServiceForm
 from .models import Call
@@ -62,6 +64,7 @@ class EstimatedCountPaginator(Paginator):
 class ReadOnly:
     """Nothing is added, changed or deleted by hand: only services write."""
 
+    empty_value_display = NOTHING
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:

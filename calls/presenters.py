@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import phonenumbers
 from django.utils.html import format_html, format_html_join
 
-from callcenter.formats import moment
+from callcenter.formats import NOTHING, moment
 
 if TYPE_CHECKING:
     from .models import Call
@@ -100,12 +100,15 @@ def party_label(number: str, name: str = "") -> str:
 def party_html(number: str, name: str = "") -> str:
     """A party for a table cell: the name above its number, each on its own line."""
     shown = phone_number(number) if number else "unknown"
+    kind = "party-number phone" if shown.startswith("+") else "party-number"
     if not name:
-        return format_html('<span class="party"><span class="party-number">{}</span></span>', shown)
+        return format_html('<span class="party"><span class="{}">{}</span></span>', kind, shown)
     return format_html(
         '<span class="party"><span class="party-name">{}</span>'
-        '<span class="party-number">{}</span></span>',
+        '<span class="{}" title="{}">{}</span></span>',
         name,
+        kind,
+        shown,
         shown,
     )
 
@@ -126,12 +129,6 @@ def call_label(call: Call) -> str:
     return f"{parties} · {moment(call.created_at)}"
 
 
-def handled_by(call: Call) -> list[str]:
-    """Who handled the call, as far as known: the agent, the queue, the campaign."""
-    context = context_of(call)
-    return [name for name in (context.agent, context.queue, context.campaign) if name]
-
-
 def call_html(call: Call) -> str:
     """A call for a table cell: who called whom (each on its line) and when."""
     return format_html(
@@ -144,10 +141,16 @@ def call_html(call: Call) -> str:
 
 def handled_html(call: Call) -> str:
     """The agent, queue and campaign of a call for a table cell, one a line."""
-    names = handled_by(call)
-    if not names:
-        return "—"
-    return format_html_join("", '<span class="handled">{}</span>', ((name,) for name in names))
+    context = context_of(call)
+    roles = [("agent", context.agent), ("queue", context.queue), ("campaign", context.campaign)]
+    shown = [(role, name) for role, name in roles if name]
+    if not shown:
+        return NOTHING
+    return format_html_join(
+        "",
+        '<span class="handled handled-{}" title="{}">{}</span>',
+        ((role, role, name) for role, name in shown),
+    )
 
 
 def copyable(value: str) -> str:

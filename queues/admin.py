@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from callcenter.formats import duration, moment
+from callcenter.formats import NOTHING, duration, moment
 from calls.admin_base import ReadOnlyInline, ServiceAdmin
 from calls.exceptions import RuleViolation
 from calls.exports import CsvExportAdminMixin
@@ -44,7 +44,7 @@ from .serializers import SurveyResponseSerializer
 
 
 def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    return NOTHING if value is None else f"{value:.0%}"
 
 
 class InboundNumberInline(admin.TabularInline):
@@ -127,7 +127,7 @@ class QueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="longest wait", ordering="oldest_waiting_since")
     def longest_wait(self, queue: Queue) -> str:
-        return duration(selectors.longest_wait_seconds(queue)) if queue.waiting_count else "-"
+        return duration(selectors.longest_wait_seconds(queue)) if queue.waiting_count else NOTHING
 
     @admin.display(description="agents available", ordering="agents_available")
     def agents_available(self, queue: Queue) -> int:
@@ -145,7 +145,7 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.display(description="today")
     def today(self, queue: Queue) -> str:
         if queue.pk is None:
-            return "-"
+            return NOTHING
         day = timezone.localdate()
         rows = figures.daily_figures(queue, day, day)
         if not rows:
@@ -160,7 +160,7 @@ class QueueAdmin(admin.ModelAdmin):
                 ("abandoned", _rate(waits.abandonment_rate)),
                 ("ended by a supervisor", waits.ended_by_supervisor),
                 (f"answered within {queue.service_level_seconds} s", _rate(waits.service_level)),
-                ("survey average", ratings.average or "-"),
+                ("survey average", ratings.average or NOTHING),
             ],
         )
 
