@@ -166,10 +166,10 @@ class TestOneCall:
             make_event(call, "ringing", sequence)
             make_redirect(call, requested_by=supervisor.user)
 
-        # session, user, call, permissions (3), the parties' names (3), legs, events,
-        # redirects, content type; the timeline: legs, their names (3), events,
-        # redirects, queue stays, campaign attempt, survey answers
-        with django_assert_max_num_queries(21):
+        # session, user, call, permissions (3), the parties' names (3), legs and their
+        # names (3), events, redirects, content type; the timeline: legs, their names
+        # (3), events, redirects, queue stays, campaign attempt, survey answers
+        with django_assert_max_num_queries(24):
             assert supervisor.get(f"{CHANGELIST}{call.pk}/change/").status_code == 200
 
     def test_there_is_no_adding_or_deleting_by_hand(self, supervisor):

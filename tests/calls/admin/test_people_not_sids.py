@@ -54,7 +54,8 @@ def test_a_calls_page_is_titled_by_its_parties_with_the_sid_to_copy(supervisor, 
     assert re.search(rf"&rsaquo; {re.escape(label)}\s*</div>", page)  # the breadcrumb
     assert f'data-copy="{call.sid}"' in page
     assert '<ol class="timeline" id="call-timeline">' in page
-    assert f"Leg dialed to {AGENT_NAME}" in page
+    assert f"Leg dialed to {AGENT_NAME}" in page  # the timeline
+    assert re.search(rf'field-dialed">\s*<p>{AGENT_NAME} \(sip:', page)  # the legs
     assert '<details class="raw-parameters"><summary>3 parameters</summary>' in page
 
 
