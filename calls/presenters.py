@@ -6,8 +6,10 @@
 know them (an agent's leg, a queue's number, a campaign's contact): each
 registers a provider here, and `attach_context(calls)` asks every provider once
 for a whole page of calls, so a list of calls costs one query per provider,
-whatever its length. A call nobody attached a context to is named by its
-numbers alone: naming never queries.
+whatever its length (where two apps name the same party, the later one in
+INSTALLED_APPS wins: a campaign names its caller ID after itself, not after the
+queue's line). A call nobody attached a context to is named by its numbers
+alone: naming never queries.
 """
 
 from __future__ import annotations
