@@ -12,78 +12,226 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from . import rules, services
+from callcenter import formats
+
+from . import presenters, rules, services
 from .admin_base import ReadOnlyInline, ServiceAdmin
 from .exceptions import RuleViolation
 from .exports import CsvExportAdminMixin
 from .forms import ConfirmForm, PlaceCallForm, RedirectForm, ServiceForm
-from .models import Call, CallEvent, Redirect, Source
+from .models import Call, CallEvent, Direction, Redirect, Source
 from .permissions import PLACE_CALLS
 from .serializers import CallSerializer
 
 ACTION_FORM_TEMPLATE = "admin/calls/action_form.html"
+# A list's direction column, in a word.
+SHORT_DIRECTIONS = {
+    Direction.INBOUND: "Inbound",
+    Direction.OUTBOUND_API: "Outbound",
+    Direction.OUTBOUND_DIAL: "Leg",
+}
+
+
+class NamedLegsFormSet(BaseInlineFormSet):
+    """A call's legs, named by whom they rang (the presenters' one query per provider)."""
+
+    def get_queryset(self) -> QuerySet[Call]:
+        legs = super().get_queryset()
+        presenters.attach_context(legs)  # fills the queryset's cache: the forms get these
+        return legs
 
 
 class LegInline(ReadOnlyInline):
     model = Call
     fk_name = "parent"
+    formset = NamedLegsFormSet
     verbose_name = "leg"
     verbose_name_plural = "legs"
-    fields = ["sid", "direction", "to_number", "status", "duration", "start_time", "end_time"]
+    fields = ["dialed", "status", "call_duration", "start_time", "end_time"]
     ordering = ["created_at", "id"]
+
+    @admin.display(description="dialed")
+    def dialed(self, leg: Call) -> str:
+        return presenters.callee_label(leg)
+
+    @admin.display(description="duration")
+    def call_duration(self, leg: Call) -> str:
+        return formats.duration(leg.duration)
 
 
 class CallEventInline(ReadOnlyInline):
     model = CallEvent
-    fields = ["received_at", "kind", "call_status", "sequence_number", "timestamp", "params"]
+    fields = ["received_at", "kind", "call_status", "sequence_number", "timestamp", "parameters"]
     show_change_link = False
+
+    @admin.display(description="parameters")
+    def parameters(self, event: CallEvent) -> str:
+        return presenters.disclosed_parameters(event.params)
 
 
 # What a supervisor wants to see of a redirect, in its list and under its call.
-REDIRECT_COLUMNS = ["state", "trigger", "due_at", "origin", "requested_by", "error_code"]
+REDIRECT_COLUMNS = ["requested", "action", "state", "trigger", "due", "origin", "requested_by"]
 
 
-class RedirectInline(ReadOnlyInline):
-    model = Redirect
-    fields = ["created_at", "action", "url", *REDIRECT_COLUMNS, "error_message", "error_url"]
-    readonly_fields = ["action"]
+class RedirectColumns:
+    """A redirect's moments and action in words, for its list and its call's page."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Redirect]:
-        # `call` too: each row's title is the redirect's `__str__`, which names its call.
-        return super().get_queryset(request).select_related("call", "requested_by")
+    @admin.display(description="requested", ordering="created_at")
+    def requested(self, redirect: Redirect) -> str:
+        return formats.moment(redirect.created_at)
+
+    @admin.display(description="due", ordering="due_at")
+    def due(self, redirect: Redirect) -> str:
+        return formats.moment(redirect.due_at)
 
     @admin.display(description="action")
     def action(self, redirect: Redirect) -> str:
         return redirect.get_action_display()
 
 
+class RedirectInline(RedirectColumns, ReadOnlyInline):
+    model = Redirect
+    fields = [*REDIRECT_COLUMNS, "url", "error_code", "error_message", "error_url"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Redirect]:
+        # `call` too: each row's title is the redirect's `__str__`, which names its call.
+        return super().get_queryset(request).select_related("call", "requested_by")
+
+
+# On a call's page, under its header and timeline: every field, grouped.
+CALL_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                "sid_to_copy",
+                "parent",
+                "direction",
+                "caller",
+                "callee",
+                "source",
+                "created_by",
+            ]
+        },
+    ),
+    (
+        "Result",
+        {
+            "fields": [
+                "status",
+                "answered_by",
+                "outcome",
+                "start_time",
+                "end_time",
+                "call_duration",
+                "price",
+                "price_unit",
+                "error_code",
+                "error_message",
+                "error_url",
+            ]
+        },
+    ),
+    (
+        "What was asked",
+        {
+            "classes": ["collapse"],
+            "fields": [
+                "url",
+                "twiml",
+                "method",
+                "fallback_url",
+                "fallback_method",
+                "if_machine",
+                "async_amd",
+                "send_digits",
+                "timeout",
+                "time_limit",
+                "idempotency_key",
+            ],
+        },
+    ),
+    (
+        "Bookkeeping",
+        {
+            "classes": ["collapse"],
+            "fields": [
+                "account_sid",
+                "parent_sid",
+                "dispatch_attempts",
+                "created_at",
+                "dispatched_at",
+                "answered_at",
+                "last_event_at",
+                "updated_at",
+            ],
+        },
+    ),
+]
+
+
 @admin.register(Call)
 class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
     export_serializer = CallSerializer
     list_display = [
-        "__str__",
-        "direction",
-        "from_number",
-        "to_number",
+        "when",
+        "way",
+        "caller",
+        "callee",
         "status",
         "outcome",
-        "source",
-        "parent",
-        "created_at",
+        "call_duration",
+        "handled_by",
     ]
-    list_display_links = ["__str__"]
+    list_display_links = ["when"]
     list_filter = ["status", "direction", "outcome", "source"]
-    list_select_related = ["parent"]
     # Exact lookups: each is served by its index (`=field` would be iexact, which is not).
     search_fields = ["sid__exact", "to_number__exact", "from_number__exact"]
     search_help_text = "A call SID (CA…) or a phone number in any format."
     date_hierarchy = "created_at"
+    fieldsets = CALL_FIELDSETS
+    readonly_fields = ["sid_to_copy", "caller", "callee", "call_duration"]
     inlines = [LegInline, CallEventInline, RedirectInline]
     actions = ["hang_up", "redirect_to_url"]
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, obj=None, **kwargs):
+        """The page is titled by the call's parties and time ("View call" says nothing)."""
+        if obj is not None:
+            context.update(title=f"Call {obj}", subtitle=None)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, call: Call) -> str:
+        return formats.moment(call.created_at)
+
+    @admin.display(description="direction", ordering="direction")
+    def way(self, call: Call) -> str:
+        return SHORT_DIRECTIONS[call.direction]
+
+    @admin.display(description="from", ordering="from_number")
+    def caller(self, call: Call) -> str:
+        return presenters.party_html(call.from_number, call.context.from_name)
+
+    @admin.display(description="to", ordering="to_number")
+    def callee(self, call: Call) -> str:
+        return presenters.party_html(call.to_number, call.context.to_name)
+
+    @admin.display(description="duration", ordering="duration")
+    def call_duration(self, call: Call) -> str:
+        return formats.duration(call.duration)
+
+    @admin.display(description="agent / queue / campaign")
+    def handled_by(self, call: Call) -> str:
+        return presenters.handled_html(call)
+
+    @admin.display(description="Call SID")
+    def sid_to_copy(self, call: Call) -> str:
+        return presenters.copyable(call.sid) if call.sid else "—"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Call], search_term: str
@@ -125,7 +273,9 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
                 form.add_rule_violation(error)
             else:
                 self.message_user(
-                    request, f"Call to {call.to_number} placed; it is dialed now.", messages.SUCCESS
+                    request,
+                    f"Call to {presenters.callee_label(call)} placed; it is dialed now.",
+                    messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:calls_call_change", args=[call.pk]))
         return self.render_action_form(request, form, title="Place a call", submit="Place call")
@@ -182,9 +332,12 @@ class CallAdmin(CsvExportAdminMixin, ServiceAdmin):
         *,
         title: str,
         submit: str,
-        objects: QuerySet | None = None,
+        objects: QuerySet[Call] | None = None,
         action: str = "",
     ) -> TemplateResponse:
+        if objects is not None:  # named by their parties on the page
+            objects = list(objects)
+            presenters.attach_context(objects)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -207,8 +360,10 @@ def _asking(verb: str, calls: QuerySet[Call]) -> str:
 
 
 @admin.register(Redirect)
-class RedirectAdmin(ServiceAdmin):
-    list_display = ["__str__", *REDIRECT_COLUMNS, "created_at"]
+class RedirectAdmin(RedirectColumns, ServiceAdmin):
+    call_field = "call"
+    list_display = [*REDIRECT_COLUMNS[:2], "of_call", *REDIRECT_COLUMNS[2:], "error_code"]
+    list_display_links = ["requested"]
     list_filter = ["state", "origin", "trigger"]
     list_select_related = ["call", "requested_by"]
     search_fields = ["call__sid__exact"]
@@ -216,6 +371,10 @@ class RedirectAdmin(ServiceAdmin):
     raw_id_fields = ["call"]
     date_hierarchy = "created_at"
     actions = ["cancel"]
+
+    @admin.display(description="call")
+    def of_call(self, redirect: Redirect) -> str:
+        return presenters.call_html(redirect.call)
 
     @admin.action(description="Cancel (scheduled only)", permissions=["control"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Redirect]) -> None:

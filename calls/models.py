@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from . import presenters
+
 
 class CallStatus(models.TextChoices):
     PENDING = "pending", "Pending (not sent to Twilio yet)"
@@ -201,7 +203,12 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.sid or f"call #{self.pk} ({self.status})"
+        return presenters.call_label(self)
+
+    @property
+    def context(self) -> presenters.CallContext:
+        """Names and handlers the other apps know (`presenters.attach_context`)."""
+        return presenters.context_of(self)
 
     @property
     def is_final(self) -> bool:

@@ -6,4 +6,5 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Outbound campaigns"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  connects the signal receivers
+        # Connects the signal receivers and names calls' parties (calls.presenters).
+        from . import call_context, receivers  # noqa: F401

@@ -8,23 +8,23 @@ the API, so every change is a recorded `Redirect` with who asked.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from callcenter.formats import NOTHING, duration, moment
 from calls.admin_base import ReadOnlyInline, ServiceAdmin
 from calls.exceptions import RuleViolation
 from calls.exports import CsvExportAdminMixin
 from calls.models import Source
+from calls.presenters import call_html, party_html, party_label, phone_number
 from calls.urls_public import public_url
 
 from . import figures, rules, selectors, services
@@ -43,14 +43,8 @@ from .permissions import ADD_AGENTS, CHANGE_AGENTS, DELETE_AGENTS
 from .serializers import SurveyResponseSerializer
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return str(dt.timedelta(seconds=int(seconds)))
-
-
 def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    return NOTHING if value is None else f"{value:.0%}"
 
 
 class InboundNumberInline(admin.TabularInline):
@@ -79,11 +73,11 @@ class WaitingCallerInline(ReadOnlyInline):
 
     @admin.display(description="caller")
     def caller(self, entry: QueueEntry) -> str:
-        return entry.call.from_number
+        return party_label(entry.call.from_number)
 
     @admin.display(description="waited")
     def waited(self, entry: QueueEntry) -> str:
-        return _duration((timezone.now() - entry.enqueued_at).total_seconds())
+        return duration((timezone.now() - entry.enqueued_at).total_seconds())
 
 
 @admin.register(Queue)
@@ -133,7 +127,7 @@ class QueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="longest wait", ordering="oldest_waiting_since")
     def longest_wait(self, queue: Queue) -> str:
-        return _duration(selectors.longest_wait_seconds(queue)) if queue.waiting_count else "-"
+        return duration(selectors.longest_wait_seconds(queue)) if queue.waiting_count else NOTHING
 
     @admin.display(description="agents available", ordering="agents_available")
     def agents_available(self, queue: Queue) -> int:
@@ -151,7 +145,7 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.display(description="today")
     def today(self, queue: Queue) -> str:
         if queue.pk is None:
-            return "-"
+            return NOTHING
         day = timezone.localdate()
         rows = figures.daily_figures(queue, day, day)
         if not rows:
@@ -162,13 +156,28 @@ class QueueAdmin(admin.ModelAdmin):
             "{}: {}",
             [
                 ("callers", waits.callers),
-                ("average speed of answer", _duration(waits.average_speed_of_answer)),
+                ("average speed of answer", duration(waits.average_speed_of_answer)),
                 ("abandoned", _rate(waits.abandonment_rate)),
                 ("ended by a supervisor", waits.ended_by_supervisor),
                 (f"answered within {queue.service_level_seconds} s", _rate(waits.service_level)),
-                ("survey average", ratings.average or "-"),
+                ("survey average", ratings.average or NOTHING),
             ],
         )
+
+
+@admin.register(InboundNumber)
+class InboundNumberAdmin(admin.ModelAdmin):
+    """Our numbers and the queue each one's callers wait in (also edited on the queue's page)."""
+
+    list_display = ["number", "label", "queue"]
+    list_display_links = ["number"]
+    list_filter = ["queue"]
+    list_select_related = ["queue"]
+    search_fields = ["phone_number", "label"]
+
+    @admin.display(description="number", ordering="phone_number")
+    def number(self, inbound: InboundNumber) -> str:
+        return phone_number(inbound.phone_number)
 
 
 class AgentForm(forms.ModelForm):
@@ -192,12 +201,24 @@ class AgentAdmin(ServiceAdmin):
     with the sign-in and sign-out actions."""
 
     form = AgentForm
-    list_display = ["name", "endpoint_kind", "endpoint", "status", "status_changed_at"]
+    list_display = ["name", "status", "since", "reached_at"]
     list_filter = ["status", "queues", "endpoint_kind"]
     search_fields = ["name", "endpoint"]
     filter_horizontal = ["queues"]
     readonly_fields = ["status", "status_changed_at", "idle_since"]
     actions = ["sign_in", "sign_out"]
+
+    @admin.display(description="since", ordering="status_changed_at")
+    def since(self, agent: Agent) -> str:
+        return moment(agent.status_changed_at)
+
+    @admin.display(description="reached at", ordering="endpoint")
+    def reached_at(self, agent: Agent) -> str:
+        return format_html(
+            '{} <span class="party-number">{}</span>',
+            phone_number(agent.endpoint),
+            agent.get_endpoint_kind_display(),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ADD_AGENTS)
@@ -241,26 +262,27 @@ class EntryActionForm(ActionForm):
 @admin.register(QueueEntry)
 class QueueEntryAdmin(ServiceAdmin):
     action_form = EntryActionForm
-    list_display = [
-        "call",
-        "queue",
-        "status",
-        "outcome",
-        "enqueued_at",
-        "wait",
-        "agent",
-        "offers",
-    ]
+    call_field = "call"
+    list_display = ["enqueued", "caller", "queue", "status", "outcome", "wait", "agent", "offers"]
+    list_display_links = ["enqueued"]
     list_filter = ["status", "outcome", "queue", "agent"]
     list_select_related = ["call", "queue", "agent"]
     search_fields = ["=call__sid", "=call__from_number"]
     date_hierarchy = "enqueued_at"
     actions = ["take_off_hold", "send_to_survey", "hang_up_politely"]
 
+    @admin.display(description="on hold since", ordering="enqueued_at")
+    def enqueued(self, entry: QueueEntry) -> str:
+        return moment(entry.enqueued_at)
+
+    @admin.display(description="caller", ordering="call__from_number")
+    def caller(self, entry: QueueEntry) -> str:
+        return party_html(entry.call.from_number, entry.call.context.from_name)
+
     @admin.display(description="wait")
     def wait(self, entry: QueueEntry) -> str:
         until = entry.answered_at or entry.dequeued_at or timezone.now()
-        return _duration((until - entry.enqueued_at).total_seconds())
+        return duration((until - entry.enqueued_at).total_seconds())
 
     @admin.action(description="Take off hold (to the agent chosen beside)", permissions=["control"])
     def take_off_hold(self, request: HttpRequest, entries: QuerySet[QueueEntry]) -> None:
@@ -314,9 +336,12 @@ class SurveyAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [SurveyQuestionInline]
 
-    @admin.display(description="questions")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
+        return super().get_queryset(request).annotate(questions_total=Count("questions"))
+
+    @admin.display(description="questions", ordering="questions_total")
     def questions_count(self, survey: Survey) -> int:
-        return survey.questions.count()
+        return survey.questions_total
 
     @admin.display(description="URL to redirect a call to")
     def start_url(self, survey: Survey) -> str:
@@ -327,11 +352,25 @@ class SurveyAdmin(admin.ModelAdmin):
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(CsvExportAdminMixin, ServiceAdmin):
     export_serializer = SurveyResponseSerializer
-    list_display = ["created_at", "call", "question", "answer", "score", "agent", "queue"]
+    call_field = "call"
+    list_display = ["answered", "of_call", "prompt", "answer", "agent", "queue"]
+    list_display_links = ["answered"]
     list_filter = ["survey", "question", "agent", "queue", "score"]
     list_select_related = ["call", "question", "agent", "queue"]
     search_fields = ["=call__sid"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="answered", ordering="created_at")
+    def answered(self, response: SurveyResponse) -> str:
+        return moment(response.created_at)
+
+    @admin.display(description="call")
+    def of_call(self, response: SurveyResponse) -> str:
+        return call_html(response.call)
+
+    @admin.display(description="question", ordering="question__position")
+    def prompt(self, response: SurveyResponse) -> str:
+        return response.question.prompt
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         """The mean rating per agent and per queue of what the filters select, above the list."""

@@ -293,7 +293,7 @@ class QueueEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.call} in {self.queue} ({self.status})"
+        return f"{self.call} in {self.queue} ({self.get_status_display().lower()})"
 
 
 class SurveyResponse(models.Model):
@@ -329,4 +329,4 @@ class SurveyResponse(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.question}: {self.answer}"
+        return f"“{self.answer}” to “{self.question.prompt}” on {self.call}"

@@ -14,7 +14,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
 
+from callcenter.formats import clock, duration
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
+from calls.presenters import attach_context, callee_label
 from campaigns.models import Attempt
 from queues.models import QueueEntry, SurveyResponse
 
@@ -48,7 +50,9 @@ MOMENT_KINDS = ("call", "event", "leg", "redirect", "queue", "campaign", "survey
 
 
 def call_timeline(call: Call) -> Timeline:
+    """The call's moments; the call and its legs get their parties' names on the way."""
     legs = list(call.legs.order_by("created_at", "id"))
+    attach_context([call, *legs])
     by_kind = {
         "call": [
             Moment(
@@ -82,7 +86,7 @@ def _event_moments(call: Call, legs: list[Call]) -> list[Moment]:
 
 def _event_moment(event: CallEvent, leg: Call | None) -> Moment:
     params = event.params or {}
-    prefix = f"Leg to {leg.to_number}: " if leg is not None else ""
+    prefix = f"Leg to {callee_label(leg)}: " if leg is not None else ""
     if event.kind == EventKind.AMD:
         what = f"Machine detection: {params.get('AnsweredBy', 'no result')}"
         detail = _seconds_detail(params.get("MachineDetectionDuration"), "ms", "took")
@@ -95,7 +99,7 @@ def _event_moment(event: CallEvent, leg: Call | None) -> Moment:
         detail = ""
     elif event.kind == EventKind.DIAL_ACTION:
         what = f"Dial ended: {params.get('DialCallStatus', 'unknown')}"
-        detail = _seconds_detail(params.get("DialCallDuration"), "s", "talked")
+        detail = _duration_detail(params.get("DialCallDuration"), "talked")
     else:
         what = f"Status: {event.call_status or params.get('CallStatus', '?')}"
         detail = _status_detail(params)
@@ -107,12 +111,16 @@ def _seconds_detail(value: str | None, unit: str, verb: str) -> str:
     return f"{verb} {value} {unit}" if value not in (None, "") else ""
 
 
+def _duration_detail(seconds: str | None, verb: str) -> str:
+    return f"{verb} {duration(int(seconds))}" if seconds not in (None, "") else ""
+
+
 def _status_detail(params: dict) -> str:
     parts = []
     if params.get("SequenceNumber") not in (None, ""):
         parts.append(f"callback #{params['SequenceNumber']}")
     if params.get("CallDuration") not in (None, ""):
-        parts.append(f"lasted {params['CallDuration']} s")
+        parts.append(_duration_detail(params["CallDuration"], "lasted"))
     if params.get("AnsweredBy"):
         parts.append(f"answered by {params['AnsweredBy']}")
     return ", ".join(parts)
@@ -121,8 +129,8 @@ def _status_detail(params: dict) -> str:
 def _leg_moment(leg: Call) -> Moment:
     detail = f"{leg.get_direction_display()}, now {leg.get_status_display().lower()}"
     if leg.duration is not None:
-        detail += f", {leg.duration} s"
-    return Moment(leg.created_at, f"Leg dialed to {leg.to_number}", detail, leg=leg)
+        detail += f", {duration(leg.duration)}"
+    return Moment(leg.created_at, f"Leg dialed to {callee_label(leg)}", detail, leg=leg)
 
 
 def _redirect_moments(call: Call) -> list[Moment]:
@@ -150,7 +158,7 @@ def _redirect_detail(redirect: Redirect) -> str:
     if redirect.reason:
         parts.append(redirect.reason)
     if redirect.due_at is not None:
-        parts.append(f"due {redirect.due_at:%H:%M:%S}")
+        parts.append(f"due {clock(redirect.due_at)}")
     elif redirect.trigger != "now":
         parts.append(redirect.get_trigger_display().lower())
     return " · ".join(parts)
@@ -180,12 +188,12 @@ def _queue_moments(call: Call) -> list[Moment]:
             )
         )
         if entry.answered_at is not None:
-            waited = int((entry.answered_at - entry.enqueued_at).total_seconds())
+            waited = (entry.answered_at - entry.enqueued_at).total_seconds()
             moments.append(
                 Moment(
                     entry.answered_at,
                     f"{entry.agent} answered",
-                    f"after {waited} s on hold",
+                    f"after {duration(waited)} on hold",
                     tone="good",
                 )
             )

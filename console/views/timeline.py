@@ -25,11 +25,12 @@ class TimelineViews:
         row = live_row(call)
         can_act = request.user.has_perm(CONTROL_CALLS)
         simulated = telephony.runs_on_simulator()
+        timeline = call_timeline(call)  # first: it names the call's parties
         context = {
             **self.each_context(request),
             "title": f"Call {call}",
             "opts": Call._meta,
-            "timeline": call_timeline(call),
+            "timeline": timeline,
             "live": actionable(row, available_agents_by_queue(), can_act) if row else None,
             "can_act": can_act,
             "next_url": request.get_full_path(),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from calls.admin_base import EstimatedCountPaginator
 from calls.models import Call, CallStatus, Redirect, Source
 from tests.api.records import make_call, make_event, make_leg, make_redirect
+from tests.support.floor_records import AGENT_NAME, CONTACT_NAME, a_busy_floor
 
 CHANGELIST = "/admin/calls/call/"
 STUDIO_FLOW = "https://webhooks.twilio.com/v1/Accounts/AC" + "1" * 32 + "/Flows/FW" + "2" * 32
@@ -25,6 +26,11 @@ def listed(response) -> list[Call]:
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def named(calls: list[Call]) -> str:
+    """The calls as a message names them: newest first, by their parties and time."""
+    return "; ".join(str(call) for call in sorted(calls, key=lambda call: -call.pk))
 
 
 class TestChangelist:
@@ -61,12 +67,18 @@ class TestChangelist:
     def test_a_page_costs_the_same_queries_for_many_calls(
         self, supervisor, django_assert_max_num_queries
     ):
-        for _ in range(50):
+        a_busy_floor(callers=45)  # 45 callers and their agent's legs, 1 campaign call
+        for _ in range(5):
             make_leg(make_call(), status=CallStatus.COMPLETED)
 
-        # session, user, permissions (2), estimated and exact count, page, date range, dates
-        with django_assert_max_num_queries(9):
-            assert len(listed(supervisor.get(CHANGELIST))) == 100
+        # session, user, permissions (2), estimated and exact count, page, date range,
+        # dates, and the parties' names: our numbers, queue stays, campaign attempts
+        with django_assert_max_num_queries(12):
+            response = supervisor.get(CHANGELIST)
+            assert len(listed(response)) == 100
+        page = response.content.decode()
+        assert page.count(AGENT_NAME) >= 45  # each leg's callee, each caller's agent
+        assert CONTACT_NAME in page
 
     @pytest.mark.postgres
     def test_a_big_table_is_not_counted_row_by_row(self, supervisor, monkeypatch):
@@ -132,7 +144,7 @@ class TestChangelist:
 class TestOneCall:
     def test_shows_its_legs_events_and_redirects_read_only(self, supervisor):
         call = make_call(status=CallStatus.COMPLETED)
-        leg = make_leg(call, status=CallStatus.COMPLETED)
+        make_leg(call, status=CallStatus.COMPLETED)
         make_event(call, "ringing", 1)
         make_redirect(call, requested_by=supervisor.user, state="done")
 
@@ -140,7 +152,8 @@ class TestOneCall:
 
         assert response.status_code == 200
         page = response.content.decode()
-        assert leg.sid in page
+        assert "Leg dialed to +1 415-555-0123" in page
+        assert f'data-copy="{call.sid}"' in page
         assert "ringing" in page
         assert "https://flows.example.com/survey" in page
         assert supervisor.user.username in page
@@ -153,8 +166,10 @@ class TestOneCall:
             make_event(call, "ringing", sequence)
             make_redirect(call, requested_by=supervisor.user)
 
-        # session, user, call, permissions (2), legs, events, redirects, content type
-        with django_assert_max_num_queries(9):
+        # session, user, call, permissions (3), the parties' names (3), legs and their
+        # names (3), events, redirects, content type; the timeline: legs, their names
+        # (3), events, redirects, queue stays, campaign attempt, survey answers
+        with django_assert_max_num_queries(24):
             assert supervisor.get(f"{CHANGELIST}{call.pk}/change/").status_code == 200
 
     def test_there_is_no_adding_or_deleting_by_hand(self, supervisor):
@@ -178,7 +193,7 @@ class TestHangUp:
         both = run_action(supervisor, "hang_up", calls, index=0).content.decode()
 
         assert "Hang up this call?" in one
-        assert "Hang up these 2 calls?" in both and all(call.sid in both for call in calls)
+        assert "Hang up these 2 calls?" in both and all(str(call) in both for call in calls)
         assert 'name="apply" value="Hang up"' in both
         assert not Redirect.objects.exists()
 
@@ -188,7 +203,7 @@ class TestHangUp:
         response = run_action(supervisor, "hang_up", calls, index=0, apply="Hang up")
 
         assert response.status_code == 302
-        assert messages_of(response) == ["Hang up requested: 2 calls."]
+        assert messages_of(response) == [f"Hang up requested: 2 calls ({named(calls)})."]
         for call in calls:
             redirect = call.redirects.get()
             assert redirect.target_status == "completed"
@@ -199,8 +214,8 @@ class TestHangUp:
 
         response = run_action(supervisor, "hang_up", [live, ended], index=0, apply="Hang up")
 
-        assert messages_of(response)[0] == "Hang up requested: 1 call."
-        assert f"{ended.sid}: refused." in messages_of(response)[1]
+        assert messages_of(response)[0] == f"Hang up requested: 1 call ({live})."
+        assert f"{ended}: refused." in messages_of(response)[1]
         assert live.redirects.exists()
         assert not ended.redirects.exists()
 
@@ -225,7 +240,8 @@ class TestRedirectToUrl:
         assert response.status_code == 200
         assert response.templates[0].name == "admin/calls/action_form.html"
         page = response.content.decode()
-        assert "Redirect this call?" in page and call.sid in page
+        assert "Redirect this call?" in page
+        assert "+1 415-555-0100 → +1 415-555-0123" in page
         assert 'name="url"' in page
         assert 'name="apply"' in page
         assert not Redirect.objects.exists()
@@ -244,7 +260,7 @@ class TestRedirectToUrl:
         )
 
         assert response.status_code == 302
-        assert messages_of(response) == ["Redirect requested: 2 calls."]
+        assert messages_of(response) == [f"Redirect requested: 2 calls ({named(calls)})."]
         for call in calls:
             redirect = call.redirects.get()
             assert redirect.url == "https://flows.example.com/survey"

@@ -27,7 +27,7 @@ def test_cancel_withdraws_scheduled_redirects_and_reports_the_others(supervisor)
     response = cancel(supervisor, [waiting, sent])
 
     messages = [str(message) for message in get_messages(response.wsgi_request)]
-    assert messages[0] == "Canceled: 1 redirect."
+    assert messages[0] == f"Canceled: 1 redirect (Redirect of {call})."
     assert "Only a scheduled redirect can be canceled; this one is done." in messages[1]
     waiting.refresh_from_db()
     sent.refresh_from_db()
@@ -53,8 +53,9 @@ def test_a_page_costs_the_same_queries_for_many_redirects(
     for _ in range(40):
         make_redirect(make_call(), requested_by=supervisor.user)
 
-    # session, user, permissions (2), estimated and exact count, page, date range, dates
-    with django_assert_max_num_queries(9):
+    # session, user, permissions (2), estimated and exact count, page, date range, dates,
+    # and the calls' parties' names: our numbers, queue stays, campaign attempts
+    with django_assert_max_num_queries(12):
         response = supervisor.get(CHANGELIST)
 
     assert len(response.context["cl"].result_list) == 40

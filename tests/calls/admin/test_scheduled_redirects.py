@@ -107,7 +107,7 @@ def test_an_ended_call_is_reported_and_the_live_one_scheduled(supervisor):
     response = redirect_to_url(supervisor, [live, ended], after_seconds="30")
 
     messages = [str(message) for message in get_messages(response.wsgi_request)]
-    assert messages[0] == "Redirect requested: 1 call."
+    assert messages[0] == f"Redirect requested: 1 call ({live})."
     assert "refused" in messages[1]
     assert Redirect.objects.get().call == live
 
@@ -123,7 +123,7 @@ def test_a_scheduled_one_is_canceled_and_a_done_one_refused(supervisor):
     )
 
     messages = [str(message) for message in get_messages(response.wsgi_request)]
-    assert messages[-2] == "Canceled: 1 redirect."
+    assert messages[-2] == f"Canceled: 1 redirect (Redirect of {call})."
     assert "this one is done" in messages[-1]
     scheduled.refresh_from_db()
     sent.refresh_from_db()
