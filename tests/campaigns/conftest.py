@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from callcenter.celery import app as celery_app
+from tests.support.admin_clients import admin_as, supervisor, viewer  # noqa: F401  fixtures
 
 
 @pytest.fixture
