@@ -18,7 +18,7 @@ from calls.exceptions import RuleViolation
 from calls.exports import CsvExportAdminMixin
 
 from . import formats
-from .admin_attempts import PAGE_PARAMETER, attempts_table, contacts_page
+from .admin_attempts import attempts_table, contacts_section
 from .admin_runs import RUNS, may_run, run_and_report, runs_for
 from .admin_status import campaign_status
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
@@ -37,6 +37,11 @@ def progress_bar(campaign: Campaign) -> str:
 
 def percent_bar(done: float) -> str:
     return format_html(PROGRESS_BAR, done, done, done)
+
+
+def unbroken(text: str) -> str:
+    """A phone number kept on one line in a narrow column."""
+    return format_html('<span class="nowrap">{}</span>', text)
 
 
 def import_queued(model_admin: admin.ModelAdmin, request: HttpRequest, job: CsvImport):
@@ -58,10 +63,10 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "state", "progress", "now", "caller", "created"]
     list_filter = ["state", "content_kind", "if_machine"]
     search_fields = ["name"]
-    readonly_fields = ["state", "started_at", "finished_at"]
+    readonly_fields = ["state", "started", "finished"]
     actions = ["start", "pause", "resume", "cancel"]
     fieldsets = [
-        (None, {"fields": ["name", "caller_id", "state", "started_at", "finished_at"]}),
+        (None, {"fields": ["name", "caller_id", "state", ("started", "finished")]}),
         (
             "What the callee gets",
             {
@@ -125,7 +130,15 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="caller ID", ordering="caller_id")
     def caller(self, campaign: Campaign) -> str:
-        return formats.phone(campaign.caller_id)
+        return unbroken(formats.phone(campaign.caller_id))
+
+    @admin.display(description="started at")
+    def started(self, campaign: Campaign) -> str:
+        return formats.moment(campaign.started_at)
+
+    @admin.display(description="finished at")
+    def finished(self, campaign: Campaign) -> str:
+        return formats.moment(campaign.finished_at)
 
     @admin.display(description="created", ordering="created_at")
     def created(self, campaign: Campaign) -> str:
@@ -169,8 +182,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "status": campaign_status(campaign),
             "status_url": reverse("admin:campaigns_campaign_status", args=[campaign.pk]),
             "runs": self._buttons(request, campaign) if may_run(request) else [],
-            "contacts_page": contacts_page(request, campaign),
-            "contacts_page_parameter": PAGE_PARAMETER,
+            "contacts_section": self._contacts_section(request, campaign),
             "upload_url": reverse("admin:campaigns_campaign_upload", args=[campaign.pk]),
             "contacts_url": reverse("admin:campaigns_contact_changelist")
             + f"?campaign__id__exact={campaign.pk}",
@@ -215,7 +227,12 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied("Seeing campaigns needs the right to view them.")
-        return JsonResponse(campaign_status(campaign))
+        status = campaign_status(campaign)
+        return JsonResponse({**status, "contacts_html": self._contacts_section(request, campaign)})
+
+    def _contacts_section(self, request: HttpRequest, campaign: Campaign) -> str:
+        may_import = self.has_change_permission(request, campaign)
+        return contacts_section(request, campaign, may_import=may_import)
 
     def run_view(self, request: HttpRequest, campaign_id: int, action: str) -> HttpResponse:
         """A button of the campaign page: POST runs the move; GET asks first (cancel)."""
@@ -295,7 +312,7 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
     export_serializer = ContactSerializer
     export_prefetch = ("attempt_set__call",)
 
-    list_display = ["__str__", "campaign", "state", "outcome", "attempts", "next_attempt"]
+    list_display = ["contact", "campaign_name", "state", "outcome", "attempts", "next_attempt"]
     list_filter = ["state", "outcome", "campaign"]
     search_fields = ["phone_number"]
     list_select_related = ["campaign"]
@@ -313,6 +330,16 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
         "attempt_history",
     ]
     readonly_fields = fields
+
+    @admin.display(description="contact", ordering="id")
+    def contact(self, contact: Contact) -> str:
+        number = unbroken(formats.phone(contact.phone_number))
+        return format_html("{} ({})", contact.name, number) if contact.name else number
+
+    @admin.display(description="campaign", ordering="campaign__name")
+    def campaign_name(self, contact: Contact) -> str:
+        """As text that wraps (Django keeps a foreign key's column on one line)."""
+        return contact.campaign.name
 
     @admin.display(description="name")
     def person(self, contact: Contact) -> str:

@@ -57,6 +57,19 @@ def with_attempts(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     )
 
 
+def contacts_section(request: HttpRequest, campaign: Campaign, *, may_import: bool) -> SafeString:
+    """The campaign page's list of contacts and their attempts (the page of it the
+    request asks for), drawn with the page and again each time its script polls."""
+    context = {
+        "contacts_page": contacts_page(request, campaign),
+        "contacts_page_parameter": PAGE_PARAMETER,
+        "upload_url": reverse("admin:campaigns_campaign_upload", args=[campaign.pk])
+        if may_import
+        else "",
+    }
+    return render_to_string("admin/campaigns/campaign/contacts_section.html", context, request)
+
+
 def contacts_page(request: HttpRequest, campaign: Campaign) -> Page:
     """One page of the campaign's contacts, each with its attempt rows (`.rows`)."""
     contacts = with_attempts(campaign.contacts.order_by("id"))

@@ -1,6 +1,7 @@
 // Keeps a campaign's page current: fetches its state and progress as JSON every
-// few seconds and writes them into the "Now" panel, showing only the buttons the
-// campaign's state allows, so the page never needs a reload to stay true.
+// few seconds and writes them into the progress panel (showing only the buttons
+// the campaign's state allows) and its contacts' attempts, so the page never
+// needs a reload to stay true.
 (function () {
   "use strict";
   const panel = document.getElementById("campaign-live");
@@ -10,6 +11,7 @@
   const status = document.getElementById("campaign-live-status");
   const outcomes = document.getElementById("campaign-outcomes");
   const bar = panel.querySelector("[data-status-progress]");
+  const contacts = document.getElementById("campaign-contacts-box");
   const interval = Number(panel.dataset.interval) || 2000;
   let fetching = false;
 
@@ -35,6 +37,7 @@
     panel.querySelectorAll("[data-run]").forEach(function (button) {
       button.hidden = !data.actions.includes(button.dataset.run);
     });
+    contacts.innerHTML = data.contacts_html;
   }
 
   async function refresh() {
@@ -43,7 +46,8 @@
     }
     fetching = true;
     try {
-      const response = await fetch(panel.dataset.statusUrl, {
+      // The same page of contacts as the page shows.
+      const response = await fetch(panel.dataset.statusUrl + window.location.search, {
         credentials: "same-origin",
         cache: "no-store",
         headers: { Accept: "application/json" },
