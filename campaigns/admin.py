@@ -44,6 +44,21 @@ def unbroken(text: str) -> str:
     return format_html('<span class="nowrap">{}</span>', text)
 
 
+@admin.display(description="created", ordering="created_at")
+def created(row: models.Model) -> str:
+    return formats.moment(row.created_at)
+
+
+@admin.display(description="started at")
+def started(row: models.Model) -> str:
+    return formats.moment(row.started_at)
+
+
+@admin.display(description="finished at")
+def finished(row: models.Model) -> str:
+    return formats.moment(row.finished_at)
+
+
 def import_queued(model_admin: admin.ModelAdmin, request: HttpRequest, job: CsvImport):
     """After an upload: to the import's page, which shows its progress."""
     model_admin.message_user(
@@ -60,13 +75,13 @@ class CampaignAdmin(admin.ModelAdmin):
     # Addresses typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = CampaignForm
-    list_display = ["name", "state", "progress", "now", "caller", "created"]
+    list_display = ["name", "state", "progress", "now", "caller", created]
     list_filter = ["state", "content_kind", "if_machine"]
     search_fields = ["name"]
-    readonly_fields = ["state", "started", "finished"]
+    readonly_fields = ["state", started, finished]
     actions = ["start", "pause", "resume", "cancel"]
     fieldsets = [
-        (None, {"fields": ["name", "caller_id", "state", ("started", "finished")]}),
+        (None, {"fields": ["name", "caller_id", "state", (started, finished)]}),
         (
             "What the callee gets",
             {
@@ -131,18 +146,6 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="caller ID", ordering="caller_id")
     def caller(self, campaign: Campaign) -> str:
         return unbroken(formats.phone(campaign.caller_id))
-
-    @admin.display(description="started at")
-    def started(self, campaign: Campaign) -> str:
-        return formats.moment(campaign.started_at)
-
-    @admin.display(description="finished at")
-    def finished(self, campaign: Campaign) -> str:
-        return formats.moment(campaign.finished_at)
-
-    @admin.display(description="created", ordering="created_at")
-    def created(self, campaign: Campaign) -> str:
-        return formats.moment(campaign.created_at)
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
@@ -360,7 +363,7 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
 
 @admin.register(DoNotCall)
 class DoNotCallAdmin(admin.ModelAdmin):
-    list_display = ["value", "is_prefix", "reason", "created_at"]
+    list_display = ["value", "is_prefix", "reason", created]
     list_filter = ["is_prefix"]
     search_fields = ["value", "reason"]
     form = DoNotCallForm
@@ -416,7 +419,7 @@ class CsvImportAdmin(ReadOnlyAdmin):
         "progress",
         "imported",
         "rejected_rows",
-        "created_at",
+        created,
     ]
     list_filter = ["state", "kind"]
     list_select_related = ["campaign"]
@@ -433,8 +436,8 @@ class CsvImportAdmin(ReadOnlyAdmin):
         "error",
         "rejected_table",
         "created_by",
-        "created_at",
-        "finished_at",
+        created,
+        finished,
     ]
     readonly_fields = fields
 
