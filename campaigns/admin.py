@@ -22,7 +22,7 @@ from .admin_attempts import attempts_table, contacts_section
 from .admin_runs import RUNS, may_run, run_and_report, runs_for
 from .admin_status import campaign_status
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
-from .models import Campaign, Contact, CsvImport, DoNotCall, ImportKind
+from .models import Campaign, Contact, ContactState, CsvImport, DoNotCall, ImportKind
 from .permissions import VIEW_CAMPAIGNS, VIEW_DO_NOT_CALL
 from .selectors import campaign_dialing, campaign_progress
 from .serializers import ContactSerializer
@@ -78,10 +78,11 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "state", "progress", "now", "caller", created]
     list_filter = ["state", "content_kind", "if_machine"]
     search_fields = ["name"]
-    readonly_fields = ["state", started, finished]
+    readonly_fields = [started, finished]
     actions = ["start", "pause", "resume", "cancel"]
     fieldsets = [
-        (None, {"fields": ["name", "caller_id", "state", (started, finished)]}),
+        # The state is in the live panel above the form, which keeps it current.
+        ("Campaign", {"fields": ["name", "caller_id", (started, finished)]}),
         (
             "What the callee gets",
             {
@@ -354,6 +355,9 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description="next attempt", ordering="next_attempt_at")
     def next_attempt(self, contact: Contact) -> str:
+        """None once the contact is done (the last due time is kept, not shown)."""
+        if contact.state == ContactState.DONE:
+            return "-"
         return formats.moment(contact.next_attempt_at)
 
     @admin.display(description="attempt history")

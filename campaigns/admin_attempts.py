@@ -35,8 +35,9 @@ def attempt_rows(attempts: list[Attempt]) -> list[AttemptRow]:
             when=moment(attempt.created_at),
             outcome=attempt.get_outcome_display() or "Under way",
             call_url=reverse("admin:calls_call_change", args=[attempt.call_id]),
+            # An unanswered call lasts 0 s: its length would say nothing.
             call_text=f"call, {duration(attempt.call.duration)}"
-            if attempt.call.duration is not None
+            if attempt.call.duration
             else "call",
         )
         for attempt in attempts

@@ -19,10 +19,12 @@ def _now(progress: Progress) -> str:
 
 
 def _eta(progress: Progress) -> str:
-    if progress.eta_seconds is None:
-        return "None: nobody can be dialed now."
-    if not progress.eta_seconds:
+    if not progress.waiting:
         return "Nothing left to dial."
+    if progress.not_dialing:
+        return "Not known while it is not dialing."
+    if progress.eta_seconds is None:
+        return "Not known: nobody can be dialed now."
     return f"{duration(progress.eta_seconds)} for the contacts that can be dialed now."
 
 

@@ -8,13 +8,14 @@ Screenshots of the page mid-campaign are saved under artifacts/.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Contact
 from campaigns.services import lifecycle
 from tests.api.records import member_of
 
@@ -72,13 +73,14 @@ def test_the_buttons_start_pause_resume_and_cancel_the_campaign(open_page, live_
     assert Campaign.objects.get(pk=target.pk).state == "canceled"
 
 
-def test_the_calling_days_round_trip_as_checkboxes(open_page, live_server):
+def test_the_calling_days_round_trip_as_checkboxes(open_page, live_server, artifacts_dir: Path):
     target = campaign(window_days="12345")
     page = supervisor_on(open_page, live_server, target)
     expect(page.get_by_label("Mon")).to_be_checked()
     expect(page.get_by_label("Sun")).not_to_be_checked()
     page.get_by_label("Mon").uncheck()
     page.get_by_label("Sun").check()
+    page.locator(".field-window_days").screenshot(path=artifacts_dir / "campaign-calling-days.png")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert Campaign.objects.get(pk=target.pk).window_days == "23457"
@@ -194,3 +196,11 @@ def test_the_page_follows_a_campaign_dialing_through_voicesim(
     expect(ann.get_by_role("link", name="call")).to_have_count(1)
     assert page.evaluate("window.loadedOnce === true"), "the page was reloaded"
     page.screenshot(path=artifacts_dir / "campaign-page-done.png", full_page=True)
+
+    ann.get_by_role("link", name="Ann Busy (+1 555-000-1201)").click()
+    history = page.locator(".field-attempt_history")
+    expect(history).to_contain_text("Busy")
+    page.screenshot(path=artifacts_dir / "campaign-contact-page.png", full_page=True)
+    call = Contact.objects.get(phone_number="+15550001201").last_call
+    history.get_by_role("link", name="call").click()
+    expect(page).to_have_url(re.compile(rf"/admin/calls/call/{call.pk}/change/$"))
