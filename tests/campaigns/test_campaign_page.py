@@ -3,10 +3,12 @@ its state allows, the live panel's JSON in words, calling days as checkboxes,
 and each contact's attempts; the contacts named by name and number."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
+from tests.api.records import member_of
 
 from .factories import campaign, with_contacts
 from .test_admin_and_answer import campaign_form
@@ -162,3 +164,12 @@ def test_the_campaign_page_pages_through_many_contacts(supervisor):
     second = supervisor.get(url, {"contacts-page": 2}).content.decode()
     assert "Contacts 26 to 30 of 30" in second
     assert "Person 25 (+1 212-555-0025)" in second
+
+
+def test_the_live_panel_is_for_those_who_may_view_campaigns(reminders):
+    client = Client()
+    client.force_login(member_of(None, staff=True))
+    url = reverse("admin:campaigns_campaign_status", args=[reminders.pk])
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "Reminders" not in refused.content.decode()
