@@ -47,7 +47,10 @@ class WeekdaysField(forms.MultipleChoiceField):
 
 
 class CampaignForm(forms.ModelForm):
-    window_days = WeekdaysField(label="Calling days")
+    # Declared here, so the model's default must be given again for a new campaign.
+    window_days = WeekdaysField(
+        label="Calling days", initial=Campaign._meta.get_field("window_days").default
+    )
 
     class Meta:
         model = Campaign

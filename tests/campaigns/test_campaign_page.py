@@ -2,6 +2,8 @@
 its state allows, the live panel's JSON in words, calling days as checkboxes,
 and each contact's attempts; the contacts named by name and number."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -117,12 +119,17 @@ def change(client, target: Campaign, **fields):
     return client.post(url, campaign_form(name=target.name, **fields))
 
 
+def ticked_days(page: str) -> list[str]:
+    return re.findall(r'name="window_days" value="(\d)"[^>]* checked', page)
+
+
 def test_calling_days_are_checkboxes_and_none_ticked_is_a_form_error(supervisor, reminders):
-    page = page_of(supervisor, reminders)
-    assert page.count('type="checkbox" name="window_days"') == 7
-    assert '<input type="checkbox" name="window_days" value="7"' in page
+    new = supervisor.get(reverse("admin:campaigns_campaign_add")).content.decode()
+    assert new.count('type="checkbox" name="window_days"') == 7
+    assert ticked_days(new) == list("12345")  # the model's default: Monday to Friday
     change(supervisor, reminders, window_days=["6", "7", "1"])
     assert Campaign.objects.get(pk=reminders.pk).window_days == "167"
+    assert ticked_days(page_of(supervisor, reminders)) == list("167")
 
     refused = change(supervisor, reminders, window_days=[])
     assert refused.status_code == 200
