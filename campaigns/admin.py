@@ -3,13 +3,11 @@ do-not-call list, and watch progress. Every change goes through the services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -19,9 +17,13 @@ from calls.admin_base import ReadOnlyAdmin
 from calls.exceptions import RuleViolation
 from calls.exports import CsvExportAdminMixin
 
+from . import formats
+from .admin_attempts import attempts_table, contacts_section
+from .admin_runs import RUNS, may_run, run_and_report, runs_for
+from .admin_status import campaign_status
 from .forms import CampaignForm, CsvUploadForm, DncUploadForm, DoNotCallForm
-from .models import Attempt, Campaign, CampaignState, Contact, CsvImport, DoNotCall, ImportKind
-from .permissions import RUN_CAMPAIGNS, VIEW_CAMPAIGNS, VIEW_DO_NOT_CALL
+from .models import Campaign, Contact, ContactState, CsvImport, DoNotCall, ImportKind
+from .permissions import VIEW_CAMPAIGNS, VIEW_DO_NOT_CALL
 from .selectors import campaign_dialing, campaign_progress
 from .serializers import ContactSerializer
 from .services import dnc, imports, lifecycle
@@ -35,6 +37,26 @@ def progress_bar(campaign: Campaign) -> str:
 
 def percent_bar(done: float) -> str:
     return format_html(PROGRESS_BAR, done, done, done)
+
+
+def unbroken(text: str) -> str:
+    """A phone number kept on one line in a narrow column."""
+    return format_html('<span class="nowrap">{}</span>', text)
+
+
+@admin.display(description="created", ordering="created_at")
+def created(row: models.Model) -> str:
+    return formats.moment(row.created_at)
+
+
+@admin.display(description="started at")
+def started(row: models.Model) -> str:
+    return formats.moment(row.started_at)
+
+
+@admin.display(description="finished at")
+def finished(row: models.Model) -> str:
+    return formats.moment(row.finished_at)
 
 
 def import_queued(model_admin: admin.ModelAdmin, request: HttpRequest, job: CsvImport):
@@ -53,21 +75,14 @@ class CampaignAdmin(admin.ModelAdmin):
     # Addresses typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     form = CampaignForm
-    list_display = [
-        "name",
-        "state",
-        "progress",
-        "now",
-        "calls_per_second",
-        "caller_id",
-        "created_at",
-    ]
+    list_display = ["name", "state", "progress", "now", "caller", created]
     list_filter = ["state", "content_kind", "if_machine"]
     search_fields = ["name"]
-    readonly_fields = ["state", "started_at", "finished_at"]
+    readonly_fields = [started, finished]
     actions = ["start", "pause", "resume", "cancel"]
     fieldsets = [
-        (None, {"fields": ["name", "caller_id", "state", "started_at", "finished_at"]}),
+        # The state is in the live panel above the form, which keeps it current.
+        ("Campaign", {"fields": ["name", "caller_id", (started, finished)]}),
         (
             "What the callee gets",
             {
@@ -129,6 +144,10 @@ class CampaignAdmin(admin.ModelAdmin):
         reason = campaign_dialing(campaign).not_dialing
         return f"Not dialing: {reason.message}" if reason else "Dialing"
 
+    @admin.display(description="caller ID", ordering="caller_id")
+    def caller(self, campaign: Campaign) -> str:
+        return unbroken(formats.phone(campaign.caller_id))
+
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.state == "draft")
@@ -160,23 +179,88 @@ class CampaignAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The settings under a live panel (state, progress, outcomes, why it is
+        not dialing, and the buttons that move it), then its contacts' attempts."""
         campaign = get_object_or_404(Campaign, pk=object_id)
         extra = {
-            "campaign_progress": campaign_progress(campaign),
-            "progress_bar": progress_bar(campaign),
+            "status": campaign_status(campaign),
+            "status_url": reverse("admin:campaigns_campaign_status", args=[campaign.pk]),
+            "runs": self._buttons(request, campaign) if may_run(request) else [],
+            "contacts_section": self._contacts_section(request, campaign),
             "upload_url": reverse("admin:campaigns_campaign_upload", args=[campaign.pk]),
             "contacts_url": reverse("admin:campaigns_contact_changelist")
             + f"?campaign__id__exact={campaign.pk}",
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
+    def _buttons(self, request: HttpRequest, campaign: Campaign) -> list[dict]:
+        """Every move, each marked whether the campaign's state allows it now (the
+        page's script shows and hides them as the state changes)."""
+        valid = runs_for(campaign.state)
+        return [
+            {
+                "run": run,
+                "url": reverse("admin:campaigns_campaign_run", args=[campaign.pk, run.action]),
+                "valid": run.action in valid,
+            }
+            for run in RUNS.values()
+        ]
+
     def get_urls(self) -> list[URLPattern]:
-        upload = path(
-            "<int:campaign_id>/upload/",
-            self.admin_site.admin_view(self.upload_view),
-            name="campaigns_campaign_upload",
-        )
-        return [upload, *super().get_urls()]
+        own = [
+            path(
+                "<int:campaign_id>/upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="campaigns_campaign_upload",
+            ),
+            path(
+                "<int:campaign_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="campaigns_campaign_status",
+            ),
+            path(
+                "<int:campaign_id>/run/<str:action>/",
+                self.admin_site.admin_view(self.run_view),
+                name="campaigns_campaign_run",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def status_view(self, request: HttpRequest, campaign_id: int) -> JsonResponse:
+        """The page's live panel as JSON, fetched by its script every few seconds."""
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied("Seeing campaigns needs the right to view them.")
+        status = campaign_status(campaign)
+        return JsonResponse({**status, "contacts_html": self._contacts_section(request, campaign)})
+
+    def _contacts_section(self, request: HttpRequest, campaign: Campaign) -> str:
+        may_import = self.has_change_permission(request, campaign)
+        return contacts_section(request, campaign, may_import=may_import)
+
+    def run_view(self, request: HttpRequest, campaign_id: int, action: str) -> HttpResponse:
+        """A button of the campaign page: POST runs the move; GET asks first (cancel)."""
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        if action not in RUNS:
+            raise Http404(f"No such move: {action}.")
+        if not may_run(request):
+            raise PermissionDenied(
+                "Starting, pausing, resuming and canceling campaigns is for Supervisors."
+            )
+        page = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        if request.method == "POST":
+            run_and_report(self, request, campaign, action)
+            return HttpResponseRedirect(page)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": campaign,
+            "title": f"{RUNS[action].label} “{campaign}”?",
+            "run": RUNS[action],
+            "status": campaign_status(campaign),
+            "page_url": page,
+        }
+        return TemplateResponse(request, "admin/campaigns/campaign/run_confirmation.html", context)
 
     def upload_view(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -202,55 +286,27 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def has_run_permission(self, request: HttpRequest) -> bool:
         """Who sees (and may use) start, pause, resume and cancel."""
-        return request.user.has_perm("campaigns.run_campaign")
+        return may_run(request)
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], move: Callable, verb: str):
-        if not request.user.has_perm(RUN_CAMPAIGNS):
-            self.message_user(request, "You may not run campaigns.", messages.ERROR)
-            return
+    def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], action: str) -> None:
         for campaign in queryset:
-            try:
-                move(campaign.pk)
-            except RuleViolation as error:
-                self.message_user(request, f"{campaign}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{campaign}: {verb}.", messages.SUCCESS)
-                self._say_why_not_dialing(request, campaign)
-
-    def _say_why_not_dialing(self, request: HttpRequest, campaign: Campaign) -> None:
-        campaign.refresh_from_db()
-        reason = campaign_dialing(campaign).not_dialing
-        if campaign.state in (CampaignState.RUNNING, CampaignState.SCHEDULED) and reason:
-            self.message_user(
-                request, f"{campaign} is not dialing now: {reason.message}", messages.WARNING
-            )
+            run_and_report(self, request, campaign, action)
 
     @admin.action(description="Start the selected campaigns", permissions=["run"])
     def start(self, request, queryset):
-        self._run(request, queryset, lifecycle.start, "started")
+        self._run(request, queryset, "start")
 
     @admin.action(description="Pause the selected campaigns (no new dials)", permissions=["run"])
     def pause(self, request, queryset):
-        self._run(request, queryset, lifecycle.pause, "paused")
+        self._run(request, queryset, "pause")
 
     @admin.action(description="Resume the selected campaigns", permissions=["run"])
     def resume(self, request, queryset):
-        self._run(request, queryset, lifecycle.resume, "resumed")
+        self._run(request, queryset, "resume")
 
     @admin.action(description="Cancel the selected campaigns", permissions=["run"])
     def cancel(self, request, queryset):
-        self._run(request, queryset, lifecycle.cancel, "canceled")
-
-
-class AttemptInline(admin.TabularInline):
-    model = Attempt
-    fields = ["number", "call", "outcome", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+        self._run(request, queryset, "cancel")
 
 
 @admin.register(Contact)
@@ -260,16 +316,58 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
     export_serializer = ContactSerializer
     export_prefetch = ("attempt_set__call",)
 
-    list_display = ["phone_number", "campaign", "state", "outcome", "attempts", "next_attempt_at"]
+    list_display = ["contact", "campaign_name", "state", "outcome", "attempts", "next_attempt"]
     list_filter = ["state", "outcome", "campaign"]
     search_fields = ["phone_number"]
     list_select_related = ["campaign"]
-    inlines = [AttemptInline]
+    fields = [
+        "person",
+        "number",
+        "campaign",
+        "time_zone",
+        "variables",
+        "send_digits",
+        "state",
+        "outcome",
+        "attempts",
+        "next_attempt",
+        "attempt_history",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="contact", ordering="id")
+    def contact(self, contact: Contact) -> str:
+        number = unbroken(formats.phone(contact.phone_number))
+        return format_html("{} ({})", contact.name, number) if contact.name else number
+
+    @admin.display(description="campaign", ordering="campaign__name")
+    def campaign_name(self, contact: Contact) -> str:
+        """As text that wraps (Django keeps a foreign key's column on one line)."""
+        return contact.campaign.name
+
+    @admin.display(description="name")
+    def person(self, contact: Contact) -> str:
+        return contact.name or "-"
+
+    @admin.display(description="phone number", ordering="phone_number")
+    def number(self, contact: Contact) -> str:
+        return formats.phone(contact.phone_number)
+
+    @admin.display(description="next attempt", ordering="next_attempt_at")
+    def next_attempt(self, contact: Contact) -> str:
+        """None once the contact is done (the last due time is kept, not shown)."""
+        if contact.state == ContactState.DONE:
+            return "-"
+        return formats.moment(contact.next_attempt_at)
+
+    @admin.display(description="attempt history")
+    def attempt_history(self, contact: Contact) -> str:
+        return attempts_table(contact)
 
 
 @admin.register(DoNotCall)
 class DoNotCallAdmin(admin.ModelAdmin):
-    list_display = ["value", "is_prefix", "reason", "created_at"]
+    list_display = ["value", "is_prefix", "reason", created]
     list_filter = ["is_prefix"]
     search_fields = ["value", "reason"]
     form = DoNotCallForm
@@ -325,7 +423,7 @@ class CsvImportAdmin(ReadOnlyAdmin):
         "progress",
         "imported",
         "rejected_rows",
-        "created_at",
+        created,
     ]
     list_filter = ["state", "kind"]
     list_select_related = ["campaign"]
@@ -342,8 +440,8 @@ class CsvImportAdmin(ReadOnlyAdmin):
         "error",
         "rejected_table",
         "created_by",
-        "created_at",
-        "finished_at",
+        created,
+        finished,
     ]
     readonly_fields = fields
 

@@ -9,7 +9,7 @@ from django.db import models
 from calls.exceptions import RuleViolation
 
 from .csv_files import MAX_UPLOAD_BYTES
-from .models import Campaign, DoNotCall
+from .models import ISO_WEEKDAYS, Campaign, DoNotCall
 from .services.dnc import normalised_entry
 from .services.lifecycle import EDITABLE_FIELDS, checked_fields
 
@@ -23,7 +23,35 @@ def https_by_default(field: models.Field, **kwargs) -> forms.Field | None:
     return field.formfield(**kwargs)
 
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class WeekdaysField(forms.MultipleChoiceField):
+    """The calling days as a checkbox per day, stored as the ISO digits the model
+    keeps ("12345" is Monday to Friday)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"required": "Pick at least one calling day."})
+        super().__init__(choices=list(zip(ISO_WEEKDAYS, WEEKDAY_NAMES, strict=True)), **kwargs)
+
+    def prepare_value(self, value):
+        return list(value) if isinstance(value, str) else value
+
+    def clean(self, value) -> str:
+        return "".join(sorted(super().clean(value)))
+
+    def has_changed(self, initial, data) -> bool:
+        return sorted(self.prepare_value(initial or "")) != sorted(data or [])
+
+
 class CampaignForm(forms.ModelForm):
+    # Declared here, so the model's default must be given again for a new campaign.
+    window_days = WeekdaysField(
+        label="Calling days", initial=Campaign._meta.get_field("window_days").default
+    )
+
     class Meta:
         model = Campaign
         fields = sorted(EDITABLE_FIELDS)

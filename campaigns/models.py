@@ -15,6 +15,8 @@ from django.db.models import Q
 from calls.models import HttpMethod, IfMachine
 from calls.unique_messages import PlainUniqueMessages
 
+from . import formats
+
 
 class CampaignState(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -215,7 +217,13 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.phone_number
+        """The person and their number, as a supervisor would say them."""
+        number = formats.phone(self.phone_number)
+        return f"{self.name} ({number})" if self.name else number
+
+    @property
+    def name(self) -> str:
+        return formats.person_name(self.variables or {})
 
 
 class Attempt(models.Model):

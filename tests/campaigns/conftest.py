@@ -1,11 +1,14 @@
-"""Fixtures of the campaigns tests: a planner on the API, a superuser in the
-admin, and tasks run at the commit as a worker would."""
+"""Fixtures of the campaigns tests: a planner on the API, a superuser, a
+supervisor and a viewer in the admin (and in Chromium), and tasks run at the
+commit as a worker would."""
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from callcenter.celery import app as celery_app
+from tests.console.test_browser import open_page  # noqa: F401  fixture
+from tests.support.admin_clients import admin_as, supervisor, viewer  # noqa: F401  fixtures
 
 
 @pytest.fixture

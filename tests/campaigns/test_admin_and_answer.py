@@ -65,7 +65,7 @@ def campaign_form(**fields) -> dict:
         "calls_per_second": 1,
         "max_concurrent_calls": 1,
         "time_zone": "UTC",
-        "window_days": "12345",
+        "window_days": list("12345"),
         "window_start": "09:00",
         "window_end": "17:00",
         **{f"{r}_max_attempts": 1 for r in ("busy", "no_answer", "failed", "machine")},

@@ -181,8 +181,8 @@ def test_the_admin_says_why_in_the_start_message_the_changelist_and_the_page(adm
     started = admin_client.post(
         url, {"action": "start", "_selected_action": [target.pk]}, follow=True
     ).content.decode()
-    assert "Reminders: started." in started
-    assert "Reminders is not dialing now: No contact is inside its calling window" in started
+    assert "Started the campaign “Reminders”." in started
+    assert "“Reminders” is not dialing now: No contact is inside its calling window" in started
     listing = admin_client.get(url).content.decode()
     assert "Not dialing: No contact is inside its calling window" in listing
     page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[target.pk]))
