@@ -166,6 +166,17 @@ def test_a_status_filter_outside_twilios_statuses_is_refused_by_name(sim: Sim) -
     assert "Status" in answer.json()["message"]
 
 
+def test_an_unanswered_call_has_the_start_time_of_its_dialing(sim: Sim) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    call = sim.create(to=BUSY, from_="+14155550144", twiml="<Response/>")
+    sim.wait_status(call.sid, "busy")
+
+    busy = sim.client.calls(call.sid).fetch()
+    assert busy.start_time is not None and busy.start_time >= before
+    found = sim.client.calls.list(from_="+14155550144", start_time_after=before)
+    assert [c.sid for c in found] == [call.sid]
+
+
 def test_the_next_page_is_anchored_on_the_last_sid_shown(sim: Sim) -> None:
     older = [sim.create(to=BUSY, from_="+14155550145", twiml="<Response/>").sid for _ in range(3)]
 
