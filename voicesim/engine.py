@@ -68,7 +68,7 @@ class Engine:
         self.account_numbers = AccountNumbers(account_sid, *numbers)
         self.faults = faults or Faults()
         self.limits = limits or Limits()
-        self.notifier = Notifier(auth_token, self.faults)
+        self.notifier = Notifier(auth_token, self.faults, self.phonebook.places)
         self.life = Lifecycle(self.clock, self.notifier)
         self.detector = Detector(self)
         self.conferences = Conferences(self)
