@@ -12,6 +12,7 @@ from voicesim.callbacks import OrderedChannel, WebhookSender
 from voicesim.calls import FINAL_STATUSES, SIP_CODES, Call
 from voicesim.clock import rfc2822, utcnow
 from voicesim.faults import Faults
+from voicesim.local_hosts import LocalHosts
 from voicesim.places import Place, geographic_params
 from voicesim.transcript import Transcript
 
@@ -26,8 +27,10 @@ class Owner(Protocol):
 class Notifier:
     """Builds Twilio's webhook parameters for a call and delivers them in order."""
 
-    def __init__(self, auth_token: str, faults: Faults, places: dict[str, Place]) -> None:
-        self.webhooks = WebhookSender(auth_token)
+    def __init__(
+        self, auth_token: str, faults: Faults, places: dict[str, Place], local: LocalHosts
+    ) -> None:
+        self.webhooks = WebhookSender(auth_token, local)
         self.places = places
         self.channels: dict[str, OrderedChannel] = {}
         self.faults = faults
