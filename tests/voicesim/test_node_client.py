@@ -21,6 +21,9 @@ import pytest
 
 from tests.voicesim.conftest import ACCOUNT_SID, AUTH_TOKEN, App, Sim
 
+# the first test may wait for ``npm ci`` as well
+pytestmark = pytest.mark.timeout(300)
+
 NODE_DIR = Path(__file__).parent / "node"
 CENTER = "+14155550100"
 _numbers = itertools.count(4155559000)
