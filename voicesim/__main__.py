@@ -18,6 +18,7 @@ import uvicorn
 from voicesim.app import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_app
 from voicesim.faults import FAULTS, Faults
 from voicesim.limits import Limits
+from voicesim.local_hosts import LocalHosts
 from voicesim.numbers import to_e164
 from voicesim.phonebook import Phonebook
 
@@ -46,6 +47,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--caller-id", action="append", default=[], help="a verified caller ID (repeatable)"
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host webhooks may go to beside this machine's own (repeatable)",
     )
     parser.add_argument("--calls-per-second", type=float, default=0.0, help="0: no limit")
     parser.add_argument("--max-concurrent", type=int, default=0, help="0: no limit")
@@ -83,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
             e164_numbers(args.number, "--number"),
             e164_numbers(args.caller_id, "--caller-id"),
         ),
+        local_hosts=LocalHosts(args.allow_host),
     )
     print(f"voicesim listening on http://{host}:{port}", flush=True)
     print(f"account_sid={args.account_sid} speed={args.speed}", flush=True)

@@ -90,7 +90,7 @@ async def create(request: Request) -> Response:
         url = form.get("Url")
         if not url:
             raise TwilioError(400, 21205, "Url parameter is required")
-        check_url(url, "Url")
+        check_url(url, "Url", engine.local_hosts)
         send_digits = form.get("SendDigits") or ""
         if not SEND_DIGITS.match(send_digits):
             raise TwilioError(400, 20001, f"SendDigits may only contain 0-9 # *: {send_digits}")
@@ -125,7 +125,7 @@ async def instance(request: Request) -> Response:
         if request.method == "GET":
             return xml(call_xml(call))
         form = await read_form(request)
-        current_url = check_url(form.get("CurrentUrl"), "CurrentUrl")
+        current_url = check_url(form.get("CurrentUrl"), "CurrentUrl", engine.local_hosts)
         method = check_method(form.get("CurrentMethod"), "CurrentMethod")
         if call.status in FINAL_STATUSES:
             raise not_in_progress()

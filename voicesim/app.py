@@ -28,6 +28,7 @@ from voicesim.engine import Engine
 from voicesim.errors import TwilioError, not_found
 from voicesim.faults import Faults
 from voicesim.limits import Limits
+from voicesim.local_hosts import LocalHosts
 from voicesim.phonebook import Phonebook
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -70,6 +71,7 @@ def create_app(
     faults: Faults | None = None,
     limits: Limits | None = None,
     numbers: tuple[list[str], list[str]] = ([], []),
+    local_hosts: LocalHosts | None = None,
 ) -> Starlette:
     engine = Engine(
         account_sid,
@@ -80,6 +82,7 @@ def create_app(
         faults=faults,
         limits=limits,
         numbers=numbers,
+        local_hosts=local_hosts,
     )
 
     @asynccontextmanager

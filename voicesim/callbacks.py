@@ -24,6 +24,8 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 from yarl import URL
 
+from voicesim.local_hosts import LocalHosts
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "TwilioProxy/1.1 (voicesim)"
@@ -55,10 +57,11 @@ def with_query(url: str, params: dict[str, str]) -> str:
 
 
 class WebhookSender:
-    """Sends signed webhooks with one shared connection pool."""
+    """Sends signed webhooks with one shared connection pool, to local hosts only."""
 
-    def __init__(self, auth_token: str) -> None:
+    def __init__(self, auth_token: str, local: LocalHosts) -> None:
         self.validator = RequestValidator(auth_token)
+        self.local = local
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -76,6 +79,8 @@ class WebhookSender:
             await self._session.close()
 
     async def send(self, url: str, method: str, params: dict[str, str]) -> WebhookAnswer:
+        if not self.local.allows(url):
+            return WebhookAnswer(0, "", error=f"not requested: {url} is not a local host's")
         method = (method or "POST").upper()
         params = {k: "" if v is None else str(v) for k, v in params.items()}
         if method == "GET":

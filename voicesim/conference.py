@@ -67,7 +67,7 @@ class Participant:
     label: str | None = None
     muted: bool = False
     hold: bool = False
-    hold_url: str | None = None
+    hold_url: str | None = DEFAULT_MUSIC  # Twilio plays its own without a HoldUrl
     hold_method: str = "POST"
     coaching: bool = False
     call_sid_to_coach: str | None = None

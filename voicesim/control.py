@@ -203,7 +203,8 @@ async def inbound(request: Request) -> Response:
         raise TwilioError(400, 21213, "from: a valid phone number is required")
     if not to:
         raise TwilioError(400, 21211, "to: a valid phone number is required")
-    url = check_url(pick("url", "Url"), "url")
+    local = engine.local_hosts
+    url = check_url(pick("url", "Url"), "url", local)
     twiml = check_twiml(pick("twiml", "Twiml"))
     if bool(url) == bool(twiml):
         raise TwilioError(400, 21205, "exactly one of url or twiml is required")
@@ -216,8 +217,10 @@ async def inbound(request: Request) -> Response:
         url=url,
         twiml=twiml,
         method=check_method(pick("method", "Method"), "method"),
-        fallback_url=check_url(pick("fallback_url", "FallbackUrl"), "fallback_url"),
-        status_callback=check_url(pick("status_callback", "StatusCallback"), "status_callback"),
+        fallback_url=check_url(pick("fallback_url", "FallbackUrl"), "fallback_url", local),
+        status_callback=check_url(
+            pick("status_callback", "StatusCallback"), "status_callback", local
+        ),
         status_callback_method=check_method(
             pick("status_callback_method", "StatusCallbackMethod"), "status_callback_method"
         ),

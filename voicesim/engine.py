@@ -24,6 +24,7 @@ from voicesim.detection import API_2008, Detector
 from voicesim.faults import Faults
 from voicesim.lifecycle import Lifecycle
 from voicesim.limits import Limits
+from voicesim.local_hosts import LocalHosts
 from voicesim.notifier import Notifier
 from voicesim.phonebook import Behaviour, Phonebook
 from voicesim.recording import Recordings
@@ -56,6 +57,7 @@ class Engine:
         faults: Faults | None = None,
         limits: Limits | None = None,
         numbers: tuple[list[str], list[str]] = ([], []),
+        local_hosts: LocalHosts | None = None,
     ) -> None:
         self.account_sid = account_sid
         #: where this simulator is reached: recording media URLs point here
@@ -68,7 +70,9 @@ class Engine:
         self.account_numbers = AccountNumbers(account_sid, *numbers)
         self.faults = faults or Faults()
         self.limits = limits or Limits()
-        self.notifier = Notifier(auth_token, self.faults)
+        #: the hosts webhooks may go to (``--allow-host`` adds to this machine's)
+        self.local_hosts = local_hosts or LocalHosts()
+        self.notifier = Notifier(auth_token, self.faults, self.phonebook.places, self.local_hosts)
         self.life = Lifecycle(self.clock, self.notifier)
         self.detector = Detector(self)
         self.conferences = Conferences(self)

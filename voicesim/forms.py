@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.requests import Request
 
 from voicesim.errors import TwilioError, authenticate_error
+from voicesim.local_hosts import LocalHosts
 from voicesim.numbers import to_e164
-from voicesim.twiml import DocumentError, parse_twiml
+from voicesim.twiml import DocumentError, is_studio_flow, parse_twiml
 
 HTTP_METHODS = {"GET", "POST", "HEAD", "PUT", "PATCH", "DELETE"}
 CALLBACK_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
@@ -83,12 +84,20 @@ def bounded_int(form: Form, key: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def check_url(value: str | None, name: str) -> str | None:
-    """21205 for anything but an absolute http(s) URL with a proper host."""
+def check_url(value: str | None, name: str, local: LocalHosts) -> str | None:
+    """21205 for anything but an absolute http(s) URL with a proper host, and for
+    a host voicesim may not request (a Studio Flow aside: it is never requested)."""
     if value is None or value == "":
         return None
     if not valid_url(value):
         raise TwilioError(400, 21205, f"{name} is not a valid URL: {value}")
+    if not (local.allows(value) or is_studio_flow(value)):
+        raise TwilioError(
+            400,
+            21205,
+            f"{name} is not a valid URL: {value} (voicesim requests only this machine's"
+            " hosts and those given with --allow-host)",
+        )
     return value
 
 

@@ -99,6 +99,8 @@ class Lifecycle:
         """Move the call forward and fire the status callback if its event was asked for."""
         call.status = status
         call.touch()
+        if status in ("initiated", "ringing") and call.start_time is None:
+            call.start_time = utcnow()  # Twilio's start_time is when the call is dialed
         call.transcript.add("status", status=status)
         event = {"in-progress": "answered"}.get(status, status)
         if status in FINAL_STATUSES:
@@ -109,7 +111,6 @@ class Lifecycle:
     def answer(self, call: Call, behaviour: Behaviour) -> None:
         """Pick up: the far end talks for a while, TimeLimit starts counting."""
         call.answered_sim = self.clock.now()
-        call.start_time = utcnow()
         self.set_status(call, "in-progress")
         call.answered.set()
         self.after(call, behaviour.talk_for, "far end hung up")

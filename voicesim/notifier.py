@@ -12,6 +12,8 @@ from voicesim.callbacks import OrderedChannel, WebhookSender
 from voicesim.calls import FINAL_STATUSES, SIP_CODES, Call
 from voicesim.clock import rfc2822, utcnow
 from voicesim.faults import Faults
+from voicesim.local_hosts import LocalHosts
+from voicesim.places import Place, geographic_params
 from voicesim.transcript import Transcript
 
 
@@ -25,8 +27,11 @@ class Owner(Protocol):
 class Notifier:
     """Builds Twilio's webhook parameters for a call and delivers them in order."""
 
-    def __init__(self, auth_token: str, faults: Faults) -> None:
-        self.webhooks = WebhookSender(auth_token)
+    def __init__(
+        self, auth_token: str, faults: Faults, places: dict[str, Place], local: LocalHosts
+    ) -> None:
+        self.webhooks = WebhookSender(auth_token, local)
+        self.places = places
         self.channels: dict[str, OrderedChannel] = {}
         self.faults = faults
         #: reordered_callbacks: the status callback held back until the next one
@@ -39,9 +44,8 @@ class Notifier:
     def forget(self, sid: str) -> None:
         self.channels.pop(sid, None)
 
-    @staticmethod
-    def base_params(call: Call, status: str | None = None) -> dict[str, str]:
-        """What every webhook about ``call`` carries."""
+    def base_params(self, call: Call, status: str | None = None) -> dict[str, str]:
+        """What every webhook about ``call`` carries, where its numbers are included."""
         params = {
             "CallSid": call.sid,
             "AccountSid": call.account_sid,
@@ -54,6 +58,7 @@ class Notifier:
             "Direction": call.direction,
             "ForwardedFrom": call.forwarded_from or "",
             "CallerName": call.caller_name or "",
+            **geographic_params(self.places, call.from_, call.to),
         }
         if call.parent_sid:
             params["ParentCallSid"] = call.parent_sid

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from voicesim.numbers import to_e164
+from voicesim.places import Place
 
 KINDS = ("human", "machine", "fax", "busy", "no-answer", "failed")
 
@@ -86,10 +87,12 @@ DEFAULT_HUMAN = Behaviour()
 
 @dataclass
 class Phonebook:
-    """Exact numbers, then regex patterns, then the built-in rules."""
+    """Exact numbers, then regex patterns, then the built-in rules; and where
+    numbers are (``places``: the webhooks' ``FromCity``…)."""
 
     numbers: dict[str, Behaviour] = field(default_factory=dict)
     patterns: list[tuple[re.Pattern[str], Behaviour]] = field(default_factory=list)
+    places: dict[str, Place] = field(default_factory=dict)
 
     def lookup(self, number: str) -> Behaviour:
         if number in self.numbers:
@@ -105,7 +108,8 @@ class Phonebook:
 
     @classmethod
     def load(cls, path: str | Path | None) -> Phonebook:
-        """Read a JSON or TOML file: ``numbers`` (table) and ``patterns`` (list with ``match``)."""
+        """Read a JSON or TOML file: ``numbers`` (table), ``patterns`` (list with
+        ``match``) and ``places`` (table of ``city``, ``state``, ``zip``, ``country``)."""
         book = cls()
         if path is None:
             return book
@@ -117,6 +121,8 @@ class Phonebook:
             book.numbers[to_e164(number) or number] = Behaviour.from_dict(spec)
         for spec in data.get("patterns") or []:
             book.patterns.append((re.compile(spec["match"]), Behaviour.from_dict(spec)))
+        for number, spec in (data.get("places") or {}).items():
+            book.places[to_e164(number) or number] = Place.from_dict(spec)
         return book
 
 

@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from voicesim.errors import TwilioError
 from voicesim.forms import Form, check_events, check_method, check_url, query_form, read_form
+from voicesim.local_hosts import LocalHosts
 from voicesim.recording import RECORDING_EVENTS, Recording
 from voicesim.rest_api import PREFIX, authenticated, must_exist
 from voicesim.rest_recordings import (
@@ -20,7 +21,9 @@ from voicesim.rest_recordings import (
 CURRENT = "Twilio.CURRENT"
 
 
-def form_recording_callback(form: Form) -> tuple[str | None, str, frozenset[str]]:
+def form_recording_callback(
+    form: Form, local: LocalHosts
+) -> tuple[str | None, str, frozenset[str]]:
     """``RecordingStatusCallback`` with its method and events, as create and start take them."""
     events = check_events(
         form.getlist("RecordingStatusCallbackEvent"),
@@ -28,7 +31,7 @@ def form_recording_callback(form: Form) -> tuple[str | None, str, frozenset[str]
         "RecordingStatusCallbackEvent",
     )
     return (
-        check_url(form.get("RecordingStatusCallback"), "RecordingStatusCallback"),
+        check_url(form.get("RecordingStatusCallback"), "RecordingStatusCallback", local),
         check_method(form.get("RecordingStatusCallbackMethod"), "RecordingStatusCallbackMethod"),
         events,
     )
@@ -52,7 +55,7 @@ async def recordings_of_call(request: Request) -> Response:
         path = f"{call.uri().removesuffix('.json')}/Recordings.json"
         return recording_page(engine, query_form(request), recordings, path, "call")
     form = await read_form(request)
-    callback = form_recording_callback(form)
+    callback = form_recording_callback(form, engine.local_hosts)
     channels = form.get("RecordingChannels") or "mono"
     if channels not in ("mono", "dual"):
         raise TwilioError(400, 20001, f"RecordingChannels must be mono or dual, not {channels!r}")

@@ -27,6 +27,7 @@ from voicesim.forms import (
     query_form,
     read_form,
 )
+from voicesim.local_hosts import LocalHosts
 from voicesim.numbers import to_e164
 from voicesim.rest_api import (
     PREFIX,
@@ -55,7 +56,7 @@ SEND_DIGITS = re.compile(r"^[0-9A-D*#wW]*$")
 MAX_SEND_DIGITS = 32
 
 
-def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
+def url_or_twiml(form: Form, required: bool, local: LocalHosts) -> tuple[str | None, str | None]:
     """On create a ``Url`` wins over ``Twiml`` (Twilio ignores the TwiML); on update
     (``required`` false) sending both is refused."""
     url = form.get("Url") or None
@@ -68,7 +69,7 @@ def url_or_twiml(form: Form, required: bool) -> tuple[str | None, str | None]:
         if form.get("ApplicationSid"):
             raise TwilioError(400, 21205, "ApplicationSid is not supported: send Url or Twiml")
         raise TwilioError(400, 21205, "Url parameter is required (or Twiml)")
-    return check_url(url, "Url"), check_twiml(twiml)
+    return check_url(url, "Url", local), check_twiml(twiml)
 
 
 async def create(request: Request) -> Response:
@@ -78,7 +79,7 @@ async def create(request: Request) -> Response:
     form = await read_form(request)
     to_number, from_number = parties(form.get("To"), form.get("From"), ("To", "From"))
     engine.account_numbers.check_from(from_number)
-    url, twiml = url_or_twiml(form, required=True)
+    url, twiml = url_or_twiml(form, True, engine.local_hosts)
     events = check_events(form.getlist("StatusCallbackEvent"))
     send_digits = form.get("SendDigits") or ""
     if not SEND_DIGITS.match(send_digits):
@@ -92,16 +93,16 @@ async def create(request: Request) -> Response:
         )
     async_amd = (form.get("AsyncAmd") or "false").lower() == "true"
     record = bool(check_bool(form, "Record"))
-    recording_callback = form_recording_callback(form)
+    recording_callback = form_recording_callback(form, engine.local_hosts)
     call = engine.new_call(
         to=to_number,
         from_=from_number,
         url=url,
         twiml=twiml,
         method=check_method(form.get("Method"), "Method"),
-        fallback_url=check_url(form.get("FallbackUrl"), "FallbackUrl"),
+        fallback_url=check_url(form.get("FallbackUrl"), "FallbackUrl", engine.local_hosts),
         fallback_method=check_method(form.get("FallbackMethod"), "FallbackMethod"),
-        status_callback=check_url(form.get("StatusCallback"), "StatusCallback"),
+        status_callback=check_url(form.get("StatusCallback"), "StatusCallback", engine.local_hosts),
         status_callback_method=check_method(
             form.get("StatusCallbackMethod"), "StatusCallbackMethod"
         ),
@@ -114,7 +115,9 @@ async def create(request: Request) -> Response:
         async_amd=async_amd,
         record=record,
         recording_callback=recording_callback,
-        async_amd_callback=check_url(form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback"),
+        async_amd_callback=check_url(
+            form.get("AsyncAmdStatusCallback"), "AsyncAmdStatusCallback", engine.local_hosts
+        ),
         async_amd_callback_method=check_method(
             form.get("AsyncAmdStatusCallbackMethod"), "AsyncAmdStatusCallbackMethod"
         ),
@@ -139,11 +142,11 @@ async def update(request: Request) -> Response:
     status = form.get("Status") or None
     if status and status not in ("completed", "canceled"):
         raise TwilioError(400, 20001, f"Status must be completed or canceled, not {status!r}")
-    url, twiml = url_or_twiml(form, required=False)
+    url, twiml = url_or_twiml(form, False, engine.local_hosts)
     method = check_method(form.get("Method"), "Method")
-    fallback_url = check_url(form.get("FallbackUrl"), "FallbackUrl")
+    fallback_url = check_url(form.get("FallbackUrl"), "FallbackUrl", engine.local_hosts)
     fallback_method = check_method(form.get("FallbackMethod"), "FallbackMethod")
-    status_callback = check_url(form.get("StatusCallback"), "StatusCallback")
+    status_callback = check_url(form.get("StatusCallback"), "StatusCallback", engine.local_hosts)
     callback_method = check_method(form.get("StatusCallbackMethod"), "StatusCallbackMethod")
     time_limit = bounded_int(form, "TimeLimit", 0, 1, 86400)
     if call.status in FINAL_STATUSES:

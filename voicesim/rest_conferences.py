@@ -47,7 +47,7 @@ async def conference_detail(request: Request) -> Response:
     status = form.get("Status") or None
     if status not in (None, "completed"):
         raise TwilioError(400, 20001, f"Status must be completed, not {status!r}")
-    announce_url = check_url(form.get("AnnounceUrl"), "AnnounceUrl")
+    announce_url = check_url(form.get("AnnounceUrl"), "AnnounceUrl", engine.local_hosts)
     announce_method = check_method(form.get("AnnounceMethod"), "AnnounceMethod")
     if not conference.is_live and (status or announce_url):
         raise TwilioError(400, 20001, f"Conference {conference.sid} is already completed")

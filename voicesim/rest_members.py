@@ -41,7 +41,7 @@ async def member_detail(request: Request) -> Response:
     if request.method == "GET":
         return JSONResponse(body)
     form = await read_form(request)
-    url = check_url(form.get("Url"), "Url")
+    url = check_url(form.get("Url"), "Url", engine.local_hosts)
     if not url:
         raise TwilioError(400, 21205, "Url parameter is required")
     member.dequeued_to = Source(url, check_method(form.get("Method"), "Method"))

@@ -65,7 +65,7 @@ async def create(request: Request) -> Response:
     engine.account_numbers.check_from(from_number)
     coaching = check_bool(form, "Coaching")
     coached = coached_sid(conference, coaching, form)
-    wait_url = check_url(form.get("WaitUrl"), "WaitUrl")
+    wait_url = check_url(form.get("WaitUrl"), "WaitUrl", engine.local_hosts)
     participant_fields = {
         "label": form.get("Label") or None,
         "muted": bool(check_bool(form, "Muted")),
@@ -83,7 +83,7 @@ async def create(request: Request) -> Response:
         raise TwilioError(400, 20001, f"Label {participant_fields['label']!r} is already in use")
     max_participants = bounded_int(form, "MaxParticipants", MAX_PARTICIPANTS, 2, MAX_PARTICIPANTS)
     conference_callback = check_url(
-        form.get("ConferenceStatusCallback"), "ConferenceStatusCallback"
+        form.get("ConferenceStatusCallback"), "ConferenceStatusCallback", engine.local_hosts
     )
     conference_method = check_method(
         form.get("ConferenceStatusCallbackMethod"), "ConferenceStatusCallbackMethod"
@@ -97,7 +97,7 @@ async def create(request: Request) -> Response:
     call = engine.new_call(
         to=to_number,
         from_=from_number,
-        status_callback=check_url(form.get("StatusCallback"), "StatusCallback"),
+        status_callback=check_url(form.get("StatusCallback"), "StatusCallback", engine.local_hosts),
         status_callback_method=check_method(
             form.get("StatusCallbackMethod"), "StatusCallbackMethod"
         ),
@@ -151,11 +151,11 @@ async def participant_detail(request: Request) -> Response:
     form = await read_form(request)
     muted = check_bool(form, "Muted")
     hold = check_bool(form, "Hold")
-    hold_url = check_url(form.get("HoldUrl"), "HoldUrl")
+    hold_url = check_url(form.get("HoldUrl"), "HoldUrl", engine.local_hosts)
     hold_method = check_method(form.get("HoldMethod"), "HoldMethod")
-    announce_url = check_url(form.get("AnnounceUrl"), "AnnounceUrl")
+    announce_url = check_url(form.get("AnnounceUrl"), "AnnounceUrl", engine.local_hosts)
     announce_method = check_method(form.get("AnnounceMethod"), "AnnounceMethod")
-    wait_url = check_url(form.get("WaitUrl"), "WaitUrl")
+    wait_url = check_url(form.get("WaitUrl"), "WaitUrl", engine.local_hosts)
     wait_method = check_method(form.get("WaitMethod"), "WaitMethod")
     beep_on_exit = check_bool(form, "BeepOnExit")
     end_on_exit = check_bool(form, "EndConferenceOnExit")

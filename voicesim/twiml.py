@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -16,7 +17,8 @@ from defusedxml.ElementTree import fromstring
 
 WORDS_PER_SECOND = 2.5
 #: a Studio Flow webhook, by host and path whatever the scheme or case
-STUDIO_FLOW = re.compile(r"^[a-z]+://webhooks\.twilio\.com(:\d+)?/v1/Accounts/[^/]+/Flows/FW", re.I)
+STUDIO_FLOW_HOST = "webhooks.twilio.com"
+STUDIO_FLOW_PATH = re.compile(r"^/v1/Accounts/[^/]+/Flows/FW", re.I)
 
 
 class Stop(Exception):
@@ -32,8 +34,17 @@ class DocumentError(Exception):
 
 
 def is_studio_flow(url: str | None) -> bool:
-    """Seed 001: a Studio Flow webhook; it only takes calls that are still ringing."""
-    return bool(url and STUDIO_FLOW.match(url))
+    """Seed 001: a Studio Flow webhook; it only takes calls that are still ringing.
+
+    Known by its host and path whatever the scheme, port, user or case."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")  # lowercased, port and user left out
+    except ValueError:
+        return False
+    return host == STUDIO_FLOW_HOST and bool(STUDIO_FLOW_PATH.match(parts.path))
 
 
 def parse_twiml(text: str) -> Element:

@@ -9,11 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -27,6 +23,7 @@ from callcenter.wsgi import application
 from campaigns.models import CsvImport, ImportKind
 from tests.api.every_kind_of_record import create_every_kind_of_record
 from tests.api.records import member_of
+from tests.support.schemathesis_runs import described, for_each_operation
 
 CHECKS = [
     not_a_server_error,
@@ -110,13 +107,6 @@ def test_every_read_of_every_kind_of_record_is_what_the_schema_declares(integrat
     assert not failures, "\n\n".join(failures)
 
 
-def described(failure: BaseException) -> str:
-    """Every failure a (nested) exception group holds, each with its message."""
-    if isinstance(failure, BaseExceptionGroup):
-        return "\n".join(described(inner) for inner in failure.exceptions)
-    return f"{type(failure).__name__}: {failure}"
-
-
 @pytest.mark.timeout(900)  # a few minutes; a loaded machine may take more
 def test_generated_requests_get_the_answers_the_schema_declares(integration_headers):
     """Valid and invalid requests for every operation, a bounded number each.
@@ -127,17 +117,8 @@ def test_generated_requests_get_the_answers_the_schema_declares(integration_head
     """
     first_failure: dict[str, FailureGroup] = {}
 
-    @hypothesis_settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(data=st.data())
-    def answered_as_declared(data, operation):
-        modes = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
-        case = data.draw(st.one_of(modes))
+    @for_each_operation(EXAMPLES_PER_OPERATION)
+    def answered_as_declared(case, operation, data):
         try:
             case.call_and_validate(headers=integration_headers, checks=CHECKS)
         except FailureGroup as failure:

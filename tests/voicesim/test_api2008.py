@@ -155,17 +155,17 @@ def test_seed_000_current_url_redirects_take_the_caller_off_hold(
     ("data", "auth", "status", "code"),
     [
         (
-            {"Caller": "4158675309", "Called": "4155551212", "Url": "http://a.example/"},
+            {"Caller": "4158675309", "Called": "4155551212", "Url": "http://127.0.0.1:9/"},
             ("AC", "x"),
             401,
             "20003",
         ),
-        ({"Caller": "4158675309", "Url": "http://a.example/"}, None, 400, "21201"),
+        ({"Caller": "4158675309", "Url": "http://127.0.0.1:9/"}, None, 400, "21201"),
         (
             {
                 "Caller": "4158675309",
                 "Called": "4155551212",
-                "Url": "http://a.example/",
+                "Url": "http://127.0.0.1:9/",
                 "Timeout": "1000",
             },
             None,

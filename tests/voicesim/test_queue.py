@@ -126,6 +126,7 @@ def test_a_full_queue_refuses_the_caller_with_queue_full(sim: Sim, app: App) -> 
 
     [refused] = app.wait_for("left", CallSid=second.sid)
     assert refused.get("QueueResult") == "queue-full"
+    assert sim.events(second.sid, "queue-full")[0]["code"] == 14207
     assert sim.client.queues(queue_sid(sim, "tiny")).fetch().current_size == 1
     sim.hang_up(first)
 

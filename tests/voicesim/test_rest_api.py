@@ -45,16 +45,16 @@ def test_an_unknown_call_is_20404(sim: Sim) -> None:
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"to": "", "url": "http://example.com/a"}, 21201),
-        ({"to": HUMAN, "from_": "", "url": "http://example.com/a"}, 21213),
-        ({"to": "not a number", "url": "http://example.com/a"}, 21211),
+        ({"to": "", "url": "http://127.0.0.1:9/a"}, 21201),
+        ({"to": HUMAN, "from_": "", "url": "http://127.0.0.1:9/a"}, 21213),
+        ({"to": "not a number", "url": "http://127.0.0.1:9/a"}, 21211),
         ({"to": HUMAN, "url": "not a url"}, 21205),
         ({"to": HUMAN}, 21205),
-        ({"to": HUMAN, "url": "http://example.com/a", "send_digits": "1" * 33}, 20001),
-        ({"to": HUMAN, "url": "http://example.com/a", "record": "maybe"}, 20001),
+        ({"to": HUMAN, "url": "http://127.0.0.1:9/a", "send_digits": "1" * 33}, 20001),
+        ({"to": HUMAN, "url": "http://127.0.0.1:9/a", "record": "maybe"}, 20001),
         ({"to": HUMAN, "twiml": "<Response><Say>unclosed</Response>"}, 12100),
-        ({"to": HUMAN, "url": "http://example.com/a", "status_callback_event": ["bogus"]}, 20001),
-        ({"to": HUMAN, "url": "http://example.com/a", "timeout": 601}, 20001),
+        ({"to": HUMAN, "url": "http://127.0.0.1:9/a", "status_callback_event": ["bogus"]}, 20001),
+        ({"to": HUMAN, "url": "http://127.0.0.1:9/a", "timeout": 601}, 20001),
     ],
 )
 def test_invalid_creates_answer_twilio_errors_and_place_no_call(
@@ -72,7 +72,7 @@ def test_invalid_creates_answer_twilio_errors_and_place_no_call(
 def test_error_bodies_have_exactly_twilio_keys(sim: Sim) -> None:
     answer = httpx.post(
         f"{sim.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json",
-        data={"From": "+14155550100", "Url": "http://example.com/a"},
+        data={"From": "+14155550100", "Url": "http://127.0.0.1:9/a"},
         auth=(ACCOUNT_SID, "test-auth-token"),
     )
 
@@ -164,6 +164,17 @@ def test_a_status_filter_outside_twilios_statuses_is_refused_by_name(sim: Sim) -
 
     assert (answer.status_code, answer.json()["code"]) == (400, 20001)
     assert "Status" in answer.json()["message"]
+
+
+def test_an_unanswered_call_has_the_start_time_of_its_dialing(sim: Sim) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    call = sim.create(to=BUSY, from_="+14155550144", twiml="<Response/>")
+    sim.wait_status(call.sid, "busy")
+
+    busy = sim.client.calls(call.sid).fetch()
+    assert busy.start_time is not None and busy.start_time >= before
+    found = sim.client.calls.list(from_="+14155550144", start_time_after=before)
+    assert [c.sid for c in found] == [call.sid]
 
 
 def test_the_next_page_is_anchored_on_the_last_sid_shown(sim: Sim) -> None:

@@ -34,7 +34,14 @@ async def enqueue(runner: TwimlRunner, verb: Element, doc_url: str | None) -> So
     method = verb.get("method", "POST")
     member = queues.enqueue(queue, call)
     if member is None:
-        runner.log.add("queue-full", queue=queue.sid, max_size=queue.max_size)
+        # Twilio logs its warning 14207 and requests the action with queue-full
+        runner.log.add(
+            "queue-full",
+            queue=queue.sid,
+            max_size=queue.max_size,
+            code=14207,
+            message="Enqueue: The targeted queue reached max queue size",
+        )
         extra = {"QueueResult": "queue-full", "QueueSid": queue.sid, "QueueTime": "0"}
         return Source(action, method, extra=extra) if action else None
     wait_url = verb.get("waitUrl", DEFAULT_MUSIC)
