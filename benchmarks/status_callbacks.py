@@ -153,7 +153,7 @@ def conference_callbacks_of_call(
         }
         if call_sid:
             flags = {"Muted": "false", "Hold": "false", "Coaching": "false"}
-            params.update(CallSid=call_sid, EndConferenceOnExit="false", **flags, **extra)
+            params.update({"CallSid": call_sid, "EndConferenceOnExit": "false", **flags, **extra})
         else:
             params.update(extra)
         signature = validator.compute_signature(url, params)
@@ -168,16 +168,22 @@ def conference_callbacks_of_call(
 
 
 def open_conferences(database_url: str, rooms: list[tuple[str, str]]) -> None:
-    """The product's own step before Twilio's callbacks: a conference per customer's call
-    (as a hand-off opens it), here with the SID Twilio will name it by."""
+    """The product's own steps before Twilio's callbacks: a conference per customer's call
+    with the customer in it and the agent being dialed in by label (as a hand-off
+    makes them), here with the SID Twilio will name the room by."""
     parts = urlsplit(database_url)
     with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
         conn.cursor().executemany(
-            "INSERT INTO conversations_conference (call_id, friendly_name, sid, status,"
-            " hold_music_url, ended_reason, created_at, last_sequence)"
-            " SELECT id, 'call-' || sid, %s, 'init', '', '', now(), -1"
-            " FROM calls_call WHERE sid = %s",
-            [(conference, customer) for customer, conference in rooms],
+            "WITH room AS (INSERT INTO conversations_conference (call_id, friendly_name, sid,"
+            " status, hold_music_url, ended_reason, created_at, last_sequence)"
+            " SELECT id, 'call-' || sid, %(room)s, 'init', '', '', now(), -1"
+            " FROM calls_call WHERE sid = %(customer)s RETURNING id, call_id)"
+            " INSERT INTO conversations_participant (conference_id, call_id, call_sid, role,"
+            " label, endpoint, on_hold, muted, coaching, last_sequence, created_at)"
+            " SELECT id, call_id, %(customer)s, 'customer', '', '', false, false, false, -1,"
+            " now() FROM room UNION ALL"
+            " SELECT id, NULL, '', 'agent', 'agent', '', false, false, false, -1, now() FROM room",
+            [{"room": room, "customer": customer} for customer, room in rooms],
         )
 
 
