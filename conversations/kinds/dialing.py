@@ -21,6 +21,7 @@ from ..models import Conference, ConversationAction, Role
 from ..permissions import HOLD_CONVERSATIONS
 from ..registry import ActionKind, register
 from ..services import participant_dialed, participant_expect
+from ..twiml import CONFERENCE_EVENTS, conference_status_url
 from .params import only
 
 LEG_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -103,6 +104,10 @@ def dial_in(
             timeout=timeout,
             status_callback=call_services.conference_leg_status_url(leg),
             status_callback_event=LEG_EVENTS,
+            # Whoever reaches the room first names its callback: the room's events
+            # come to us even when the agent is in before the customer.
+            conference_status_callback=conference_status_url(conference),
+            conference_status_callback_event=CONFERENCE_EVENTS.split(),
             start_conference_on_enter=True,
             end_conference_on_exit=role == Role.AGENT,
             beep="false",
