@@ -21,10 +21,12 @@ urlpatterns = [
     # Every app the same way: the URLs handed to Twilio in `webhook_urls` (names
     # namespaced by app, e.g. "queues:voice"), its REST API in `api_urls` (a router).
     path("twilio/", include("calls.webhook_urls")),
+    path("twilio/", include("conversations.webhook_urls")),
     path("twilio/", include("queues.webhook_urls")),
     path("twilio/", include("campaigns.webhook_urls")),
     path("api/v1/", include("console.api_urls")),
     path("api/v1/", include("calls.api_urls")),
+    path("api/v1/", include("conversations.api_urls")),
     path("api/v1/", include("queues.api_urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,7 +3,7 @@
 Django creates model permissions in a `post_migrate` handler, so a data
 migration on a fresh database would run before `place_call` and `control_call`
 exist; a `post_migrate` handler of our own runs after them instead. The roles
-span apps (calls, queues, campaigns), and Django sends `post_migrate` once per
+span apps (calls, conversations, queues, campaigns), and Django sends `post_migrate` once per
 app, so the handler runs after each one and grants whatever exists by then.
 """
 
@@ -44,6 +44,10 @@ _CAMPAIGNS_WORK = (
     "campaigns.delete_donotcall",
 )
 
+_CONVERSATIONS_READ = ("conversations.view_conference", "conversations.view_conversationaction")
+# Hold, mute, end; listen, whisper, barge (`conversations.permissions`).
+_CONVERSATIONS_WORK = ("conversations.hold_conversation", "conversations.supervise_conversation")
+
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Run the floor in the admin: see everything, place and change live calls,
     # sign agents in and out, set up queues and surveys, run campaigns.
@@ -55,6 +59,8 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
+        *_CONVERSATIONS_READ,
+        *_CONVERSATIONS_WORK,
     ),
     # Internal tools on the REST API: place and change calls, set up queues and
     # surveys, drive agents and campaigns.
@@ -66,9 +72,11 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
+        *_CONVERSATIONS_READ,
+        *_CONVERSATIONS_WORK,
     ),
     # Dashboards and reporting: read only.
-    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ),
+    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ, *_CONVERSATIONS_READ),
 }
 
 

@@ -9,7 +9,7 @@ as a page of its own. Every message names the call by its parties and says when.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -23,6 +23,7 @@ from calls import services as call_services
 from calls.exceptions import RuleViolation
 from calls.models import Call, Redirect, RedirectState
 from calls.permissions import CONTROL_CALLS, VIEW_CALLS
+from conversations.selectors import Controls, controls_for
 from queues import services as queue_services
 from queues.models import OPEN_ENTRY_STATUSES, Agent, AgentStatus, QueueEntry
 from queues.permissions import CHANGE_AGENTS
@@ -48,11 +49,12 @@ REFRESH_MILLISECONDS = 2000
 
 @dataclass(frozen=True)
 class ActionableRow:
-    """A board row and what the user looking at it may do to it."""
+    """A board row and what the user looking at it may do to it (and to its conversation)."""
 
     row: BoardRow
     actions: list[RowAction]
     agents: list[Agent]
+    conversation: Controls | None = None
 
 
 def actionable(
@@ -84,13 +86,18 @@ class LiveBoardViews:
     def _board_context(self, request: HttpRequest) -> dict:
         board = live_board()
         can_act = request.user.has_perm(CONTROL_CALLS)
+        conversations = controls_for([row.call.pk for row in board.in_progress], request.user)
         return {
             "board": board,
             "can_act": can_act,
             "can_change_agents": request.user.has_perm(CHANGE_AGENTS),
             "waiting": [actionable(row, board.available_agents, can_act) for row in board.waiting],
             "in_progress": [
-                actionable(row, board.available_agents, can_act) for row in board.in_progress
+                replace(
+                    actionable(row, board.available_agents, can_act),
+                    conversation=conversations.get(row.call.pk) if can_act else None,
+                )
+                for row in board.in_progress
             ],
             "next_url": reverse("admin:console_board", current_app=self.name),
         }
