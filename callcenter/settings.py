@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "calls",
+    "recordings",
     "queues",
     "campaigns",
     "console",
@@ -221,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 0.5},
     "campaigns-dialer-tick": {"task": "campaigns.tasks.tick", "schedule": 1.0},
     "work-queues": {"task": "queues.tasks.work_queues", "schedule": 2.0},
+    "sweep-expired-recordings": {
+        "task": "recordings.tasks.sweep_expired_recordings",
+        "schedule": env.float("RECORDING_SWEEP_EVERY_SECONDS", default=3600.0),
+    },
     "reconcile-stale-calls": {
         "task": "calls.tasks.reconcile_stale_calls",
         "schedule": env.float("RECONCILE_EVERY_SECONDS", default=30.0),

@@ -3,7 +3,7 @@
 Django creates model permissions in a `post_migrate` handler, so a data
 migration on a fresh database would run before `place_call` and `control_call`
 exist; a `post_migrate` handler of our own runs after them instead. The roles
-span apps (calls, queues, campaigns), and Django sends `post_migrate` once per
+span apps (calls, queues, campaigns, recordings), and Django sends `post_migrate` once per
 app, so the handler runs after each one and grants whatever exists by then.
 """
 
@@ -43,6 +43,14 @@ _CAMPAIGNS_WORK = (
     "campaigns.add_donotcall",
     "campaigns.delete_donotcall",
 )
+_RECORDINGS_READ = ("recordings.view_recording", "recordings.view_recordingpolicy")
+# Pausing, resuming, stopping, playing back and holding recordings; their policies.
+_RECORDINGS_WORK = (
+    "recordings.manage_recording",
+    "recordings.add_recordingpolicy",
+    "recordings.change_recordingpolicy",
+    "recordings.delete_recordingpolicy",
+)
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Run the floor in the admin: see everything, place and change live calls,
@@ -55,6 +63,8 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
+        *_RECORDINGS_READ,
+        *_RECORDINGS_WORK,
     ),
     # Internal tools on the REST API: place and change calls, set up queues and
     # surveys, drive agents and campaigns.
@@ -66,9 +76,11 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
+        *_RECORDINGS_READ,
+        *_RECORDINGS_WORK,
     ),
     # Dashboards and reporting: read only.
-    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ),
+    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ, *_RECORDINGS_READ),
 }
 
 

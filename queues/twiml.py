@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from calls.urls_public import public_url
+from recordings.twiml import announcement_before
 
 from . import selectors
 from .models import Agent, EndpointKind, OverflowAction, QuestionKind, Queue, QueueEntry, Survey
@@ -110,7 +111,7 @@ def dial_agent_document(entry: QueueEntry, agent: Agent) -> VoiceResponse:
         dial.number(agent.endpoint, **callback)
     response = VoiceResponse()
     response.append(dial)
-    return response
+    return announcement_before(entry.call, entry.queue.recording_policy, response)
 
 
 def question_document(question: Question, *, attempt: int = 1, say: str = "") -> VoiceResponse:

@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("callcenter", "calls", "queues", "campaigns", "console", "voicesim")
+PACKAGES = ("callcenter", "calls", "recordings", "queues", "campaigns", "console", "voicesim")
 
 
 def project_modules() -> dict[str, Path]:

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calls.models import FINAL_STATUSES, Call, CallStatus
+from calls.models import FINAL_STATUSES, Call, CallStatus, Source
+from recordings.models import RecordingMode
+from recordings.services import recording_policy_apply
 
 from .. import selectors
 from ..models import Agent, AgentStatus, EndpointKind, EntryOutcome, EntryStatus, QueueEntry
@@ -108,6 +110,12 @@ def record_leg_status(leg: Call) -> None:
             entry.outcome = EntryOutcome.CONNECTED
             entry.answered_at = timezone.now()
             entry.save(update_fields=["status", "outcome", "answered_at"])
+            recording_policy_apply(
+                entry.call,
+                entry.queue.recording_policy,
+                RecordingMode.FROM_AGENT,
+                origin=Source.QUEUE,
+            )
         elif leg.status in FINAL_STATUSES:
             agent_call_ended(entry.agent_id, STATUS_AFTER_LEG[leg.status])
 
