@@ -17,6 +17,8 @@ from calls.unique_messages import PlainUniqueMessages
 
 ANNOUNCEMENT_MAX_LENGTH = 500
 RETENTION_MAX_DAYS = 3650
+# A recording no policy asked for (one Twilio started on its own) is kept this long.
+DEFAULT_RETENTION_DAYS = 90
 
 
 class RecordingMode(models.TextChoices):
@@ -40,7 +42,7 @@ class RecordingPolicy(PlainUniqueMessages, models.Model):
         "required (e.g. “This call is recorded for quality and training.”); empty: none",
     )
     retention_days = models.PositiveIntegerField(
-        default=90,
+        default=DEFAULT_RETENTION_DAYS,
         help_text=f"days a recording is kept before it is deleted at Twilio (1 to "
         f"{RETENTION_MAX_DAYS}); a legal hold keeps one past it",
     )

@@ -17,11 +17,10 @@ from django.utils.dateparse import parse_datetime
 
 from calls.models import Call, Source
 
-from ..models import Recording, RecordingEvent, RecordingStatus
+from ..models import DEFAULT_RETENTION_DAYS, Recording, RecordingEvent, RecordingStatus
 from .common import moves_forward, refuse
 
 FINISHED = {RecordingStatus.COMPLETED, RecordingStatus.ABSENT, RecordingStatus.FAILED}
-DEFAULT_RETENTION_DAYS = Recording._meta.get_field("retention_days").default or 90
 
 
 def recording_status_record(params: Mapping[str, str], *, recording_id: int | None) -> Recording:

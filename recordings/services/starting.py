@@ -17,6 +17,7 @@ from calls.telephony import TwilioNotReached
 from calls.urls_public import public_url
 
 from ..models import (
+    DEFAULT_RETENTION_DAYS,
     OPEN_RECORDING_STATUSES,
     Recording,
     RecordingPolicy,
@@ -47,7 +48,8 @@ def recording_request(
     gets its recording back (one open recording per call)."""
     if not call.is_live or not call.sid:
         raise refuse("Only a call in progress can be recorded.", "call-not-live")
-    days = retention_days if retention_days is not None else policy.retention_days
+    if retention_days is None:
+        retention_days = policy.retention_days if policy else DEFAULT_RETENTION_DAYS
     try:
         with transaction.atomic():
             recording = Recording.objects.create(
@@ -55,7 +57,7 @@ def recording_request(
                 policy=policy,
                 origin=origin,
                 requested_by=requested_by,
-                retention_days=days,
+                retention_days=retention_days,
             )
     except IntegrityError:
         # Asked twice at once (the answer and the agent's join): the first one stands.
