@@ -10,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from calls.api import REFUSED_BY_STATE, NewestFirst, ServiceErrorsMixin
+from calls.exceptions import TwilioError, TwilioUnreachable
 from calls.models import Source
 from calls.permissions import ActionPermission, by_action
 
@@ -32,6 +33,13 @@ from .serializers import (
     RecordingPolicySerializer,
     RecordingSerializer,
 )
+
+
+class MediaUnavailable(APIException):
+    """Twilio did not hand the recording's media over."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "media-unavailable"
 
 
 class RecordingPolicyViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
@@ -146,9 +154,16 @@ class RecordingViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
         responses={
             (200, "audio/x-wav"): OpenApiResponse(OpenApiTypes.BINARY, description="the WAV"),
             409: REFUSED_BY_STATE,
+            502: OpenApiResponse(OpenApiTypes.OBJECT, description="Twilio kept the media back"),
         }
     )
     @action(detail=True, methods=["get"])
     def media(self, request: Request, pk: str):
         """The recording's audio, fetched from Twilio with the account's credentials."""
-        return media_response(self.get_object())
+        recording = self.get_object()
+        try:
+            return media_response(recording)
+        except (TwilioError, TwilioUnreachable) as failed:
+            raise MediaUnavailable(
+                {"detail": failed.message, "code": "media-unavailable"}
+            ) from failed

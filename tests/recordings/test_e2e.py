@@ -43,14 +43,24 @@ ANNOUNCEMENT = "This call is recorded for quality and training."
 PAUSE_SECONDS = 5
 
 
-@pytest.fixture
-def supervisor_api(live_server, stack) -> httpx.Client:
-    token = Token.objects.create(user=member_of("Supervisors"))
-    with httpx.Client(
+def api_client(live_server, group: str) -> httpx.Client:
+    token = Token.objects.create(user=member_of(group))
+    return httpx.Client(
         base_url=f"{live_server.url}/api/v1/",
         headers={"Authorization": f"Token {token.key}"},
         timeout=10,
-    ) as client:
+    )
+
+
+@pytest.fixture
+def supervisor_api(live_server, stack) -> httpx.Client:
+    with api_client(live_server, "Supervisors") as client:
+        yield client
+
+
+@pytest.fixture
+def integration_api(live_server, stack) -> httpx.Client:
+    with api_client(live_server, "Integrations") as client:
         yield client
 
 
@@ -197,7 +207,7 @@ def sweep_in_own_connection() -> list[int]:
 
 
 def test_the_retention_sweep_deletes_an_expired_recording_at_twilio_and_keeps_a_held_one(
-    stack, supervisor_api
+    stack, supervisor_api, integration_api
 ):
     expired = recorded_and_completed(stack, "+14155550301", retention_days=1)
     held = recorded_and_completed(stack, "+14155550302", retention_days=1)
@@ -227,3 +237,7 @@ def test_the_retention_sweep_deletes_an_expired_recording_at_twilio_and_keeps_a_
     assert supervisor_api.get(f"recordings/{expired.pk}/").json()["media"] is None
     refused = supervisor_api.get(f"recordings/{expired.pk}/media/")
     assert refused.status_code == 409
+    # A held one still plays, streamed through the product to an integration too.
+    played = integration_api.get(f"recordings/{held.pk}/media/")
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/x-wav"
+    assert len(samples_of(played.content)) / RATE == pytest.approx(held.duration, abs=0.5)
