@@ -10,7 +10,9 @@ created and dropped):
 Each simulated call sends its four signed status callbacks (initiated, ringing,
 answered, completed) in a shuffled order with one repeated, and so does its
 `<Dial>` leg; then a tenth of all callbacks is sent again from other clients at
-once, as Twilio's retries do. The baseline is /livez, a view that does nothing,
+once, as Twilio's retries do. Each call also has a recording whose status
+callbacks (in-progress, completed, one repeated) follow its call's; their rate
+is reported on its own against the same baseline. The baseline is /livez, a view that does nothing,
 on the same server, through the same middleware, from the same clients (one
 keep-alive connection each), sent in the same pattern: one GET in place of each
 callback, in the same jobs (a call's requests in order on one client) and
@@ -50,12 +52,16 @@ TRIVIAL_PATH = "/livez"
 LIFE = [("initiated", "initiated"), ("ringing", "ringing"), ("in-progress", "answered")]
 
 
+RECORDING_STATUS_PATH = "/twilio/recordings/status"
+
+
 @dataclass(frozen=True)
 class Callback:
     sid: str
     sequence: int
     body: str
     signature: str
+    path: str = STATUS_PATH
 
 
 def free_port() -> int:
@@ -118,6 +124,35 @@ def callbacks_of_call(base_url: str, validator: RequestValidator, rng: random.Ra
     return batches
 
 
+def recording_callbacks_of_call(
+    base_url: str, validator: RequestValidator, rng: random.Random, call_sid: str
+) -> list[Callback]:
+    """The signed recording status callbacks of one recording of the call (in-progress,
+    then completed), the completed one repeated: a recording Twilio started on its
+    own, which the product finds by its call and keeps."""
+    recording = f"RE{uuid.uuid4().hex}"
+    callbacks = []
+    for sequence, status in enumerate(["in-progress", "completed"]):
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "CallSid": call_sid,
+            "RecordingSid": recording,
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
+            f"/Recordings/{recording}",
+            "RecordingStatus": status,
+            "RecordingDuration": "-1" if status == "in-progress" else "42",
+            "RecordingChannels": "2",
+            "RecordingStartTime": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
+            "RecordingSource": "DialVerb",
+            "RecordingTrack": "both",
+        }
+        signature = validator.compute_signature(base_url + RECORDING_STATUS_PATH, params)
+        callbacks.append(
+            Callback(recording, sequence, urlencode(params), signature, RECORDING_STATUS_PATH)
+        )
+    return [*callbacks, rng.choice(callbacks)]
+
+
 class Clients:
     """`count` concurrent clients, each a thread keeping one connection for the whole
     run, as Twilio's senders do (a connection per phase would weigh on phases)."""
@@ -155,7 +190,7 @@ class Clients:
 def post_callback(client: httpx.Client, callback: Callback) -> float:
     started = time.perf_counter()
     response = client.post(
-        STATUS_PATH,
+        callback.path,
         content=callback.body,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
@@ -164,7 +199,9 @@ def post_callback(client: httpx.Client, callback: Callback) -> float:
     )
     elapsed = time.perf_counter() - started
     if response.status_code != 204:
-        raise RuntimeError(f"{STATUS_PATH} answered {response.status_code}: {response.text[:200]}")
+        raise RuntimeError(
+            f"{callback.path} answered {response.status_code}: {response.text[:200]}"
+        )
     return elapsed
 
 
@@ -177,6 +214,16 @@ def get_trivial(client: httpx.Client, _: object) -> float:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def stored_recordings(database_url: str) -> tuple[int, int]:
+    """(recording events, completed recordings) in the database."""
+    with psycopg.connect(urlunsplit(("postgresql", *urlsplit(database_url)[1:]))) as conn:
+        events = conn.execute("SELECT count(*) FROM recordings_recordingevent").fetchone()[0]
+        completed = conn.execute(
+            "SELECT count(*) FROM recordings_recording WHERE status = 'completed'"
+        ).fetchone()[0]
+    return events, completed
 
 
 def stored_counts(database_url: str) -> tuple[int, int, int, int]:
@@ -285,20 +332,31 @@ def main() -> None:
     process = start_server(scratch, port, server)
     clients = Clients(base_url, args.clients)
     callbacks, trivial = Tally(), Tally()
+    recorded, recorded_trivial = Tally(), Tally()
     try:
         rng = random.Random(2010)
         validator = RequestValidator(AUTH_TOKEN)
         per_call = [callbacks_of_call(base_url, validator, rng) for _ in range(args.calls)]
         every = [c for batches in per_call for batch in batches for c in batch]
         unique = len({(c.sid, c.sequence) for c in every})
+        per_recording = [
+            recording_callbacks_of_call(base_url, validator, rng, batches[0][0].sid)
+            for batches in per_call
+        ]
 
         clients.run([[None] * 20] * args.clients, get_trivial)  # warm up every worker
-        for round_calls in (per_call[i :: args.rounds] for i in range(args.rounds)):
-            phases = phases_of_round(round_calls, rng, args.clients)
+        for i in range(args.rounds):
+            phases = phases_of_round(per_call[i :: args.rounds], rng, args.clients)
             for jobs in phases:
                 callbacks.add(clients.run(jobs, post_callback))
             for jobs in phases:
                 trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
+            # The recordings of the round's calls (which exist by now), each recording's
+            # callbacks in order on one client; then the baseline in the same pattern.
+            jobs = per_recording[i :: args.rounds]
+            recorded.add(clients.run(jobs, post_callback))
+            recorded_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
+        recording_events, recordings_completed = stored_recordings(scratch)
         events, calls, completed, linked = stored_counts(scratch)
     finally:
         clients.close()
@@ -328,10 +386,27 @@ def main() -> None:
         f"stored: {events} events for {unique} distinct callbacks; {calls} calls, "
         f"{completed} completed, {linked} legs under their parent"
     )
+    print_recordings(recorded, recorded_trivial)
+    print(
+        f"stored: {recording_events} recording events for {2 * args.calls} distinct "
+        f"callbacks; {recordings_completed} recordings completed"
+    )
     expected_calls = 2 * args.calls
+    if (recording_events, recordings_completed) != (2 * args.calls, args.calls):
+        sys.exit("FAILED: a recording callback was lost or stored twice")
     if (events, calls, completed, linked) != (unique, expected_calls, expected_calls, args.calls):
         sys.exit("FAILED: an event was lost or stored twice, or a call did not end right")
     print("OK: every callback stored exactly once; every call and leg ended completed")
+
+
+def print_recordings(recorded: Tally, trivial: Tally) -> None:
+    """The recording callbacks' rate against the trivial view's, sent the same way."""
+    ratio = recorded.rate / trivial.rate
+    print(
+        f"recording callbacks: {len(recorded.latencies)} sent, {recorded.rate:.1f}/s, "
+        f"p50 {recorded.ms(0.5):.2f} ms, p99 {recorded.ms(0.99):.2f} ms; trivial view "
+        f"{trivial.rate:.1f} req/s; ratio = {ratio:.2f} (target >= 0.5)"
+    )
 
 
 def phases_of_round(per_call: list, rng: random.Random, clients: int) -> list[list[list]]:

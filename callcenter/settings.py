@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "HttpMethodEnum": "calls.models.HttpMethod",
         "CallSourceEnum": "calls.models.Source",
         "ContactOutcomeEnum": "campaigns.models.ContactOutcome",
+        "RecordingStatusEnum": "recordings.models.RecordingStatus",
+        "RecordingActionStateEnum": "recordings.models.RecordingActionState",
     },
 }
 
