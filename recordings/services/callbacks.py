@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -31,18 +31,16 @@ def recording_status_record(params: Mapping[str, str], *, recording_id: int | No
         raise refuse("RecordingSid is missing or not a recording's SID.", "invalid", "RecordingSid")
     if status not in RecordingStatus.values:
         raise refuse(f"Unknown RecordingStatus {status!r}.", "invalid", "RecordingStatus")
+    fingerprint = f"{sid}:{status}"
     with transaction.atomic():
         recording = _locked_recording_of(params, sid, recording_id)
-        try:
-            with transaction.atomic():
-                RecordingEvent.objects.create(
-                    recording=recording,
-                    status=status,
-                    fingerprint=f"{sid}:{status}",
-                    params=dict(params.items()),
-                )
-        except IntegrityError:
-            return recording  # a retry or a duplicate: already applied
+        # Under the recording's row lock, a look is enough: no two callbacks of one
+        # recording get here at once, so a retry or a duplicate is found, not raced.
+        if RecordingEvent.objects.filter(fingerprint=fingerprint).exists():
+            return recording
+        RecordingEvent.objects.create(
+            recording=recording, status=status, fingerprint=fingerprint, params=dict(params)
+        )
         _apply(recording, params, status)
     return recording
 
@@ -68,19 +66,26 @@ def _locked_recording_of(params: Mapping[str, str], sid: str, recording_id: int 
 
 
 def _apply(recording: Recording, params: Mapping[str, str], status: str) -> None:
-    recording.sid = params["RecordingSid"]
-    recording.conference_sid = params.get("ConferenceSid", "") or recording.conference_sid
-    recording.media_url = params.get("RecordingUrl", "") or recording.media_url
-    recording.channels = _int(params.get("RecordingChannels")) or recording.channels
-    recording.started_at = recording.started_at or _time(params.get("RecordingStartTime"))
+    """Keep what the callback tells; only the fields it changes are written."""
+    told = {
+        "sid": params["RecordingSid"],
+        "conference_sid": params.get("ConferenceSid", "") or recording.conference_sid,
+        "media_url": params.get("RecordingUrl", "") or recording.media_url,
+        "channels": _int(params.get("RecordingChannels")) or recording.channels,
+        "started_at": recording.started_at or _time(params.get("RecordingStartTime")),
+    }
     if status in FINISHED:
         duration = _int(params.get("RecordingDuration"))
-        recording.duration = duration if duration is not None and duration >= 0 else None
-        recording.completed_at = recording.completed_at or timezone.now()
-        recording.error_code = _int(params.get("ErrorCode")) or recording.error_code
+        told["duration"] = duration if duration is not None and duration >= 0 else None
+        told["completed_at"] = recording.completed_at or timezone.now()
+        told["error_code"] = _int(params.get("ErrorCode")) or recording.error_code
     if moves_forward(recording.status, status):
-        recording.status = status
-    recording.save()
+        told["status"] = status
+    changed = [name for name, value in told.items() if getattr(recording, name) != value]
+    for name in changed:
+        setattr(recording, name, told[name])
+    if changed:
+        recording.save(update_fields=changed)
 
 
 def _int(value: str | None) -> int | None:
