@@ -11,26 +11,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from calls.models import Call, Source
 
 from ..models import DEFAULT_RETENTION_DAYS, Recording, RecordingEvent, RecordingStatus
+from .callback_statement import record_in_one_statement
 from .common import moves_forward, refuse
 
 FINISHED = {RecordingStatus.COMPLETED, RecordingStatus.ABSENT, RecordingStatus.FAILED}
 
 
-def recording_status_record(params: Mapping[str, str], *, recording_id: int | None) -> Recording:
-    """Store one callback once and move its recording forward."""
+def recording_status_record(
+    params: Mapping[str, str], *, recording_id: int | None
+) -> Recording | None:
+    """Store one callback once and move its recording forward; the recording, when
+    it went the ORM's way (on PostgreSQL a known one is not read back)."""
     sid = params.get("RecordingSid", "")
     status = params.get("RecordingStatus", "")
     if not sid.startswith("RE"):
         raise refuse("RecordingSid is missing or not a recording's SID.", "invalid", "RecordingSid")
     if status not in RecordingStatus.values:
         raise refuse(f"Unknown RecordingStatus {status!r}.", "invalid", "RecordingStatus")
+    if connection.vendor == "postgresql" and _recorded_in_one_statement(
+        params, sid, status, recording_id
+    ):
+        return None
     fingerprint = f"{sid}:{status}"
     with transaction.atomic():
         recording = _locked_recording_of(params, sid, recording_id)
@@ -43,6 +51,23 @@ def recording_status_record(params: Mapping[str, str], *, recording_id: int | No
         )
         _apply(recording, params, status)
     return recording
+
+
+def _recorded_in_one_statement(
+    params: Mapping[str, str], sid: str, status: str, recording_id: int | None
+) -> bool:
+    duration = _int(params.get("RecordingDuration"))
+    return record_in_one_statement(
+        recording_id=recording_id,
+        sid=sid,
+        status=status,
+        params=params,
+        channels=_int(params.get("RecordingChannels")),
+        started_at=_time(params.get("RecordingStartTime")),
+        finished=status in FINISHED,
+        duration=duration if duration is not None and duration >= 0 else None,
+        error_code=_int(params.get("ErrorCode")),
+    )
 
 
 def _locked_recording_of(params: Mapping[str, str], sid: str, recording_id: int | None):
