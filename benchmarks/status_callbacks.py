@@ -10,7 +10,8 @@ created and dropped):
 Each simulated call sends its four signed status callbacks (initiated, ringing,
 answered, completed) in a shuffled order with one repeated, and so does its
 `<Dial>` leg; then a tenth of all callbacks is sent again from other clients at
-once, as Twilio's retries do. Each call also has a recording whose status
+once, as Twilio's retries do. Each call also has a recording the product
+started (its row is written as the product's request leaves it), whose status
 callbacks (in-progress, completed, one repeated) follow its call's; their rate
 is reported on its own against the same baseline. The baseline is /livez, a view that does nothing,
 on the same server, through the same middleware, from the same clients (one
@@ -125,12 +126,13 @@ def callbacks_of_call(base_url: str, validator: RequestValidator, rng: random.Ra
 
 
 def recording_callbacks_of_call(
-    base_url: str, validator: RequestValidator, rng: random.Random, call_sid: str
+    base_url: str, validator: RequestValidator, rng: random.Random, call_sid: str, row: int
 ) -> list[Callback]:
-    """The signed recording status callbacks of one recording of the call (in-progress,
-    then completed), the completed one repeated: a recording Twilio started on its
-    own, which the product finds by its call and keeps."""
+    """The signed status callbacks of the recording the product started on the call
+    (its row `row` exists, the callback URL names it): in-progress, then
+    completed, the completed one repeated."""
     recording = f"RE{uuid.uuid4().hex}"
+    path = f"{RECORDING_STATUS_PATH}?recording={row}"
     callbacks = []
     for sequence, status in enumerate(["in-progress", "completed"]):
         params = {
@@ -143,14 +145,29 @@ def recording_callbacks_of_call(
             "RecordingDuration": "-1" if status == "in-progress" else "42",
             "RecordingChannels": "2",
             "RecordingStartTime": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
-            "RecordingSource": "DialVerb",
+            "RecordingSource": "StartCallRecordingAPI",
             "RecordingTrack": "both",
         }
-        signature = validator.compute_signature(base_url + RECORDING_STATUS_PATH, params)
-        callbacks.append(
-            Callback(recording, sequence, urlencode(params), signature, RECORDING_STATUS_PATH)
-        )
+        signature = validator.compute_signature(base_url + path, params)
+        callbacks.append(Callback(recording, sequence, urlencode(params), signature, path))
     return [*callbacks, rng.choice(callbacks)]
+
+
+def requested_recordings(database_url: str, call_sids: list[str]) -> dict[str, int]:
+    """A recording row per call, as the product's request leaves it before Twilio
+    answers (`starting`); the id of each by its call's SID."""
+    with psycopg.connect(urlunsplit(("postgresql", *urlsplit(database_url)[1:]))) as conn:
+        rows = conn.execute(
+            """
+            INSERT INTO recordings_recording (call_id, conference_sid, status, media_url,
+                origin, retention_days, legal_hold, error_message, created_at)
+            SELECT id, '', 'starting', '', 'system', 90, false, '', now()
+            FROM calls_call WHERE sid = ANY(%s)
+            RETURNING id, (SELECT sid FROM calls_call c WHERE c.id = call_id)
+            """,
+            [call_sids],
+        ).fetchall()
+    return {sid: row for row, sid in rows}
 
 
 class Clients:
@@ -339,10 +356,6 @@ def main() -> None:
         per_call = [callbacks_of_call(base_url, validator, rng) for _ in range(args.calls)]
         every = [c for batches in per_call for batch in batches for c in batch]
         unique = len({(c.sid, c.sequence) for c in every})
-        per_recording = [
-            recording_callbacks_of_call(base_url, validator, rng, batches[0][0].sid)
-            for batches in per_call
-        ]
 
         clients.run([[None] * 20] * args.clients, get_trivial)  # warm up every worker
         for i in range(args.rounds):
@@ -353,7 +366,12 @@ def main() -> None:
                 trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
             # The recordings of the round's calls (which exist by now), each recording's
             # callbacks in order on one client; then the baseline in the same pattern.
-            jobs = per_recording[i :: args.rounds]
+            parents = [batches[0][0].sid for batches in per_call[i :: args.rounds]]
+            rows = requested_recordings(scratch, parents)
+            jobs = [
+                recording_callbacks_of_call(base_url, validator, rng, sid, rows[sid])
+                for sid in parents
+            ]
             recorded.add(clients.run(jobs, post_callback))
             recorded_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
         recording_events, recordings_completed = stored_recordings(scratch)
