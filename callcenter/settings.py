@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "calls",
+    "conversations",
     "recordings",
     "queues",
     "campaigns",
@@ -222,6 +223,10 @@ RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
 DISPATCH_RETRY_SECONDS = env.int("DISPATCH_RETRY_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "fire-due-redirects": {"task": "calls.tasks.fire_due_redirects", "schedule": 0.5},
+    "fire-due-conversation-actions": {
+        "task": "conversations.tasks.fire_due_actions",
+        "schedule": 0.5,
+    },
     "campaigns-dialer-tick": {"task": "campaigns.tasks.tick", "schedule": 1.0},
     "work-queues": {"task": "queues.tasks.work_queues", "schedule": 2.0},
     "sweep-expired-recordings": {

@@ -21,6 +21,7 @@ urlpatterns = [
     # Every app the same way: the URLs handed to Twilio in `webhook_urls` (names
     # namespaced by app, e.g. "queues:voice"), its REST API in `api_urls` (a router).
     path("twilio/", include("calls.webhook_urls")),
+    path("twilio/", include("conversations.webhook_urls")),
     path("twilio/", include("queues.webhook_urls")),
     path("twilio/", include("campaigns.webhook_urls")),
     path("twilio/", include("recordings.webhook_urls")),

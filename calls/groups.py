@@ -3,8 +3,9 @@
 Django creates model permissions in a `post_migrate` handler, so a data
 migration on a fresh database would run before `place_call` and `control_call`
 exist; a `post_migrate` handler of our own runs after them instead. The roles
-span apps (calls, queues, campaigns, recordings), and Django sends `post_migrate` once per
-app, so the handler runs after each one and grants whatever exists by then.
+span apps (calls, conversations, recordings, queues, campaigns), and Django sends
+`post_migrate` once per app, so the handler runs after each one and grants
+whatever exists by then.
 """
 
 from django.apps import AppConfig
@@ -52,6 +53,10 @@ _RECORDINGS_WORK = (
     "recordings.delete_recordingpolicy",
 )
 
+_CONVERSATIONS_READ = ("conversations.view_conference", "conversations.view_conversationaction")
+# Hold, mute, end; listen, whisper, barge (`conversations.permissions`).
+_CONVERSATIONS_WORK = ("conversations.hold_conversation", "conversations.supervise_conversation")
+
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Run the floor in the admin: see everything, place and change live calls,
     # sign agents in and out, set up queues and surveys, run campaigns.
@@ -63,6 +68,8 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
+        *_CONVERSATIONS_READ,
+        *_CONVERSATIONS_WORK,
         *_RECORDINGS_READ,
         *_RECORDINGS_WORK,
     ),
@@ -76,11 +83,19 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_QUEUES_SETUP,
         *_CAMPAIGNS_READ,
         *_CAMPAIGNS_WORK,
+        *_CONVERSATIONS_READ,
+        *_CONVERSATIONS_WORK,
         *_RECORDINGS_READ,
         *_RECORDINGS_WORK,
     ),
     # Dashboards and reporting: read only.
-    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ, *_RECORDINGS_READ),
+    "Viewers": (
+        *_CALLS_READ,
+        *_QUEUES_READ,
+        *_CAMPAIGNS_READ,
+        *_CONVERSATIONS_READ,
+        *_RECORDINGS_READ,
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""The Twilio gateway: the only module that talks to the Calls REST API.
+"""The Twilio gateway: the only module that talks to the Calls and Conferences REST API.
 
 It builds the real `twilio` client from settings and points it at
 TWILIO_API_BASE_URL (the real API, or voicesim), and turns the client's errors
@@ -234,6 +234,61 @@ def fetch_transcript(sid: str, *, timeout: float):
             f"voicesim answered {response.status_code}", code=None, status=response.status_code
         )
     return json.loads(response.text)
+
+
+@dataclass(frozen=True)
+class TwilioParticipant:
+    """The fields of Twilio's conference Participant resource the back office keeps."""
+
+    call_sid: str
+    conference_sid: str
+    label: str
+    status: str
+    muted: bool
+    hold: bool
+    coaching: bool
+
+    @classmethod
+    def from_instance(cls, participant) -> TwilioParticipant:
+        return cls(
+            call_sid=participant.call_sid or "",
+            conference_sid=participant.conference_sid or "",
+            label=participant.label or "",
+            status=participant.status or "",
+            muted=bool(participant.muted),
+            hold=bool(participant.hold),
+            coaching=bool(participant.coaching),
+        )
+
+
+def create_participant(conference: str, **params) -> TwilioParticipant:
+    """POST .../Conferences/{name or SID}/Participants.json: dial someone into a conference.
+
+    Twilio accepts the conference's friendly name here, so a participant can be
+    dialed before the conference's SID is known (the conference is made then).
+    """
+    created = _call_twilio(client().conferences(conference).participants.create, **_given(params))
+    return TwilioParticipant.from_instance(created)
+
+
+def update_participant(conference_sid: str, call_sid: str, **params) -> TwilioParticipant:
+    """POST .../Participants/{CallSid}.json: hold, mute, coach or announce to a participant.
+
+    Booleans are sent as given (`False` included): only `None` and "" are left out.
+    """
+    participant = client().conferences(conference_sid).participants(call_sid)
+    updated = _call_twilio(participant.update, **_given(params))
+    return TwilioParticipant.from_instance(updated)
+
+
+def remove_participant(conference_sid: str, call_sid: str) -> None:
+    """DELETE .../Participants/{CallSid}.json: the participant leaves, their call goes on."""
+    _call_twilio(client().conferences(conference_sid).participants(call_sid).delete)
+
+
+def end_conference(conference_sid: str) -> None:
+    """POST .../Conferences/{sid}.json Status=completed: everyone leaves."""
+    _call_twilio(client().conferences(conference_sid).update, status="completed")
 
 
 @dataclass(frozen=True)

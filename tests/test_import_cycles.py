@@ -14,7 +14,24 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("callcenter", "calls", "recordings", "queues", "campaigns", "console", "voicesim")
+PACKAGES = (
+    "callcenter",
+    "calls",
+    "conversations",
+    "recordings",
+    "queues",
+    "campaigns",
+    "console",
+    "voicesim",
+)
+# The apps each app may import (docs/architecture.md): every import runs downwards.
+MAY_IMPORT = {
+    "calls": set(),
+    "conversations": {"calls"},
+    "recordings": {"calls", "conversations"},
+    "queues": {"calls", "conversations", "recordings"},
+    "campaigns": {"calls", "conversations", "recordings"},
+}
 
 
 def project_modules() -> dict[str, Path]:
@@ -163,3 +180,16 @@ def test_a_cycle_is_found_and_only_the_task_hand_off_is_allowed():
 def test_no_import_cycle_among_the_project_modules():
     found = cycles(import_graph())
     assert not found, "Import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
+
+
+def test_each_app_imports_only_the_apps_below_it():
+    wrong = sorted(
+        f"{module} -> {imported}"
+        for module, targets in import_graph().items()
+        if (app := module.split(".")[0]) in MAY_IMPORT
+        for imported in targets
+        if (other := imported.split(".")[0]) != app
+        and other in MAY_IMPORT
+        and other not in MAY_IMPORT[app]
+    )
+    assert not wrong, "Imports against the layering:\n" + "\n".join(wrong)

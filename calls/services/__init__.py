@@ -11,6 +11,13 @@ from .answering import (
     record_fallback,
     record_machine_detection,
 )
+from .common import cancel_scheduled
+from .conference_legs import (
+    conference_leg_dialed,
+    conference_leg_failed,
+    conference_leg_open,
+    conference_leg_status_url,
+)
 from .events import record_call_from_webhook, record_snapshot, record_status_event
 from .fallbacks import redirect_target_failed
 from .placing import dispatch_call, place_call
@@ -28,6 +35,11 @@ __all__ = [
     "answer_document",
     "cancel_call",
     "cancel_redirect",
+    "cancel_scheduled",
+    "conference_leg_dialed",
+    "conference_leg_failed",
+    "conference_leg_open",
+    "conference_leg_status_url",
     "dispatch_call",
     "fire_due_redirects",
     "hang_up",

@@ -31,6 +31,7 @@ from ..signals import redirect_sending
 from ..tasks import reconcile_call as reconcile_call_task
 from ..urls_public import public_url
 from .call_end import queue_redirects, send_redirects_on_commit
+from .common import cancel_scheduled
 from .events import record_snapshot
 
 # A 21220 right after `answered` is Twilio catching up (facts.md): one short retry.
@@ -98,20 +99,7 @@ def cancel_call(
 
 def cancel_redirect(redirect: Redirect, *, requested_by=None) -> Redirect:
     """Withdraw a redirect that is still waiting for its time; any other state is refused."""
-    with transaction.atomic():
-        current = Redirect.objects.select_for_update().get(pk=redirect.pk)
-        if current.state != RedirectState.SCHEDULED:
-            raise RuleViolation(
-                f"Only a scheduled redirect can be canceled; this one is {current.state}.",
-                field="state",
-                code="not_scheduled",
-            )
-        current.state = RedirectState.CANCELED
-        current.finished_at = timezone.now()
-        who = f" by {requested_by}" if requested_by is not None else ""
-        current.error_message = f"Canceled{who} before it was due."
-        current.save(update_fields=["state", "finished_at", "error_message"])
-    return current
+    return cancel_scheduled(redirect, noun="redirect", requested_by=requested_by)
 
 
 def _trigger_for(at: dt.datetime | None, on_leg_end: bool = False) -> str:

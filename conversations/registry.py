@@ -1,0 +1,68 @@
+"""The kinds of action a live conversation takes, by name.
+
+A kind is registered once, at import, by the module that defines it (this
+app's own in `conversations.kinds`; another app's in its `AppConfig.ready()`).
+The services know nothing of any kind: they ask the registry for its
+validator before saving an action and for its performer when it is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from calls.exceptions import RuleViolation
+
+if TYPE_CHECKING:
+    from .models import Conference, ConversationAction
+
+
+@dataclass(frozen=True)
+class ActionKind:
+    """What one kind of action needs and does.
+
+    `validate(conference, params)` returns the parameters to store, cleaned, or
+    raises `RuleViolation` naming the field at fault; it runs when the action is
+    asked for and again when it is due (the conversation may have changed).
+    `perform(action)` does it through `calls.telephony` and nothing else; a
+    `TwilioError` it raises fails the action with Twilio's code. It may return a
+    dict of changes to store on the action (e.g. the participant it brought in).
+    `permission` is the full permission name a user needs to ask for it.
+    `needs_conference_sid`: whether it waits for Twilio to name the conference
+    (every change of a participant does; dialing one in by the room's name does not).
+    """
+
+    name: str
+    label: str
+    permission: str
+    validate: Callable[[Conference, Mapping], dict]
+    perform: Callable[[ConversationAction], dict | None]
+    needs_conference_sid: bool = True
+
+
+_KINDS: dict[str, ActionKind] = {}
+
+
+def register(kind: ActionKind) -> ActionKind:
+    """Add a kind; a second kind under a taken name is a programming error."""
+    if kind.name in _KINDS and _KINDS[kind.name] != kind:
+        raise ValueError(f"An action kind named {kind.name!r} is already registered.")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def kind_named(name: str) -> ActionKind:
+    """The kind called `name`; a RuleViolation on `kind` for an unknown one."""
+    try:
+        return _KINDS[name]
+    except KeyError:
+        known = ", ".join(sorted(_KINDS))
+        raise RuleViolation(
+            f"Unknown action {name!r}; one of: {known}.", field="kind", code="unknown_kind"
+        ) from None
+
+
+def all_kinds() -> list[ActionKind]:
+    """Every registered kind, in the order registered (the order buttons show in)."""
+    return list(_KINDS.values())

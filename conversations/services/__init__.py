@@ -1,0 +1,24 @@
+"""The writes of conversations: conferences opened, callbacks recorded, actions sent."""
+
+from .actions import (
+    action_cancel,
+    action_request,
+    action_send,
+    actions_fire_due,
+    token_fingerprint,
+)
+from .conferences import conference_name, conference_open, conference_status_url, join_document
+from .events import conference_event_record
+
+__all__ = [
+    "action_cancel",
+    "action_request",
+    "action_send",
+    "actions_fire_due",
+    "conference_event_record",
+    "conference_name",
+    "conference_open",
+    "conference_status_url",
+    "join_document",
+    "token_fingerprint",
+]

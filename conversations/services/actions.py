@@ -1,0 +1,208 @@
+"""Actions on a live conversation: asked, scheduled, claimed, sent, canceled.
+
+Every action is a `ConversationAction` row first, its parameters checked by
+its kind's validator, and is sent by a task: scheduled → queued → sending →
+done | failed, like `calls.services.redirects`. A scheduled row waits in the
+database until the beat task claims it with `SKIP LOCKED`; the send moves
+`queued` to `sending` under the row lock, so a second delivery of the same task
+finds nothing to do, and the kind's performer runs once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from calls import services as call_services
+from calls.exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
+from calls.models import Call
+
+from .. import selectors
+from ..models import ActionState, ConversationAction, Origin
+from ..registry import kind_named
+from ..tasks import send_action as send_action_task
+
+SEND_MAX_ATTEMPTS = 5
+CLAIM_BATCH = 200
+# A conference whose SID Twilio has not told us yet is asked again this soon.
+SID_WAIT_SECONDS = 0.5
+SID_WAIT_ATTEMPTS = 20
+
+
+def token_fingerprint(token_key: str) -> str:
+    """Which API token asked, without keeping the token: the start of its SHA-256."""
+    return hashlib.sha256(token_key.encode()).hexdigest()[:16] if token_key else ""
+
+
+def action_request(
+    call: Call,
+    kind: str,
+    params: Mapping | None = None,
+    *,
+    at: dt.datetime | None = None,
+    origin: str = Origin.API,
+    requested_by=None,
+    api_token: str = "",
+    reason: str = "",
+) -> ConversationAction:
+    """Ask for an action of `kind` on the call's live conversation, now or `at` a moment.
+
+    Raises RuleViolation: on `kind` for an unknown kind, on a parameter for a
+    bad one, on `at` for a past time, and with code `no_conversation` when the
+    call has no live conversation (nothing is saved then).
+    """
+    action_kind = kind_named(kind)
+    if at is not None and at <= timezone.now():
+        raise RuleViolation(
+            "The time must be in the future; leave it out to act now.", field="at", code="past"
+        )
+    with transaction.atomic():
+        conference = selectors.live_conference(call, lock=True)
+        if conference is None:
+            raise RuleViolation(
+                "The call has no live conversation.", field="call", code="no_conversation"
+            )
+        cleaned = action_kind.validate(conference, dict(params or {}))
+        action = ConversationAction.objects.create(
+            call=call,
+            conference=conference,
+            kind=action_kind.name,
+            params=cleaned,
+            state=ActionState.SCHEDULED if at is not None else ActionState.QUEUED,
+            due_at=at,
+            origin=origin,
+            requested_by=requested_by,
+            api_token=token_fingerprint(api_token),
+            reason=reason,
+        )
+        if at is None:
+            transaction.on_commit(partial(send_action_task.delay, action.pk))
+    return action
+
+
+def action_cancel(action: ConversationAction, *, requested_by=None) -> ConversationAction:
+    """Withdraw an action still waiting for its time; any other state is refused."""
+    return call_services.cancel_scheduled(action, noun="action", requested_by=requested_by)
+
+
+def actions_fire_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Claim the scheduled actions whose time has come and queue their sends."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            ConversationAction.objects.select_for_update(skip_locked=True)
+            .filter(state=ActionState.SCHEDULED, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:CLAIM_BATCH]
+        )
+        ConversationAction.objects.filter(pk__in=due).update(state=ActionState.QUEUED)
+        for action_id in due:
+            transaction.on_commit(partial(send_action_task.delay, action_id))
+    return due
+
+
+def action_send(action_id: int) -> ConversationAction | None:
+    """Perform one queued action through its kind; None when there was nothing to do.
+
+    Raises RetryLater when Twilio asked us to come back, or the conference's SID
+    is not known yet; the row is `queued` again meanwhile.
+    """
+    action = _start_sending(action_id)
+    if action is None:
+        return None
+    kind = kind_named(action.kind)
+    try:
+        changes = kind.perform(action) or {}
+    except TwilioError as exc:
+        if exc.retryable:
+            return _retry_or_fail(action, exc.code, exc.message, 2**action.attempts)
+        return _finish(action, ActionState.FAILED, exc.code, exc.message)
+    except TwilioUnreachable as exc:
+        return _retry_or_fail(action, None, str(exc), 2**action.attempts)
+    return _finish(action, ActionState.DONE, changes=changes)
+
+
+def _start_sending(action_id: int) -> ConversationAction | None:
+    with transaction.atomic():
+        action = (
+            ConversationAction.objects.select_for_update(of=("self",))
+            .select_related("conference", "call")
+            .filter(pk=action_id)
+            .first()
+        )
+        if action is None or action.state != ActionState.QUEUED:
+            return None
+        problem = _why_not_now(action)
+        if problem is not None:
+            action.state, action.error_message = problem
+            action.finished_at = timezone.now()
+            action.save(update_fields=["state", "error_message", "finished_at"])
+            return None
+        if kind_named(action.kind).needs_conference_sid and not action.conference.sid:
+            _wait_for_sid(action)
+            return None
+        action.state = ActionState.SENDING
+        action.attempts += 1
+        action.sent_at = timezone.now()
+        action.save(update_fields=["state", "attempts", "sent_at"])
+    return action
+
+
+def _wait_for_sid(action: ConversationAction) -> None:
+    """Twilio names the conference in its first callback: ask again shortly, a few times."""
+    action.attempts += 1
+    if action.attempts > SID_WAIT_ATTEMPTS:
+        action.state = ActionState.FAILED
+        action.error_message = "Twilio has not named the conference; nothing was sent."
+        action.finished_at = timezone.now()
+        action.save(update_fields=["attempts", "state", "error_message", "finished_at"])
+        return
+    action.save(update_fields=["attempts"])
+    transaction.on_commit(
+        partial(send_action_task.apply_async, (action.pk,), countdown=SID_WAIT_SECONDS)
+    )
+
+
+def _why_not_now(action: ConversationAction) -> tuple[str, str] | None:
+    """(state, message) when the action can no longer be performed as asked."""
+    if not action.conference.is_live or action.call.is_final:
+        return ActionState.SKIPPED, "The conversation had ended."
+    try:
+        action.params = kind_named(action.kind).validate(action.conference, action.params)
+    except RuleViolation as refused:
+        return ActionState.FAILED, refused.message
+    return None
+
+
+def _retry_or_fail(action: ConversationAction, code: int | None, message: str, countdown: float):
+    if action.attempts >= SEND_MAX_ATTEMPTS:
+        return _finish(action, ActionState.FAILED, code, message)
+    _finish(action, ActionState.QUEUED, code, message)
+    raise RetryLater(countdown, message)
+
+
+def _finish(
+    action: ConversationAction,
+    state: str,
+    code: int | None = None,
+    message: str = "",
+    changes: Mapping | None = None,
+) -> ConversationAction:
+    with transaction.atomic():
+        current = ConversationAction.objects.select_for_update().get(pk=action.pk)
+        if current.state != ActionState.SENDING:
+            return current
+        current.state = state
+        current.error_code = code
+        current.error_message = message[:500]
+        for name, value in (changes or {}).items():
+            setattr(current, name, value)
+        if state != ActionState.QUEUED:
+            current.finished_at = timezone.now()
+        current.save()
+    return current
