@@ -43,9 +43,11 @@ def recording_request(
     origin: str = Source.API,
     requested_by=None,
     retention_days: int | None = None,
+    hand_over: bool = True,
 ) -> Recording:
     """Ask for the call to be recorded from now on; a call already being recorded
-    gets its recording back (one open recording per call)."""
+    gets its recording back (one open recording per call). `hand_over=False`
+    leaves the start to the caller (a conversation action starts it itself)."""
     if not call.is_live or not call.sid:
         raise refuse("Only a call in progress can be recorded.", "call-not-live")
     if retention_days is None:
@@ -62,7 +64,8 @@ def recording_request(
     except IntegrityError:
         # Asked twice at once (the answer and the agent's join): the first one stands.
         return open_recording(call)
-    after_commit(start_recording, recording.pk)
+    if hand_over:
+        after_commit(start_recording, recording.pk)
     return recording
 
 

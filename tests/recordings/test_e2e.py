@@ -18,11 +18,14 @@ import httpx
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from twilio.base.exceptions import TwilioRestException
 
 from calls.models import Call, CallStatus
 from calls.services import place_call
+from conversations.models import ConversationAction
+from conversations.services import action_request, conference_open
 from queues.models import AgentStatus, EndpointKind, EntryStatus, Queue
 from queues.services import set_agent_status, take_off_hold
 from recordings.models import Recording, RecordingMode, RecordingPolicy, RecordingStatus
@@ -184,8 +187,8 @@ def test_a_recorded_caller_paused_for_a_card_number_has_the_pause_in_the_media(
     assert spoken[1][0] >= offset + PAUSE_SECONDS
 
 
-def recorded_and_completed(sim: VoiceSim, number: str, retention_days: int) -> Recording:
-    """An outbound call recorded by hand, stopped: a completed recording at voicesim."""
+def recorded_call(number: str, retention_days: int = 30) -> Recording:
+    """An outbound call answered and recorded by hand."""
     call = place_call(
         to=number, from_="+14155550100", twiml="<Response><Pause length='600'/></Response>"
     )
@@ -193,7 +196,13 @@ def recorded_and_completed(sim: VoiceSim, number: str, retention_days: int) -> R
         lambda: Call.objects.filter(pk=call.pk, status=CallStatus.IN_PROGRESS).first()
     )
     recording = recording_request(call, retention_days=retention_days)
-    recording = recording_in(RecordingStatus.IN_PROGRESS, pk=recording.pk)
+    return recording_in(RecordingStatus.IN_PROGRESS, pk=recording.pk)
+
+
+def recorded_and_completed(sim: VoiceSim, number: str, retention_days: int) -> Recording:
+    """An outbound call recorded by hand, stopped: a completed recording at voicesim."""
+    recording = recorded_call(number, retention_days)
+    call = recording.call
     sim.sim("POST", f"calls/{call.sid}/say", json={"text": "hello"})
     sim.sim("POST", f"calls/{call.sid}/hangup")
     return recording_in(RecordingStatus.COMPLETED, pk=recording.pk)
@@ -241,3 +250,26 @@ def test_the_retention_sweep_deletes_an_expired_recording_at_twilio_and_keeps_a_
     played = integration_api.get(f"recordings/{held.pk}/media/")
     assert played.status_code == 200 and played.headers["content-type"] == "audio/x-wav"
     assert len(samples_of(played.content)) / RATE == pytest.approx(held.duration, abs=0.5)
+
+
+def test_a_recording_ended_by_a_scheduled_conversation_action_stops_on_time(stack):
+    recording = recorded_call("+14155550304")
+    conference_open(recording.call)  # the conversation the call is in
+    due = timezone.now() + timedelta(seconds=2)
+
+    action = action_request(recording.call, "stop-recording", at=due, reason="survey starts")
+
+    settled = wait_until(
+        lambda: (
+            ConversationAction.objects.exclude(state__in=["scheduled", "queued", "sending"])
+            .filter(pk=action.pk)
+            .first()
+        ),
+        explain=lambda: ConversationAction.objects.values().get(pk=action.pk),
+    )
+    assert (settled.state, settled.error_code, settled.error_message) == ("done", None, "")
+    done = recording_in(RecordingStatus.COMPLETED, pk=recording.pk)
+    action.refresh_from_db()
+    assert action.sent_at >= due
+    assert stack.client.recordings(done.sid).fetch().status == "completed"
+    assert Call.objects.get(pk=recording.call.pk).status == CallStatus.IN_PROGRESS
