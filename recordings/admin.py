@@ -65,8 +65,11 @@ class RecordingActionInline(ReadOnlyInline):
 
 
 class RecordingEventInline(ReadOnlyInline):
+    """The callbacks, without their parameters: those name Twilio's media URL, which
+    plays without the product's checks on an account that does not enforce auth."""
+
     model = RecordingEvent
-    fields = ["received_at", "status", "params"]
+    fields = ["received_at", "status"]
     show_change_link = False
 
 
@@ -89,6 +92,8 @@ class RecordingAdmin(ServiceAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ["call"]
     inlines = [RecordingActionInline, RecordingEventInline]
+    # Twilio's media URL is never shown: the recording plays through the product.
+    exclude = ["media_url"]
     actions = ["put_on_legal_hold", "lift_legal_hold"]
     change_form_template = "admin/recordings/recording/change_form.html"
 
@@ -125,7 +130,7 @@ class RecordingAdmin(ServiceAdmin):
                 name="recordings_recording_media",
             ),
             path(
-                "<int:recording_id>/<slug:button>/",
+                "<int:recording_id>/actions/<slug:button>/",
                 self.admin_site.admin_view(self.button_view),
                 name="recordings_recording_button",
             ),

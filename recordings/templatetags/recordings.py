@@ -41,14 +41,24 @@ def call_recordings(context, call: Call) -> dict:
     }
 
 
+def open_recordings_by_call(request) -> dict[int, Recording]:
+    """Every open recording by its call, read once per request: the board asks for
+    each of its rows, and its queries must not grow with the floor."""
+    cached = getattr(request, "_open_recordings_by_call", None)
+    if cached is None:
+        cached = {
+            recording.call_id: recording
+            for recording in Recording.objects.filter(status__in=OPEN_RECORDING_STATUSES)
+        }
+        request._open_recordings_by_call = cached
+    return cached
+
+
 @register.inclusion_tag("recordings/board_controls.html", takes_context=True)
 def board_recording(context, call: Call) -> dict:
     """A live row's recording: its state, and the pause or resume button."""
-    recording = (
-        Recording.objects.filter(call=call, status__in=OPEN_RECORDING_STATUSES).first()
-        if call is not None
-        else None
-    )
+    request = context.get("request")
+    recording = open_recordings_by_call(request).get(call.pk) if call is not None else None
     return {
         "recording": recording,
         "can_manage": _can_manage(context),

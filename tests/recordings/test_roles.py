@@ -136,3 +136,21 @@ def test_the_board_shows_a_live_recording_and_its_button_to_a_supervisor_only(ad
         assert f'data-recording="{recording.pk}"' in page and "● Recording" in page
     assert "Pause recording" not in seen
     assert button_url(recording, "pause") in managed
+
+
+def test_no_page_shows_twilios_media_url(admin_as):
+    recording = recording_of(
+        status=RecordingStatus.COMPLETED,
+        media_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+    )
+    recording.events.create(status="completed", fingerprint="x", params={"RecordingUrl": "x"})
+    supervisor = admin_as("Supervisors")
+
+    for page in (
+        reverse("admin:recordings_recording_change", args=[recording.pk]),
+        reverse("admin:calls_call_change", args=[recording.call.pk]),
+    ):
+        shown = supervisor.get(page)
+        assert shown.status_code == 200
+        assert "api.twilio.com" not in shown.content.decode()
+        assert "RecordingUrl" not in shown.content.decode()
