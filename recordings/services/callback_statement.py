@@ -1,5 +1,6 @@
 """A recording status callback for a recording we know, in one SQL statement
-(PostgreSQL), as `calls.services.status_statement` does for call callbacks.
+(PostgreSQL), as `calls.services.status_statement` does for call callbacks, on
+the backend's `prepared_cursor()` (planned once per connection).
 
 1. find the recording by our id (the callback URL's `?recording=`) or its SID,
    never one that already has another SID;
@@ -38,12 +39,12 @@ def _statement() -> str:
     return f"""
 WITH target AS (
     SELECT id FROM {_RECORDING_TABLE}
-    WHERE (id = %(id)s OR (%(id)s IS NULL AND sid = %(sid)s))
-      AND (sid IS NULL OR sid = %(sid)s)
+    WHERE (id = %(id)s::bigint OR (%(id)s::bigint IS NULL AND sid = %(sid)s::text))
+      AND (sid IS NULL OR sid = %(sid)s::text)
 ),
 event AS (
     INSERT INTO {_EVENT_TABLE} (recording_id, status, fingerprint, params, received_at)
-    SELECT id, %(status)s, %(fingerprint)s, %(params)s::jsonb, now() FROM target
+    SELECT id, %(status)s::text, %(fingerprint)s::text, %(params)s::jsonb, now() FROM target
     ON CONFLICT (fingerprint) DO NOTHING
     RETURNING recording_id
 ),
@@ -53,18 +54,19 @@ locked AS (
 ),
 updated AS (
     UPDATE {_RECORDING_TABLE} r SET
-        sid = %(sid)s,
-        conference_sid = COALESCE(NULLIF(%(conference_sid)s, ''), r.conference_sid),
-        media_url = COALESCE(NULLIF(%(media_url)s, ''), r.media_url),
-        channels = COALESCE(%(channels)s, r.channels),
-        started_at = COALESCE(r.started_at, %(started_at)s),
-        duration = CASE WHEN %(finished)s THEN %(duration)s ELSE r.duration END,
-        completed_at = CASE WHEN %(finished)s THEN COALESCE(r.completed_at, now())
+        sid = %(sid)s::text,
+        conference_sid = COALESCE(NULLIF(%(conference_sid)s::text, ''), r.conference_sid),
+        media_url = COALESCE(NULLIF(%(media_url)s::text, ''), r.media_url),
+        channels = COALESCE(%(channels)s::smallint, r.channels),
+        started_at = COALESCE(r.started_at, %(started_at)s::timestamptz),
+        duration = CASE WHEN %(finished)s::boolean THEN %(duration)s::integer ELSE r.duration END,
+        completed_at = CASE WHEN %(finished)s::boolean THEN COALESCE(r.completed_at, now())
                             ELSE r.completed_at END,
-        error_code = CASE WHEN %(finished)s THEN COALESCE(%(error_code)s, r.error_code)
+        error_code = CASE WHEN %(finished)s::boolean
+                          THEN COALESCE(%(error_code)s::integer, r.error_code)
                           ELSE r.error_code END,
-        status = CASE WHEN (CASE locked.status {ranks} ELSE -1 END) < %(rank)s
-                      THEN %(status)s ELSE locked.status END
+        status = CASE WHEN (CASE locked.status {ranks} ELSE -1 END) < %(rank)s::integer
+                      THEN %(status)s::text ELSE locked.status END
     FROM locked WHERE r.id = locked.id
     RETURNING r.id
 )
@@ -85,7 +87,7 @@ def record_in_one_statement(
     error_code: int | None,
 ) -> bool:
     """Store and apply the callback; False when no recording of ours is found."""
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:
         cursor.execute(
             _statement(),
             {
