@@ -182,9 +182,14 @@ def test_a_recorded_caller_paused_for_a_card_number_has_the_pause_in_the_media(
     assert len(quiet) >= PAUSE_SECONDS * RATE and not any(quiet)
     # What was said during the pause is not in the media: the speech before it and
     # after it, and nothing between.
-    spoken = [run for run in sounding(samples) if run[1] > offset - 3]
-    assert spoken[0][1] <= offset + 0.01
-    assert spoken[1][0] >= offset + PAUSE_SECONDS
+    # "I would like to pay" (5 words, 2 s) before; "thank you" (2 words) after.
+    runs = sounding(samples)
+    before = [run for run in runs if run[1] <= offset + 0.01]
+    after = [run for run in runs if run[0] >= offset]
+    assert len(before) + len(after) == len(runs)
+    assert before[-1][1] - before[-1][0] == pytest.approx(2.0, abs=0.01)
+    assert after[0][0] >= offset + PAUSE_SECONDS
+    assert after[0][1] - after[0][0] == pytest.approx(0.8, abs=0.01)
 
 
 def recorded_call(number: str, retention_days: int = 30) -> Recording:
