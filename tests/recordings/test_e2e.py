@@ -80,6 +80,13 @@ def sim_now(sim: VoiceSim) -> float:
     return sim.sim("GET", "clock").json()["now"]
 
 
+def said(sim: VoiceSim, sid: str, text: str) -> None:
+    """The caller says `text`, and has finished saying it (0.4 simulated s a word)."""
+    sim.sim("POST", f"calls/{sid}/say", json={"text": text})
+    started = sim_now(sim)
+    wait_until(lambda: sim_now(sim) >= started + 0.4 * len(text.split()))
+
+
 def recording_in(status: str, **where) -> Recording:
     return wait_until(lambda: Recording.objects.filter(status=status, **where).first())
 
@@ -145,7 +152,7 @@ def test_a_recorded_caller_paused_for_a_card_number_has_the_pause_in_the_media(
         assert said_on(stack, sid)[-1] == ANNOUNCEMENT  # after the greeting, before the Dial
     assert recording.sid.startswith("RE")
 
-    stack.sim("POST", f"calls/{sid}/say", json={"text": "I would like to pay"})
+    said(stack, sid, "I would like to pay")
     asked_to_pause = sim_now(stack)
     act(supervisor_api, recording, "pause")
     paused = sim_now(stack)
@@ -154,7 +161,7 @@ def test_a_recorded_caller_paused_for_a_card_number_has_the_pause_in_the_media(
     asked_to_resume = sim_now(stack)
     act(supervisor_api, recording, "resume")
     resumed = sim_now(stack)
-    stack.sim("POST", f"calls/{sid}/say", json={"text": "thank you"})
+    said(stack, sid, "thank you")
     act(supervisor_api, recording, "stop")
 
     done = recording_in(RecordingStatus.COMPLETED, pk=recording.pk)
