@@ -13,7 +13,10 @@ answered, completed) in a shuffled order with one repeated, and so does its
 once, as Twilio's retries do. In the same run, each call's conference (opened
 beforehand, as a hand-off does) gets its participant callbacks the same way
 (start, two joins, a hold and unhold, a leave, the end; shuffled, one repeated,
-a tenth again), measured on their own against the bare view sent alike. The
+a tenth again), measured on their own against the bare view sent alike. Each call also has a
+recording the product started (its row is written as the product's request
+leaves it), whose status callbacks (in-progress, completed, one repeated) follow
+its call's; their rate is reported on its own against the same baseline. The
 baseline is /livez, a view that does nothing, on the same server, through the
 same middleware, from the same clients (one keep-alive connection each), sent
 in the same pattern: one GET in place of each callback, in the same jobs (a
@@ -52,6 +55,9 @@ STATUS_PATH = "/twilio/status"
 CONFERENCE_STATUS_PATH = "/twilio/conferences/status"
 TRIVIAL_PATH = "/livez"
 LIFE = [("initiated", "initiated"), ("ringing", "ringing"), ("in-progress", "answered")]
+
+
+RECORDING_STATUS_PATH = "/twilio/recordings/status"
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,51 @@ def open_conferences(database_url: str, rooms: list[tuple[str, str]]) -> None:
         )
 
 
+def recording_callbacks_of_call(
+    base_url: str, validator: RequestValidator, rng: random.Random, call_sid: str, row: int
+) -> list[Callback]:
+    """The signed status callbacks of the recording the product started on the call
+    (its row `row` exists, the callback URL names it): in-progress, then
+    completed, the completed one repeated."""
+    recording = f"RE{uuid.uuid4().hex}"
+    path = f"{RECORDING_STATUS_PATH}?recording={row}"
+    callbacks = []
+    for sequence, status in enumerate(["in-progress", "completed"]):
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "CallSid": call_sid,
+            "RecordingSid": recording,
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
+            f"/Recordings/{recording}",
+            "RecordingStatus": status,
+            "RecordingDuration": "-1" if status == "in-progress" else "42",
+            "RecordingChannels": "2",
+            "RecordingStartTime": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
+            "RecordingSource": "StartCallRecordingAPI",
+            "RecordingTrack": "both",
+        }
+        signature = validator.compute_signature(base_url + path, params)
+        callbacks.append(Callback(recording, sequence, urlencode(params), signature, path))
+    return [*callbacks, rng.choice(callbacks)]
+
+
+def requested_recordings(database_url: str, call_sids: list[str]) -> dict[str, int]:
+    """A recording row per call, as the product's request leaves it before Twilio
+    answers (`starting`); the id of each by its call's SID."""
+    with psycopg.connect(urlunsplit(("postgresql", *urlsplit(database_url)[1:]))) as conn:
+        rows = conn.execute(
+            """
+            INSERT INTO recordings_recording (call_id, conference_sid, status, media_url,
+                origin, retention_days, legal_hold, error_message, created_at)
+            SELECT id, '', 'starting', '', 'system', 90, false, '', now()
+            FROM calls_call WHERE sid = ANY(%s)
+            RETURNING id, (SELECT sid FROM calls_call c WHERE c.id = call_id)
+            """,
+            [call_sids],
+        ).fetchall()
+    return {sid: row for row, sid in rows}
+
+
 class Clients:
     """`count` concurrent clients, each a thread keeping one connection for the whole
     run, as Twilio's senders do (a connection per phase would weigh on phases)."""
@@ -261,6 +312,16 @@ def stored_conference_counts(database_url: str) -> tuple[int, int, int]:
             "SELECT count(*) FROM conversations_participant WHERE left_at IS NOT NULL"
         ).fetchone()[0]
     return events, ended, left
+
+
+def stored_recordings(database_url: str) -> tuple[int, int]:
+    """(recording events, completed recordings) in the database."""
+    with psycopg.connect(urlunsplit(("postgresql", *urlsplit(database_url)[1:]))) as conn:
+        events = conn.execute("SELECT count(*) FROM recordings_recordingevent").fetchone()[0]
+        completed = conn.execute(
+            "SELECT count(*) FROM recordings_recording WHERE status = 'completed'"
+        ).fetchone()[0]
+    return events, completed
 
 
 def stored_counts(database_url: str) -> tuple[int, int, int, int]:
@@ -370,6 +431,7 @@ def main() -> None:
     clients = Clients(base_url, args.clients)
     callbacks, trivial = Tally(), Tally()
     rooms, rooms_trivial = Tally(), Tally()
+    recorded, recorded_trivial = Tally(), Tally()
     try:
         rng = random.Random(2010)
         validator = RequestValidator(AUTH_TOKEN)
@@ -398,6 +460,16 @@ def main() -> None:
                 rooms.add(clients.run(jobs, post_callback))
             for jobs in room_phases:
                 rooms_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
+            # The recordings of the round's calls (which exist by now), each recording's
+            # callbacks in order on one client; then the baseline in the same pattern.
+            rows = requested_recordings(scratch, customers)
+            jobs = [
+                recording_callbacks_of_call(base_url, validator, rng, sid, rows[sid])
+                for sid in customers
+            ]
+            recorded.add(clients.run(jobs, post_callback))
+            recorded_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
+        recording_events, recordings_completed = stored_recordings(scratch)
         events, calls, completed, linked = stored_counts(scratch)
         room_events, rooms_ended, participants_left = stored_conference_counts(scratch)
     finally:
@@ -433,7 +505,14 @@ def main() -> None:
         f"stored: {room_events} conference events for {unique_rooms} distinct callbacks; "
         f"{rooms_ended} conferences ended, {participants_left} participants left"
     )
+    print_recordings(recorded, recorded_trivial)
+    print(
+        f"stored: {recording_events} recording events for {2 * args.calls} distinct "
+        f"callbacks; {recordings_completed} recordings completed"
+    )
     expected_calls = 2 * args.calls
+    if (recording_events, recordings_completed) != (2 * args.calls, args.calls):
+        sys.exit("FAILED: a recording callback was lost or stored twice")
     if (events, calls, completed, linked) != (unique, expected_calls, expected_calls, args.calls):
         sys.exit("FAILED: an event was lost or stored twice, or a call did not end right")
     if (room_events, rooms_ended, participants_left) != (unique_rooms, args.calls, 2 * args.calls):
@@ -451,6 +530,16 @@ def report_conferences(rooms: Tally, trivial: Tally, unique: int) -> None:
     print(
         f"ratio conference callbacks/s : trivial req/s ({trivial.rate:.1f}) = "
         f"{rooms.rate / trivial.rate:.2f} (target >= 0.5)"
+    )
+
+
+def print_recordings(recorded: Tally, trivial: Tally) -> None:
+    """The recording callbacks' rate against the trivial view's, sent the same way."""
+    ratio = recorded.rate / trivial.rate
+    print(
+        f"recording callbacks: {len(recorded.latencies)} sent, {recorded.rate:.1f}/s, "
+        f"p50 {recorded.ms(0.5):.2f} ms, p99 {recorded.ms(0.99):.2f} ms; trivial view "
+        f"{trivial.rate:.1f} req/s; ratio = {ratio:.2f} (target >= 0.5)"
     )
 
 

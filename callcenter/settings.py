@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "calls",
     "conversations",
+    "recordings",
     "queues",
     "campaigns",
     "console",
@@ -208,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "CallSourceEnum": "calls.models.Source",
         "RedirectStateEnum": "calls.models.RedirectState",
         "ContactOutcomeEnum": "campaigns.models.ContactOutcome",
+        "RecordingStatusEnum": "recordings.models.RecordingStatus",
+        "RecordingActionStateEnum": "recordings.models.RecordingActionState",
     },
 }
 
@@ -229,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "campaigns-dialer-tick": {"task": "campaigns.tasks.tick", "schedule": 1.0},
     "work-queues": {"task": "queues.tasks.work_queues", "schedule": 2.0},
+    "sweep-expired-recordings": {
+        "task": "recordings.tasks.sweep_expired_recordings",
+        "schedule": env.float("RECORDING_SWEEP_EVERY_SECONDS", default=3600.0),
+    },
     "reconcile-stale-calls": {
         "task": "calls.tasks.reconcile_stale_calls",
         "schedule": env.float("RECONCILE_EVERY_SECONDS", default=30.0),

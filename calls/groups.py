@@ -3,8 +3,9 @@
 Django creates model permissions in a `post_migrate` handler, so a data
 migration on a fresh database would run before `place_call` and `control_call`
 exist; a `post_migrate` handler of our own runs after them instead. The roles
-span apps (calls, conversations, queues, campaigns), and Django sends `post_migrate` once per
-app, so the handler runs after each one and grants whatever exists by then.
+span apps (calls, conversations, recordings, queues, campaigns), and Django sends
+`post_migrate` once per app, so the handler runs after each one and grants
+whatever exists by then.
 """
 
 from django.apps import AppConfig
@@ -43,6 +44,14 @@ _CAMPAIGNS_WORK = (
     "campaigns.add_donotcall",
     "campaigns.delete_donotcall",
 )
+_RECORDINGS_READ = ("recordings.view_recording", "recordings.view_recordingpolicy")
+# Pausing, resuming, stopping, playing back and holding recordings; their policies.
+_RECORDINGS_WORK = (
+    "recordings.manage_recording",
+    "recordings.add_recordingpolicy",
+    "recordings.change_recordingpolicy",
+    "recordings.delete_recordingpolicy",
+)
 
 _CONVERSATIONS_READ = ("conversations.view_conference", "conversations.view_conversationaction")
 # Hold, mute, end; listen, whisper, barge (`conversations.permissions`).
@@ -61,6 +70,8 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_CAMPAIGNS_WORK,
         *_CONVERSATIONS_READ,
         *_CONVERSATIONS_WORK,
+        *_RECORDINGS_READ,
+        *_RECORDINGS_WORK,
     ),
     # Internal tools on the REST API: place and change calls, set up queues and
     # surveys, drive agents and campaigns.
@@ -74,9 +85,17 @@ GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_CAMPAIGNS_WORK,
         *_CONVERSATIONS_READ,
         *_CONVERSATIONS_WORK,
+        *_RECORDINGS_READ,
+        *_RECORDINGS_WORK,
     ),
     # Dashboards and reporting: read only.
-    "Viewers": (*_CALLS_READ, *_QUEUES_READ, *_CAMPAIGNS_READ, *_CONVERSATIONS_READ),
+    "Viewers": (
+        *_CALLS_READ,
+        *_QUEUES_READ,
+        *_CAMPAIGNS_READ,
+        *_CONVERSATIONS_READ,
+        *_RECORDINGS_READ,
+    ),
 }
 
 

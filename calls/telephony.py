@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -288,3 +289,109 @@ def remove_participant(conference_sid: str, call_sid: str) -> None:
 def end_conference(conference_sid: str) -> None:
     """POST .../Conferences/{sid}.json Status=completed: everyone leaves."""
     _call_twilio(client().conferences(conference_sid).update, status="completed")
+
+
+@dataclass(frozen=True)
+class TwilioRecording:
+    """The fields of Twilio's Recording resource the back office keeps."""
+
+    sid: str
+    call_sid: str
+    conference_sid: str
+    status: str
+    channels: int | None
+    duration: int | None
+    start_time: datetime | None
+
+    @classmethod
+    def from_instance(cls, recording) -> TwilioRecording:
+        return cls(
+            sid=recording.sid,
+            call_sid=recording.call_sid or "",
+            conference_sid=recording.conference_sid or "",
+            status=recording.status or "",
+            channels=_int_or_none(recording.channels),
+            duration=_int_or_none(recording.duration),
+            start_time=recording.start_time,
+        )
+
+
+def start_call_recording(
+    call_sid: str, *, status_callback: str, events: list[str], channels: str = "dual"
+) -> TwilioRecording:
+    """POST .../Calls/{sid}/Recordings.json: record the live call from now on."""
+    started = _call_twilio(
+        client().calls(call_sid).recordings.create,
+        recording_status_callback=status_callback,
+        recording_status_callback_event=events,
+        recording_channels=channels,
+    )
+    return TwilioRecording.from_instance(started)
+
+
+def update_call_recording(
+    call_sid: str, sid: str, *, status: str, pause_behavior: str = ""
+) -> TwilioRecording:
+    """POST .../Calls/{call}/Recordings/{sid}.json: pause (with PauseBehavior), resume
+    (`in-progress`) or stop a live recording."""
+    updated = _call_twilio(
+        client().calls(call_sid).recordings(sid).update,
+        **_given({"status": status, "pause_behavior": pause_behavior}),
+    )
+    return TwilioRecording.from_instance(updated)
+
+
+def delete_recording(sid: str) -> None:
+    """DELETE .../Recordings/{sid}.json; one already gone (20404) counts as deleted."""
+    try:
+        _call_twilio(client().recordings(sid).delete)
+    except TwilioError as error:
+        if error.status != 404:
+            raise
+
+
+@dataclass(frozen=True)
+class RecordingMedia:
+    """An open download of a recording's audio: read `chunks`, then `close`."""
+
+    content_type: str
+    length: str
+    chunks: Iterator[bytes]
+    close: Callable[[], None]
+
+
+MEDIA_CHUNK_BYTES = 64 * 1024
+
+
+def open_recording_media(sid: str, *, timeout: float) -> RecordingMedia:
+    """GET .../Recordings/{sid}.wav with the account's credentials, streamed.
+
+    The media is fetched here rather than linked, so a recording is heard only
+    by those the product lets play it, whether or not the account enforces
+    authentication on media URLs.
+    """
+    base = settings.TWILIO_API_BASE_URL.rstrip("/")
+    url = f"{base}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/Recordings/{sid}.wav"
+    try:
+        response = requests.get(
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            stream=True,
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        raise TwilioUnreachable(f"No answer from Twilio: {exc}") from exc
+    if response.status_code >= 400:
+        response.close()
+        raise TwilioError(
+            f"Twilio answered {response.status_code} for the recording's media",
+            code=None,
+            status=response.status_code,
+            uri=url,
+        )
+    return RecordingMedia(
+        content_type=response.headers.get("Content-Type", "audio/x-wav"),
+        length=response.headers.get("Content-Length", ""),
+        chunks=response.iter_content(MEDIA_CHUNK_BYTES),
+        close=response.close,
+    )

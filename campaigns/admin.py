@@ -110,6 +110,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Recording", {"fields": ["recording_policy"]}),
         ("Pacing", {"fields": ["calls_per_second", "max_concurrent_calls"]}),
         (
             "When",

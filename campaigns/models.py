@@ -75,6 +75,14 @@ class Campaign(PlainUniqueMessages, models.Model):
         related_name="campaigns",
         help_text="the survey the callee is sent to after the message",
     )
+    recording_policy = models.ForeignKey(
+        "recordings.RecordingPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+        help_text="whether its calls are recorded from the answer; empty: not recorded",
+    )
     answer_url = models.URLField(max_length=1000, blank=True, help_text="your TwiML application")
     answer_method = models.CharField(
         max_length=4, choices=HttpMethod.choices, default=HttpMethod.POST

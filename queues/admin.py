@@ -98,6 +98,7 @@ class QueueAdmin(admin.ModelAdmin):
     readonly_fields = ["webhook_urls", "today"]
     fieldsets = [
         (None, {"fields": ["name", "greeting", "hold_music_url", "hold_loop", "survey"]}),
+        ("Recording", {"fields": ["recording_policy"]}),
         (
             "Overflow",
             {

@@ -126,6 +126,14 @@ class Queue(PlainUniqueMessages, models.Model):
     survey = models.ForeignKey(
         Survey, null=True, blank=True, on_delete=models.SET_NULL, related_name="queues"
     )
+    recording_policy = models.ForeignKey(
+        "recordings.RecordingPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="queues",
+        help_text="whether and from when its callers are recorded; empty: not recorded",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

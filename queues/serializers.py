@@ -70,6 +70,7 @@ class QueueSerializer(SettingsSerializer):
             "service_level_seconds",
             "auto_distribute",
             "survey",
+            "recording_policy",
             "opens_at",
             "closes_at",
             "open_weekdays",

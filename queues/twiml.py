@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from calls.urls_public import public_url
 from conversations.models import Conference
 from conversations.twiml import join_document
+from recordings.twiml import announcement_before
 
 from . import selectors
 from .models import Agent, EndpointKind, OverflowAction, QuestionKind, Queue, QueueEntry, Survey
@@ -104,10 +105,11 @@ def conference_document(entry: QueueEntry, conference: Conference) -> VoiceRespo
     The action URL names the offer, so the end of a room that arrives after a
     newer offer or a supervisor's redirect is recognised as stale.
     """
-    return join_document(
+    room = join_document(
         conference,
         action_url=public_url("queues:dial-ended", entry_id=entry.pk, offer=entry.offers),
     )
+    return announcement_before(entry.call, entry.queue.recording_policy, room)
 
 
 def question_document(question: Question, *, attempt: int = 1, say: str = "") -> VoiceResponse:

@@ -16,9 +16,14 @@ from twilio.twiml.voice_response import VoiceResponse
 from calls import services as call_services
 from calls.models import Call
 from calls.signatures import twilio_webhook
+from calls.urls_public import public_url
+from recordings import twiml as recording_twiml
+from recordings.models import RecordingMode
+from recordings.services import policy_applies
 
 from . import selectors, services, twiml
 from .models import InboundNumber, QueueEntry, Survey, SurveyQuestion
+from .outcomes import CallerNext
 
 TWIML = "text/xml; charset=utf-8"
 
@@ -38,13 +43,23 @@ def voice(request: HttpRequest) -> HttpResponse:
     """The voice URL of our inbound numbers: the number's queue greets and holds the caller."""
     call = _call_of(request)
     number = (
-        InboundNumber.objects.select_related("queue")
+        InboundNumber.objects.select_related("queue__recording_policy")
         .filter(phone_number=request.POST.get("To", ""))
         .first()
     )
     if number is None:
         return _answer(twiml.goodbye_document(twiml.NOT_IN_SERVICE))
-    return _answer(twiml.caller_document(services.answer_inbound(call, number.queue)))
+    outcome = services.answer_inbound(call, number.queue)
+    policy = number.queue.recording_policy
+    if (
+        outcome.next == CallerNext.ENQUEUED
+        and policy_applies(call, policy, RecordingMode.FROM_ANSWER)
+        and not call.recordings.exists()
+    ):
+        # Announced and recorded first; the hop then brings the caller back here.
+        then = public_url("queues:voice")
+        return _answer(recording_twiml.announcement_document(call, policy, then))
+    return _answer(twiml.caller_document(outcome))
 
 
 @twilio_webhook

@@ -18,6 +18,7 @@ PACKAGES = (
     "callcenter",
     "calls",
     "conversations",
+    "recordings",
     "queues",
     "campaigns",
     "console",
@@ -27,8 +28,9 @@ PACKAGES = (
 MAY_IMPORT = {
     "calls": set(),
     "conversations": {"calls"},
-    "queues": {"calls", "conversations"},
-    "campaigns": {"calls", "conversations"},
+    "recordings": {"calls", "conversations"},
+    "queues": {"calls", "conversations", "recordings"},
+    "campaigns": {"calls", "conversations", "recordings"},
 }
 
 

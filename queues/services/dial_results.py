@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from calls import services as call_services
 from calls.models import FINAL_STATUSES, Call, CallStatus, Source
+from recordings.models import RecordingMode
+from recordings.services import recording_policy_apply
 
 from .. import selectors, twiml
 from ..models import Agent, AgentStatus, EndpointKind, EntryOutcome, EntryStatus, QueueEntry
@@ -112,6 +114,12 @@ def record_leg_status(leg: Call) -> None:
             entry.answered_at = timezone.now()
             entry.save(update_fields=["status", "outcome", "answered_at"])
             agent_answered(entry.agent_id)
+            recording_policy_apply(
+                entry.call,
+                entry.queue.recording_policy,
+                RecordingMode.FROM_AGENT,
+                origin=Source.QUEUE,
+            )
         elif leg.status in FINAL_STATUSES:
             agent_call_ended(entry.agent_id, STATUS_AFTER_LEG[leg.status])
             if entry.status == EntryStatus.OFFERED and entry.agent_leg_id == leg.pk:

@@ -1,14 +1,16 @@
 """One record of every kind the API reads, with the values that stretch a
 schema: empty URLs and choices, nulls, legs, events, redirects in several
-states, a queue with callers and answers, a campaign with contacts."""
+states, a queue with callers and answers, a campaign with contacts, a recording."""
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from calls.models import CallStatus, Direction, Outcome, RedirectState
 from campaigns.models import Campaign, CsvImport, DoNotCall, ImportKind, ImportState
 from conversations import services as conversations
 from queues import services as queues
 from queues.models import Agent, Queue, SurveyQuestion
+from recordings.models import Recording, RecordingActionKind, RecordingStatus
 from tests.api.records import make_call, make_event, make_leg, make_redirect
 
 
@@ -54,6 +56,21 @@ def create_every_kind_of_record() -> None:
         conference_id=conference.pk,
     )
     conversations.action_request(answered.call, "hold", reason="every kind of record")
+    # Recordings whose media is not fetched from Twilio (none runs here): one the
+    # retention sweep deleted, one still requested.
+    deleted = Recording.objects.create(
+        call=ended,
+        sid="RE" + "1" * 32,
+        status=RecordingStatus.COMPLETED,
+        channels=2,
+        duration=40,
+        media_url="https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+        retention_days=90,
+        completed_at=timezone.now(),
+        deleted_at=timezone.now(),
+    )
+    deleted.actions.create(kind=RecordingActionKind.PAUSE, pause_behavior="silence", state="done")
+    Recording.objects.create(call=waiting.call, retention_days=30)
     DoNotCall.objects.create(value="+1900", is_prefix=True)
     DoNotCall.objects.create(value="+14155550188", reason="asked")
     rejected = [{"line": 3, "value": "not a number", "reason": "not a phone number"}]

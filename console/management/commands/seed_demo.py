@@ -1,4 +1,5 @@
-"""Seeds the embedded demo: logins, a queue with agents and a survey, a campaign.
+"""Seeds the embedded demo: logins, a queue with agents, a survey and a recording
+policy, a campaign.
 
 It lives in the console app, which sits on top of calls, queues and campaigns.
 Every object is found by its name first, so running it again changes nothing.
@@ -25,6 +26,7 @@ from queues.models import (
     SurveyQuestion,
 )
 from queues.services import set_agent_status
+from recordings.models import RecordingMode, RecordingPolicy
 
 # voicesim's built-in phonebook: +15550006DDD presses DDD at every <Gather>,
 # +15550003NNN is an answering machine, +15550001NNN is busy, others are humans.
@@ -98,6 +100,17 @@ class Command(BaseCommand):
             )
         return survey
 
+    def _recording_policy(self) -> RecordingPolicy:
+        policy, _ = RecordingPolicy.objects.get_or_create(
+            name="Recorded for quality",
+            defaults={
+                "mode": RecordingMode.FROM_AGENT,
+                "announcement": "This call may be recorded for quality and training.",
+                "retention_days": 90,
+            },
+        )
+        return policy
+
     def _queue(self, survey: Survey) -> Queue:
         queue, _ = Queue.objects.get_or_create(
             name="Support",
@@ -106,6 +119,7 @@ class Command(BaseCommand):
                 "survey": survey,
                 # The tour shows a supervisor taking callers off hold by hand.
                 "auto_distribute": False,
+                "recording_policy": self._recording_policy(),
             },
         )
         InboundNumber.objects.get_or_create(

@@ -1,0 +1,67 @@
+"""The recordings of a call where it is shown (its admin page, its timeline, its
+board row), from the template alone: the calls and console apps need not know
+this app."""
+
+from __future__ import annotations
+
+from django import template
+
+from calls.models import Call
+
+from ..models import OPEN_RECORDING_STATUSES, Recording
+from ..permissions import MANAGE_RECORDINGS
+
+register = template.Library()
+
+
+def _can_manage(context) -> bool:
+    request = context.get("request")
+    return bool(request and request.user.has_perm(MANAGE_RECORDINGS))
+
+
+@register.inclusion_tag("recordings/call_recordings.html", takes_context=True)
+def call_recordings(context, call: Call) -> dict:
+    """Each recording of the call: its state, a player and the buttons of a live one
+    (players and buttons for those who manage recordings)."""
+    request = context.get("request")
+    recordings = (
+        list(
+            Recording.objects.filter(call=call)
+            .order_by("created_at", "id")
+            .prefetch_related("actions__requested_by")
+        )
+        if call is not None and call.pk
+        else []
+    )
+    return {
+        "recordings": recordings,
+        "can_manage": _can_manage(context),
+        "next_url": request.get_full_path() if request else "",
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+def open_recordings_by_call(request) -> dict[int, Recording]:
+    """Every open recording by its call, read once per request: the board asks for
+    each of its rows, and its queries must not grow with the floor."""
+    cached = getattr(request, "_open_recordings_by_call", None)
+    if cached is None:
+        cached = {
+            recording.call_id: recording
+            for recording in Recording.objects.filter(status__in=OPEN_RECORDING_STATUSES)
+        }
+        request._open_recordings_by_call = cached
+    return cached
+
+
+@register.inclusion_tag("recordings/board_controls.html", takes_context=True)
+def board_recording(context, call: Call) -> dict:
+    """A live row's recording: its state, and the pause or resume button."""
+    request = context.get("request")
+    recording = open_recordings_by_call(request).get(call.pk) if call is not None else None
+    return {
+        "recording": recording,
+        "can_manage": _can_manage(context),
+        "next_url": context.get("next_url", ""),
+        "csrf_token": context.get("csrf_token"),
+    }
