@@ -73,9 +73,9 @@ def logs_dir() -> Iterator[Path]:
         yield Path(path)
 
 
-@pytest.fixture(scope="session")
-def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
-    log = logs_dir / "voicesim.log"
+@contextlib.contextmanager
+def running_voicesim(log: Path, port: int = 0) -> Iterator[VoiceSim]:
+    """voicesim as its own process on `port` (0: a free one), stopped on leaving."""
     process = start_process(
         [
             str(VENV_BIN / "python"),
@@ -84,7 +84,7 @@ def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(port),
             "--speed",
             str(VOICESIM_SPEED),
             "--account-sid",
@@ -105,6 +105,12 @@ def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
         )
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
+    with running_voicesim(logs_dir / "voicesim.log") as sim:
+        yield sim
 
 
 @pytest.fixture(scope="session")
@@ -133,12 +139,13 @@ def celery_worker_factory(transactional_db, product_env, logs_dir):
     so no worker (or its beat) runs the tasks and ticks of a later test."""
     processes = []
 
-    def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2):
+    def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2, **env: str):
+        """`env`: settings of this worker's own (e.g. another TWILIO_API_BASE_URL)."""
         log = logs_dir / f"{name}.log"
         args = celery_worker_command(name, concurrency=concurrency)
         if beat:
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
-        process = start_process(args, product_env, log)
+        process = start_process(args, {**product_env, **env}, log)
         processes.append(process)
         wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
         return process
