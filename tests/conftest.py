@@ -26,6 +26,7 @@ from callcenter.processes import (
     stop_process,
     wait_for_line,
 )
+from tests.support.brokers import Broker, purge, tasks_sent_through
 from tests.support.database import test_database_url
 from tests.support.voicesim import VoiceSim
 from tests.voicesim.webhook_server import WebhookServer
@@ -134,7 +135,7 @@ def product_env(django_db_setup, django_db_blocker, stack_settings) -> dict[str,
 
 
 @pytest.fixture
-def celery_worker_factory(transactional_db, product_env, logs_dir):
+def celery_worker_factory(transactional_db, product_env, broker, logs_dir):
     """Start `celery worker` processes on the test database; stopped when the test ends,
     so no worker (or its beat) runs the tasks and ticks of a later test."""
     processes = []
@@ -145,7 +146,7 @@ def celery_worker_factory(transactional_db, product_env, logs_dir):
         args = celery_worker_command(name, concurrency=concurrency)
         if beat:
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
-        process = start_process(args, {**product_env, **env}, log)
+        process = start_process(args, {**product_env, **broker.worker_env(), **env}, log)
         processes.append(process)
         wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
         return process
@@ -156,25 +157,26 @@ def celery_worker_factory(transactional_db, product_env, logs_dir):
 
 
 @pytest.fixture
-def e2e_queues() -> Iterator[None]:
+def broker() -> Broker:
+    """The broker of the test's product processes: the configured one, with the
+    end-to-end queue. A module overrides it to run its flows on another broker."""
+    return Broker(url=django_settings.CELERY_BROKER_URL, queue=E2E_QUEUE)
+
+
+@pytest.fixture
+def e2e_queues(broker: Broker) -> Iterator[None]:
     """Tasks go to the end-to-end queues, empty at the start and at the end of the
     test: no message of one test reaches the worker of another."""
     from callcenter.celery import app
     from campaigns.tasks import dialer_queue
 
-    def purge() -> None:
-        with app.connection_for_write() as connection:
-            for queue in (E2E_QUEUE, dialer_queue(app)):
-                connection.default_channel.queue_purge(queue)
-
-    default_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = E2E_QUEUE
-    purge()
-    try:
-        yield
-    finally:
-        purge()  # what the stopped workers left unacknowledged
-        app.conf.task_default_queue = default_queue
+    with tasks_sent_through(app, broker):
+        queues = [broker.queue, dialer_queue(app)]
+        purge(app, queues)
+        try:
+            yield
+        finally:
+            purge(app, queues)  # what the stopped workers left unacknowledged
 
 
 @pytest.fixture
