@@ -152,9 +152,8 @@ class Clients:
             client.close()
 
 
-def post_callback(client: httpx.Client, callback: Callback) -> float:
-    started = time.perf_counter()
-    response = client.post(
+def send_callback(client: httpx.Client, callback: Callback) -> httpx.Response:
+    return client.post(
         STATUS_PATH,
         content=callback.body,
         headers={
@@ -162,6 +161,11 @@ def post_callback(client: httpx.Client, callback: Callback) -> float:
             "X-Twilio-Signature": callback.signature,
         },
     )
+
+
+def post_callback(client: httpx.Client, callback: Callback) -> float:
+    started = time.perf_counter()
+    response = send_callback(client, callback)
     elapsed = time.perf_counter() - started
     if response.status_code != 204:
         raise RuntimeError(f"{STATUS_PATH} answered {response.status_code}: {response.text[:200]}")
