@@ -51,7 +51,9 @@ def broker() -> Iterator[Broker]:
 def test_a_call_is_dialed_bridged_redirected_and_hung_up(stack, broker):
     from callcenter.celery import app
 
-    assert (app.conf.broker_url, app.conf.task_default_queue) == (RABBITMQ_URL, broker.queue)
+    with app.connection_for_write() as connection:
+        assert connection.transport_cls == "amqp"
+    assert app.conf.task_default_queue == broker.queue
     calls_flows.test_a_call_is_dialed_answered_bridged_redirected_and_hung_up(stack)
 
 

@@ -46,17 +46,20 @@ def _drop_connections(app: Celery) -> None:
     app._after_fork()  # Celery's own reset of its pools, as in a forked child
 
 
+# Celery reads these from the environment before its configuration: the URL it
+# sends on is the write URL when one is set (a test may have left one in the
+# configuration), else the broker URL.
+URL_VARIABLES = ("CELERY_BROKER_URL", "CELERY_BROKER_WRITE_URL")
+
+
 @contextlib.contextmanager
 def tasks_sent_through(app: Celery, broker: Broker) -> Iterator[None]:
-    """Inside the block this process sends its tasks to `broker`'s URL and queue.
-
-    Celery reads CELERY_BROKER_URL from the environment before its configuration,
-    so the environment is where the URL is switched."""
-    saved_url = os.environ.get("CELERY_BROKER_URL")
+    """Inside the block this process sends its tasks to `broker`'s URL and queue."""
+    saved_urls = {name: os.environ.get(name) for name in URL_VARIABLES}
     saved_queue = app.conf.task_default_queue
-    switch = broker.url != app.conf.broker_url
+    switch = broker.url != app.connection_for_write().as_uri(include_password=True)
     if switch:
-        os.environ["CELERY_BROKER_URL"] = broker.url
+        os.environ.update(dict.fromkeys(URL_VARIABLES, broker.url))
         _drop_connections(app)
     app.conf.task_default_queue = broker.queue
     try:
@@ -64,10 +67,11 @@ def tasks_sent_through(app: Celery, broker: Broker) -> Iterator[None]:
     finally:
         app.conf.task_default_queue = saved_queue
         if switch:
-            if saved_url is None:
-                os.environ.pop("CELERY_BROKER_URL", None)
-            else:
-                os.environ["CELERY_BROKER_URL"] = saved_url
+            for name, value in saved_urls.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             _drop_connections(app)
 
 
