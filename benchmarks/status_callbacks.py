@@ -272,9 +272,8 @@ class Clients:
             client.close()
 
 
-def post_callback(client: httpx.Client, callback: Callback) -> float:
-    started = time.perf_counter()
-    response = client.post(
+def send_callback(client: httpx.Client, callback: Callback) -> httpx.Response:
+    return client.post(
         callback.path,
         content=callback.body,
         headers={
@@ -282,6 +281,11 @@ def post_callback(client: httpx.Client, callback: Callback) -> float:
             "X-Twilio-Signature": callback.signature,
         },
     )
+
+
+def post_callback(client: httpx.Client, callback: Callback) -> float:
+    started = time.perf_counter()
+    response = send_callback(client, callback)
     elapsed = time.perf_counter() - started
     if response.status_code != 204:
         answer = f"{response.status_code}: {response.text[:200]}"

@@ -16,15 +16,15 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
 from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
+
+from twilio_rebase import RebasedHttpClient, is_twilio_host
 
 from .exceptions import TwilioError, TwilioUnreachable
 
@@ -90,45 +90,9 @@ def _decimal_or_none(value) -> Decimal | None:
         return None
 
 
-def is_twilio_host(url: str) -> bool:
-    """Whether `url` is Twilio's own (`twilio.com` or any of its subdomains)."""
-    host = urlsplit(url).hostname or ""
-    return host == "twilio.com" or host.endswith(".twilio.com")
-
-
 def runs_on_simulator() -> bool:
     """Whether the gateway points at voicesim rather than Twilio itself."""
     return not is_twilio_host(settings.TWILIO_API_BASE_URL)
-
-
-class RebasedHttpClient(TwilioHttpClient):
-    """Sends every request meant for `*.twilio.com` to a configured base URL.
-
-    Swapping scheme and host in `request()` keeps working whatever edge or
-    region the client was told to use, unlike patching `client.api.base_url`.
-    The gateway's client and voicesim's client helper both use it.
-    """
-
-    def __init__(self, base_url: str, **kwargs):
-        super().__init__(**kwargs)
-        self.base = urlsplit(base_url.rstrip("/"))
-
-    def rebase(self, url: str) -> str:
-        if not is_twilio_host(url):
-            return url
-        parts = urlsplit(url)
-        return urlunsplit(
-            (
-                self.base.scheme,
-                self.base.netloc,
-                self.base.path + parts.path,
-                parts.query,
-                parts.fragment,
-            )
-        )
-
-    def request(self, method: str, url: str, *args, **kwargs):
-        return super().request(method, self.rebase(url), *args, **kwargs)
 
 
 @functools.cache

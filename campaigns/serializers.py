@@ -4,10 +4,11 @@ check types and hand the values over."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from calls.dataclass_serializers import dataclass_serializer
 from calls.serializers import RejectReadOnlyFieldsMixin, RejectUnknownFieldsMixin
 
 from .models import Attempt, Campaign, Contact, CsvImport, DoNotCall
-from .selectors import campaign_progress
+from .selectors import Progress, campaign_progress
 from .services.lifecycle import EDITABLE_FIELDS
 
 READ_ONLY_MESSAGE = (
@@ -15,29 +16,7 @@ READ_ONLY_MESSAGE = (
 )
 
 
-class NotDialingSerializer(serializers.Serializer):
-    """Documents `selectors.NotDialing`: why nobody is dialed now."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    next_at = serializers.DateTimeField(allow_null=True)
-    zone = serializers.CharField(allow_blank=True)
-
-
-class ProgressSerializer(serializers.Serializer):
-    """Documents `selectors.campaign_progress` (a campaign's `progress`, its `stats/`)."""
-
-    total = serializers.IntegerField()
-    waiting = serializers.IntegerField()
-    dialing = serializers.IntegerField()
-    done = serializers.IntegerField()
-    percent_done = serializers.FloatField()
-    outcomes = serializers.DictField(child=serializers.IntegerField(), help_text="by outcome")
-    attempts = serializers.IntegerField()
-    calls_per_second = serializers.FloatField(help_text="dialed over the last minute")
-    dialable_now = serializers.IntegerField(help_text="contacts that can be dialed now")
-    eta_seconds = serializers.IntegerField(allow_null=True)
-    not_dialing = NotDialingSerializer(allow_null=True)
+ProgressSerializer = dataclass_serializer(Progress)
 
 
 class CampaignSerializer(

@@ -12,12 +12,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -77,17 +75,11 @@ class SetupServices(NamedTuple):
 @extend_schema_view(destroy=extend_schema(responses={204: None, 409: REFUSED_BY_STATE}))
 class SetupViewSet(ServiceErrorsMixin, viewsets.ModelViewSet):
     """Writes go through the entity's `setup_services`; the model's refusals (the
-    checks the admin's forms run) are 400s on the fields they name."""
+    checks the admin's forms run) are 400s on the fields they name, as every
+    Django `ValidationError` is (callcenter/api_errors.py)."""
 
     setup_services: SetupServices
     permission_classes = [ActionPermission]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DjangoValidationError):
-            exc = ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-            )
-        return super().handle_exception(exc)
 
     def _shown(self, saved: Model) -> Model:
         """The saved row as the list shows it (with its annotations and prefetches)."""

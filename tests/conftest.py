@@ -26,6 +26,7 @@ from callcenter.processes import (
     stop_process,
     wait_for_line,
 )
+from tests.support.brokers import Broker, purge, tasks_sent_through
 from tests.support.database import test_database_url
 from tests.support.voicesim import VoiceSim
 from tests.voicesim.webhook_server import WebhookServer
@@ -73,9 +74,9 @@ def logs_dir() -> Iterator[Path]:
         yield Path(path)
 
 
-@pytest.fixture(scope="session")
-def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
-    log = logs_dir / "voicesim.log"
+@contextlib.contextmanager
+def running_voicesim(log: Path, port: int = 0) -> Iterator[VoiceSim]:
+    """voicesim as its own process on `port` (0: a free one), stopped on leaving."""
     process = start_process(
         [
             str(VENV_BIN / "python"),
@@ -84,7 +85,7 @@ def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(port),
             "--speed",
             str(VOICESIM_SPEED),
             "--account-sid",
@@ -108,6 +109,12 @@ def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
 
 
 @pytest.fixture(scope="session")
+def voicesim(logs_dir: Path) -> Iterator[VoiceSim]:
+    with running_voicesim(logs_dir / "voicesim.log") as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
 def stack_settings(live_server, voicesim: VoiceSim) -> dict[str, str]:
     """The settings every process of the running product shares."""
     return {
@@ -128,17 +135,18 @@ def product_env(django_db_setup, django_db_blocker, stack_settings) -> dict[str,
 
 
 @pytest.fixture
-def celery_worker_factory(transactional_db, product_env, logs_dir):
+def celery_worker_factory(transactional_db, product_env, broker, logs_dir):
     """Start `celery worker` processes on the test database; stopped when the test ends,
     so no worker (or its beat) runs the tasks and ticks of a later test."""
     processes = []
 
-    def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2):
+    def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2, **env: str):
+        """`env`: settings of this worker's own (e.g. another TWILIO_API_BASE_URL)."""
         log = logs_dir / f"{name}.log"
         args = celery_worker_command(name, concurrency=concurrency)
         if beat:
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
-        process = start_process(args, product_env, log)
+        process = start_process(args, {**product_env, **broker.worker_env(), **env}, log)
         processes.append(process)
         wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
         return process
@@ -149,25 +157,26 @@ def celery_worker_factory(transactional_db, product_env, logs_dir):
 
 
 @pytest.fixture
-def e2e_queues() -> Iterator[None]:
+def broker() -> Broker:
+    """The broker of the test's product processes: the configured one, with the
+    end-to-end queue. A module overrides it to run its flows on another broker."""
+    return Broker(url=django_settings.CELERY_BROKER_URL, queue=E2E_QUEUE)
+
+
+@pytest.fixture
+def e2e_queues(broker: Broker) -> Iterator[None]:
     """Tasks go to the end-to-end queues, empty at the start and at the end of the
     test: no message of one test reaches the worker of another."""
     from callcenter.celery import app
     from campaigns.tasks import dialer_queue
 
-    def purge() -> None:
-        with app.connection_for_write() as connection:
-            for queue in (E2E_QUEUE, dialer_queue(app)):
-                connection.default_channel.queue_purge(queue)
-
-    default_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = E2E_QUEUE
-    purge()
-    try:
-        yield
-    finally:
-        purge()  # what the stopped workers left unacknowledged
-        app.conf.task_default_queue = default_queue
+    with tasks_sent_through(app, broker):
+        queues = [broker.queue, dialer_queue(app)]
+        purge(app, queues)
+        try:
+            yield
+        finally:
+            purge(app, queues)  # what the stopped workers left unacknowledged
 
 
 @pytest.fixture

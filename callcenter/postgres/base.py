@@ -15,9 +15,10 @@ A check can only see what has happened: the server may end the connection
 after the poll, before the request's first statement reaches it (a burst of
 terminations under load does). Nothing of the request has run on that
 connection yet, and a backend that exits rolls back what it had started, so
-that first statement, outside a transaction, is run again on a new connection
-instead of failing the request. Any later failure is the request's: it answers
-503 (callcenter/middleware.py).
+that first statement is run again on a new connection instead of failing the
+request: outside a transaction, or as the first of an outermost atomic block
+(which the new connection carries on). Any later failure is the request's: it
+answers 503 (callcenter/middleware.py).
 
 Django binds parameters on the client, which psycopg never prepares, so
 PostgreSQL plans every statement anew. `prepared_cursor()` binds them on the
@@ -33,12 +34,24 @@ or later with `max_prepared_statements`, or DATABASE_PREPARED_STATEMENTS=false.
 
 from __future__ import annotations
 
+import contextlib
 import select
 
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper
 from psycopg import pq
+
+# Django's record of the open atomic block, which `connect()` resets.
+TRANSACTION_STATE = (
+    "in_atomic_block",
+    "atomic_blocks",
+    "savepoint_ids",
+    "savepoint_state",
+    "commit_on_exit",
+    "needs_rollback",
+    "run_on_commit",
+)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -73,14 +86,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except OperationalError:
             wrapper = context["cursor"]
             ended = self.connection is None or self.connection.closed
-            if not ended or self.in_atomic_block or getattr(wrapper.cursor, "name", None):
+            if not ended or getattr(wrapper.cursor, "name", None) or self.inside_savepoint():
                 raise
-        self.close()
-        self.ensure_connection()
+        self.reconnect_keeping_transaction()
         fresh = type(wrapper.cursor)(self.connection)
         fresh.format = wrapper.cursor.format
         wrapper.cursor = fresh
         return execute(sql, params, many, context)
+
+    def inside_savepoint(self) -> bool:
+        """Whether a nested atomic block (a savepoint) is open: its statement may not
+        be the transaction's first."""
+        return self.in_atomic_block and (len(self.atomic_blocks) > 1 or bool(self.savepoint_ids))
+
+    def reconnect_keeping_transaction(self) -> None:
+        """A new connection in place of the ended one. Inside an outermost atomic
+        block whose first statement this was, the new connection carries on the
+        block: Django's bookkeeping of it is kept, and autocommit is off as the
+        block had set it (PostgreSQL begins the transaction with the retried
+        statement, as it would have on the old connection)."""
+        if not self.in_atomic_block:
+            self.close()
+            self.ensure_connection()
+            return
+        kept = {name: getattr(self, name) for name in TRANSACTION_STATE}
+        with contextlib.suppress(DatabaseError):
+            self._close()
+        self.connection = None
+        self.connect()
+        for name, value in kept.items():
+            setattr(self, name, value)
+        self._set_autocommit(False)
+        self.autocommit = False
 
     def prepared_cursor(self) -> CursorWrapper:
         """A cursor binding on the server, reading binary rows (health-checked and

@@ -3,7 +3,7 @@ is not dialing when it is not."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count
@@ -17,15 +17,18 @@ RATE_WINDOW_SECONDS = 60
 
 @dataclass(frozen=True)
 class Progress:
+    """A campaign's progress (its `progress`, its `stats/`): contacts by state and
+    outcome, the pace of the last minute, and when it will be done."""
+
     total: int
     waiting: int
     dialing: int
     done: int
     percent_done: float
-    outcomes: dict[str, int]
+    outcomes: dict[str, int] = field(metadata={"help_text": "by outcome"})
     attempts: int
-    calls_per_second: float
-    dialable_now: int
+    calls_per_second: float = field(metadata={"help_text": "dialed over the last minute"})
+    dialable_now: int = field(metadata={"help_text": "contacts that can be dialed now"})
     eta_seconds: int | None
     not_dialing: NotDialing | None
 

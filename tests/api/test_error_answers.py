@@ -2,6 +2,9 @@
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
 
 from calls.models import Call
 
@@ -63,3 +66,36 @@ def test_a_moment_with_any_offset_iso_8601_allows_filters_the_list(integration, 
     response = integration.get(path, {name: "2000-01-01T00:00:00+16:00"})
 
     assert response.status_code == 200
+
+
+class RefusingView(APIView):
+    """Any view of the API whose service refuses as a model's `full_clean` does."""
+
+    authentication_classes = []
+    permission_classes = []
+    refusal: DjangoValidationError | None = None
+
+    def post(self, request):
+        raise self.refusal
+
+
+@pytest.mark.parametrize(
+    "refusal, body",
+    [
+        (
+            DjangoValidationError({"name": ["A queue with this name exists."]}),
+            {"name": ["A queue with this name exists."]},
+        ),
+        (
+            DjangoValidationError("Closed for the day."),
+            {"non_field_errors": ["Closed for the day."]},
+        ),
+    ],
+)
+def test_a_models_refusal_is_a_400_on_the_field_it_names_in_any_view(refusal, body):
+    view = RefusingView.as_view(refusal=refusal)
+
+    response = view(APIRequestFactory().post("/api/v1/anything/", {}, format="json"))
+
+    assert response.status_code == 400
+    assert response.data == body

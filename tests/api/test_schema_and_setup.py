@@ -1,6 +1,7 @@
 """The OpenAPI schema and docs, the groups `migrate` creates, and the one
 command that gives an integration its token."""
 
+import dataclasses
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from calls.groups import GROUP_PERMISSIONS
+from campaigns.selectors import NotDialing, Progress
 
 
 def test_the_schema_generates_without_a_warning(db):
@@ -82,3 +84,24 @@ class TestCreateApiUser:
             call_command("create_api_user", "x", "--group", "Admins", stdout=StringIO())
 
         assert not django_user_model.objects.exists()
+
+
+@pytest.mark.parametrize("answer", [Progress, NotDialing])
+def test_a_selectors_answer_is_described_field_by_field_from_its_dataclass(db, answer):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    component = schema["components"]["schemas"][answer.__name__]
+
+    assert list(component["properties"]) == [field.name for field in dataclasses.fields(answer)]
+    assert set(component["required"]) == set(component["properties"])
+
+
+def test_the_progress_schema_tells_each_fields_type_nullability_and_meaning(db):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    progress = schema["components"]["schemas"]["Progress"]["properties"]
+    not_dialing = schema["components"]["schemas"]["NotDialing"]["properties"]
+
+    assert progress["eta_seconds"] == {"type": "integer", "nullable": True}
+    assert progress["outcomes"]["additionalProperties"] == {"type": "integer"}
+    assert progress["dialable_now"]["description"] == "contacts that can be dialed now"
+    assert progress["not_dialing"]["allOf"] == [{"$ref": "#/components/schemas/NotDialing"}]
+    assert not_dialing["next_at"] == {"type": "string", "format": "date-time", "nullable": True}

@@ -5,7 +5,6 @@ retry; a create whose answer was lost is found by listing, never sent twice.
 """
 
 import datetime as dt
-import socket
 
 import pytest
 from django.utils import timezone
@@ -18,6 +17,7 @@ from calls.services.placing import next_dispatch_wait
 from calls.tasks import dispatch_call as dispatch_call_task
 from console.selectors.board import live_row
 from tests.calls.conftest import place
+from tests.support.network import unused_port
 from tests.support.twilio_stub import DROP, TwilioStub, call_json, error_json, serve
 
 pytestmark = pytest.mark.django_db
@@ -62,13 +62,6 @@ def test_a_create_that_never_connected_is_retried(settings, twilio):
     with pytest.raises(RetryLater):
         services.dispatch_call(call.pk)
     assert Call.objects.get(pk=call.pk).status == CallStatus.PENDING
-
-
-def unused_port() -> int:
-    """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_call_placed_during_an_outage_is_sent_once_twilio_is_back(settings):

@@ -20,7 +20,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest
 from twilio.http.response import Response
 
-from voicesim.twilio_client import SimulatorHttpClient
+from twilio_rebase import RebasedHttpClient
 
 SPEC = Path(__file__).resolve().parents[2] / "voicesim" / "spec" / "voice_api_v2010.openapi.json"
 
@@ -55,7 +55,7 @@ class SpecResponse:
         return self.headers.get("Content-Type", "application/json")
 
 
-class ValidatingHttpClient(SimulatorHttpClient):
+class ValidatingHttpClient(RebasedHttpClient):
     """The simulator's HTTP client that also validates 2xx answers against the spec."""
 
     def __init__(self, base_url: str) -> None:

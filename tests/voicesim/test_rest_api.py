@@ -12,8 +12,8 @@ from twilio.rest import Client
 
 from tests.voicesim.conftest import ACCOUNT_SID, BUSY, HUMAN, App, Sim
 from tests.voicesim.schema import ValidatingHttpClient
+from twilio_rebase import RebasedHttpClient
 from voicesim.process import start_simulator
-from voicesim.twilio_client import SimulatorHttpClient
 
 ERROR_KEYS = {"code", "message", "more_info", "status"}
 
@@ -25,7 +25,7 @@ def refused(action, *args, **kwargs) -> TwilioRestException:
 
 
 def test_wrong_credentials_are_20003(sim: Sim) -> None:
-    intruder = Client(ACCOUNT_SID, "wrong-token", http_client=SimulatorHttpClient(sim.base_url))
+    intruder = Client(ACCOUNT_SID, "wrong-token", http_client=RebasedHttpClient(sim.base_url))
 
     error = refused(intruder.calls("CA" + "0" * 32).fetch)
 
@@ -193,7 +193,7 @@ def test_the_account_answers_as_a_credentials_check(sim: Sim) -> None:
     account = sim.client.api.v2010.accounts(ACCOUNT_SID).fetch()
 
     assert (account.sid, account.status, account.type) == (ACCOUNT_SID, "active", "Full")
-    intruder = Client(ACCOUNT_SID, "wrong-token", http_client=SimulatorHttpClient(sim.base_url))
+    intruder = Client(ACCOUNT_SID, "wrong-token", http_client=RebasedHttpClient(sim.base_url))
     assert refused(intruder.api.v2010.accounts(ACCOUNT_SID).fetch).code == 20003
 
 
