@@ -57,10 +57,10 @@ def test_the_board_shows_callers_waiting_and_calls_in_progress_with_their_times(
 
     assert response.status_code == 200
     [waiting_row] = response.context["board"].waiting
-    assert (waiting_row.party, waiting_row.state) == ("+14155550101", "On hold in Support")
+    assert (waiting_row.party, waiting_row.state) == ("+1 415-555-0101", "On hold in Support")
     assert waiting_row.elapsed in ("1:15", "1:16")
     [talking_row] = response.context["board"].in_progress
-    assert (talking_row.party, talking_row.state) == ("+14155550199", "In progress")
+    assert (talking_row.party, talking_row.state) == ("+1 415-555-0199", "In progress")
     page = response.content.decode()
     assert 'id="waiting-callers"' in page and 'id="calls-in-progress"' in page
     assert 'data-rows-url="/admin/console/board/rows/"' in page
@@ -98,7 +98,7 @@ def test_a_viewer_sees_the_floor_but_no_action(viewer, waiting, talking):
         response = viewer.get(url)
         page = response.content.decode()
         assert response.status_code == 200
-        assert "+14155550101" in page and "+14155550199" in page
+        assert "+1 415-555-0101" in page and "+1 415-555-0199" in page
         assert "data-action" not in page and "<form" not in page.split('id="live-board"')[-1]
         assert "Actions</th>" not in page
 
@@ -243,7 +243,7 @@ def test_outbound_calls_not_yet_ringing_are_shown_as_dialing(supervisor):
 
     [row] = supervisor.get(ROWS).context["board"].in_progress
 
-    assert (row.party, row.state) == ("+14155550177", "Dialing")
+    assert (row.party, row.state) == ("+1 415-555-0177", "Dialing")
 
 
 def test_the_boards_queries_do_not_grow_with_the_floor(

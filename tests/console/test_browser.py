@@ -11,45 +11,20 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from calls.models import Call, Redirect, Source
 from queues import services
 from queues.models import Agent, AgentStatus, EndpointKind, Queue, SurveyResponse
 from tests.api.records import member_of
+from tests.console.board_page import open_board, still_same_page
 from tests.queues.test_e2e import call_in, said_on
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-PASSWORD = "correct horse battery staple"
 CALLER = "+14155550161"
-WAIT_MS = 20_000
-
-
-@pytest.fixture
-def open_page(browser: Browser, live_server):
-    """`open_page(user)`: a 1366 px wide tab logged in to the admin as `user`."""
-    contexts = []
-
-    def open_as(user) -> Page:
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server.url}{reverse('admin:login')}")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("link", name="Live board").first).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -60,16 +35,6 @@ def ann(support: Queue) -> Agent:
     agent.queues.add(support)
     services.set_agent_status(agent, AgentStatus.AVAILABLE)
     return agent
-
-
-def open_board(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}{reverse('admin:console_board')}")
-    # Set once: still there later means the page was never reloaded.
-    page.evaluate("window.loadedOnce = true")
-
-
-def still_same_page(page: Page) -> bool:
-    return page.evaluate("window.loadedOnce === true")
 
 
 def watch_a_caller_arrive(page: Page, stack: VoiceSim, live_server) -> tuple[str, Locator]:

@@ -56,7 +56,7 @@
         throw new Error("status " + response.status);
       }
       show(await response.json());
-      status.textContent = "Updated at " + new Date().toLocaleTimeString() + ".";
+      status.textContent = "Updated at " + data.at + ".";
     } catch (error) {
       status.textContent = "Could not be updated (" + error.message + "); retrying.";
     } finally {
