@@ -25,6 +25,7 @@ from tests.support.voicesim import VoiceSim
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 CALLER = "+14155550161"
+CALLER_SHOWN = "+1 415-555-0161"
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def watch_a_caller_arrive(page: Page, stack: VoiceSim, live_server) -> tuple[str
     """Open the board, let a caller dial in, and see them appear on hold without a reload."""
     open_board(page, live_server)
     sid, _ = call_in(stack, CALLER)
-    row = page.locator("#waiting-callers tr", has_text=CALLER)
+    row = page.locator("#waiting-callers tr", has_text=CALLER_SHOWN)
     expect(row).to_contain_text("On hold in Support")
     assert still_same_page(page)
     return sid, row
@@ -63,7 +64,7 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
     page.screenshot(path=artifacts_dir / "console-board-waiting.png", full_page=True)
 
     # By keyboard: the board holds still while focus is in a row's form.
-    agent = row.get_by_label(f"Agent for {CALLER}")
+    agent = row.get_by_label(f"Agent for {CALLER_SHOWN}")
     agent.focus()
     agent.select_option(label="Ann")
     page.keyboard.press("Tab")
@@ -73,7 +74,7 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
         "Put the call from +1 415-555-0161 through to Ann at "
     )
     open_board(page, live_server)
-    talking = page.locator("#calls-in-progress tr", has_text=CALLER)
+    talking = page.locator("#calls-in-progress tr", has_text=CALLER_SHOWN)
     expect(talking).to_contain_text("Talking to Ann")
     assert still_same_page(page)
     page.screenshot(path=artifacts_dir / "console-board-connected.png", full_page=True)

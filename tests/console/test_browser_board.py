@@ -122,7 +122,7 @@ def test_hang_up_asks_first_and_canceling_does_nothing(
     page = open_page(member_of("Supervisors", staff=True))
     open_board(page, live_server)
     sid, entry = call_in(stack, CALLER)
-    row = page.locator("#waiting-callers tr", has_text=CALLER)
+    row = page.locator("#waiting-callers tr", has_text=CALLER_SHOWN)
     expect(row).to_contain_text("On hold in Support")
     dialog = page.locator(f"#confirm-hang-up-{entry.call_id}")
 
