@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from callcenter import formats
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
 from tests.api.records import member_of
@@ -112,6 +113,26 @@ def test_the_live_panel_speaks_in_labels_and_counts(viewer, reminders):
     assert status["outcomes"] == [{"outcome": "canceled", "label": "Canceled", "count": 2}]
     assert status["now"] == "Not dialing: Canceled: it dials no more."
     assert status["actions"] == []
+
+
+def test_times_read_as_everywhere_in_the_back_office(supervisor, reminders):
+    lifecycle.start(reminders.pk)
+    call = dial(reminders).call
+    end_call(call, "busy")
+    lifecycle.cancel(reminders.pk)
+    reminders.refresh_from_db()
+
+    page = page_of(supervisor, reminders)
+    listing = supervisor.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    status = supervisor.get(reverse("admin:campaigns_campaign_status", args=[reminders.pk]))
+
+    assert formats.moment(reminders.started_at) in page
+    assert formats.moment(reminders.finished_at) in page
+    assert f"{formats.moment(call.campaign_attempt.created_at)}, Busy" in page
+    assert formats.moment(reminders.created_at) in listing
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", status.json()["at"])
+    for html in (page, listing):
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html)
 
 
 def change(client, target: Campaign, **fields):

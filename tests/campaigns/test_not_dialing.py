@@ -66,6 +66,19 @@ def test_outside_the_window_it_says_when_and_in_which_zone_the_next_one_opens():
     assert "15 Jan 2025 09:00 in America/New_York (15 Jan 2025 14:00 UTC)" in reason.message
 
 
+def test_a_window_opening_is_written_in_the_contacts_zone_and_the_back_offices(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    target = running(NEW_YORK, window_days="12345", window_start=time(9), window_end=time(17))
+    target.contacts.update(next_attempt_at=TUESDAY_NIGHT_IN_NEW_YORK)
+
+    reason = campaign_dialing(target, TUESDAY_NIGHT_IN_NEW_YORK).not_dialing
+
+    assert reason.message.endswith(
+        "the next window opens 15 Jan 2025 09:00 in America/New_York "
+        "(15 Jan 2025 15:00 Europe/Paris)."
+    )
+
+
 def test_a_window_closed_on_friday_evening_next_opens_on_monday():
     target = running(NEW_YORK, window_days="12345", window_start=time(9), window_end=time(17))
     friday_evening = datetime(2025, 1, 17, 23, 0, tzinfo=UTC)  # 18:00 in New York
