@@ -50,6 +50,9 @@ def test_the_buttons_start_pause_resume_and_cancel_the_campaign(open_page, live_
     live.get_by_role("button", name="Start").click()
     expect(messages).to_contain_text("Started the campaign “Reminders”.")
     expect(state).to_have_text("Running")
+    # The panel refreshes itself and says when, as the back office writes a time.
+    updated = page.locator("#campaign-live-status")
+    expect(updated).to_have_text(re.compile(r"^Updated at \d\d:\d\d:\d\d\.$"))
     expect(live.get_by_role("button")).to_have_text(["Pause"])
     expect(live.get_by_role("link", name="Cancel campaign…")).to_be_visible()
 
