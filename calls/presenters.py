@@ -2,7 +2,9 @@
 
 `call_label(call)` is what every page, message and breadcrumb says of a call
 ("Ann (+1 415-555-0123) → Support (+1 415-555-0100) · 30 Nov 14:05");
-`party_label(number, name)` one side of it. The names come from the apps that
+`party_label(number, name)` one side of it; `call_phrase(call)` the call in a
+sentence, by whoever is on the far side ("the call from Ann (+1 415-555-0123)
+with Bob"), for the board's questions and messages. The names come from the apps that
 know them (an agent's leg, a queue's number, a campaign's contact): each
 registers a provider here, and `attach_context(calls)` asks every provider once
 for a whole page of calls, so a list of calls costs one query per provider,
@@ -22,12 +24,14 @@ from typing import TYPE_CHECKING
 import phonenumbers
 from django.utils.html import format_html, format_html_join
 
-from callcenter.formats import NOTHING, moment
+from callcenter.formats import NOTHING, moment, time_of_day
 
 if TYPE_CHECKING:
-    from .models import Call
+    from .models import Call, Redirect
 
 CONTEXT_ATTRIBUTE = "_presented_context"
+# `Direction.INBOUND`, written out: the models module imports this one.
+INBOUND = "inbound"
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,45 @@ def caller_label(call: Call) -> str:
 
 def callee_label(call: Call) -> str:
     return party_label(call.to_number, context_of(call).to_name)
+
+
+def far_side(call: Call) -> tuple[str, str]:
+    """The number and name of whoever is on the far side: the caller of an inbound
+    call, whoever we dialed otherwise."""
+    context = context_of(call)
+    if call.direction == INBOUND:
+        return call.from_number, context.from_name
+    return call.to_number, context.to_name
+
+
+def far_party_label(call: Call) -> str:
+    """The far side in words: "Ann (+1 415-555-0123)"."""
+    return party_label(*far_side(call))
+
+
+def far_party_html(call: Call) -> str:
+    """The far side for a table cell, as `party_html` writes it."""
+    return party_html(*far_side(call))
+
+
+def call_phrase(call: Call, agent: object | None = None) -> str:
+    """The call in a sentence, by its far side and the agent on it if any: "the call
+    from Ann (+1 415-555-0123) with Bob", "the call to +1 212-555-0101"."""
+    way = "from" if call.direction == INBOUND else "to"
+    with_agent = f" with {agent}" if agent else ""
+    return f"the call {way} {far_party_label(call)}{with_agent}"
+
+
+def when_due(redirect: Redirect) -> str:
+    """When a scheduled change of a call happens: "at 14:10", or "when the agent hangs up"."""
+    if redirect.due_at is not None:
+        return f"at {time_of_day(redirect.due_at)}"
+    return "when the agent hangs up"
+
+
+def change_name(redirect: Redirect) -> str:
+    """The change a redirect makes, as a noun: "the hang-up", "the redirect"."""
+    return f"the {redirect.get_action_display().lower().replace(' ', '-')}"
 
 
 def call_label(call: Call) -> str:

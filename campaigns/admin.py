@@ -13,11 +13,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
+from callcenter.formats import NOTHING, moment
 from calls.admin_base import ReadOnlyAdmin
 from calls.exceptions import RuleViolation
 from calls.exports import CsvExportAdminMixin
+from calls.presenters import party_html, phone_number
 
-from . import formats
 from .admin_attempts import attempts_table, contacts_section
 from .admin_runs import RUNS, may_run, run_and_report, runs_for
 from .admin_status import campaign_status
@@ -46,17 +47,17 @@ def unbroken(text: str) -> str:
 
 @admin.display(description="created", ordering="created_at")
 def created(row: models.Model) -> str:
-    return formats.moment(row.created_at)
+    return moment(row.created_at)
 
 
 @admin.display(description="started at")
 def started(row: models.Model) -> str:
-    return formats.moment(row.started_at)
+    return moment(row.started_at)
 
 
 @admin.display(description="finished at")
 def finished(row: models.Model) -> str:
-    return formats.moment(row.finished_at)
+    return moment(row.finished_at)
 
 
 def import_queued(model_admin: admin.ModelAdmin, request: HttpRequest, job: CsvImport):
@@ -147,7 +148,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="caller ID", ordering="caller_id")
     def caller(self, campaign: Campaign) -> str:
-        return unbroken(formats.phone(campaign.caller_id))
+        return unbroken(phone_number(campaign.caller_id))
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
@@ -338,8 +339,7 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description="contact", ordering="id")
     def contact(self, contact: Contact) -> str:
-        number = unbroken(formats.phone(contact.phone_number))
-        return format_html("{} ({})", contact.name, number) if contact.name else number
+        return party_html(contact.phone_number, contact.name)
 
     @admin.display(description="campaign", ordering="campaign__name")
     def campaign_name(self, contact: Contact) -> str:
@@ -348,18 +348,18 @@ class ContactAdmin(CsvExportAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description="name")
     def person(self, contact: Contact) -> str:
-        return contact.name or "-"
+        return contact.name or NOTHING
 
     @admin.display(description="phone number", ordering="phone_number")
     def number(self, contact: Contact) -> str:
-        return formats.phone(contact.phone_number)
+        return phone_number(contact.phone_number)
 
     @admin.display(description="next attempt", ordering="next_attempt_at")
     def next_attempt(self, contact: Contact) -> str:
         """None once the contact is done (the last due time is kept, not shown)."""
         if contact.state == ContactState.DONE:
-            return "-"
-        return formats.moment(contact.next_attempt_at)
+            return NOTHING
+        return moment(contact.next_attempt_at)
 
     @admin.display(description="attempt history")
     def attempt_history(self, contact: Contact) -> str:
@@ -457,7 +457,7 @@ class CsvImportAdmin(ReadOnlyAdmin):
     @admin.display(description="rejected rows")
     def rejected_table(self, job: CsvImport) -> str:
         if not job.rejected:
-            return "-"
+            return NOTHING
         return format_html(
             "<table><tr><th>Line</th><th>Value</th><th>Reason</th></tr>{}</table>",
             format_html_join(

@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from .formats import duration, moment
+from callcenter.formats import duration, moment
+
 from .models import Attempt, Campaign, Contact
 
 CONTACTS_PER_PAGE = 25

@@ -4,8 +4,11 @@ figures, the outcomes and the reason it is not dialing stay current."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from callcenter.formats import clock, counted, duration
+
 from .admin_runs import runs_for
-from .formats import counted, duration
 from .models import Campaign, CampaignState, ContactOutcome
 from .selectors import Progress, campaign_progress
 
@@ -52,4 +55,6 @@ def campaign_status(campaign: Campaign) -> dict:
             if count
         ],
         "actions": runs_for(campaign.state),
+        # When these figures were read, as the back office writes a time of day.
+        "at": clock(timezone.now()),
     }

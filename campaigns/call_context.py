@@ -1,6 +1,6 @@
 """What the campaigns know of a call, for `calls.presenters`: the campaign that
 placed it, as the calling side, and the contact it dialed, by the name their
-CSV row gave (a `name` column, else `first_name` and `last_name`) when it did."""
+CSV row gave (`Contact.name`) when it did."""
 
 from __future__ import annotations
 
@@ -19,15 +19,7 @@ def campaign_context(calls: list[Call]) -> dict[int, dict[str, str]]:
         attempt.call_id: {
             "campaign": attempt.contact.campaign.name,
             "from_name": attempt.contact.campaign.name,
-            "to_name": contact_name(attempt.contact.variables or {}),
+            "to_name": attempt.contact.name,
         }
         for attempt in attempts
     }
-
-
-def contact_name(variables: dict) -> str:
-    if variables.get("name"):
-        return str(variables["name"])
-    return " ".join(
-        str(variables[part]) for part in ("first_name", "last_name") if variables.get(part)
-    )

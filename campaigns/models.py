@@ -13,9 +13,12 @@ from django.db import models
 from django.db.models import Q
 
 from calls.models import HttpMethod, IfMachine
+from calls.presenters import party_label
 from calls.unique_messages import PlainUniqueMessages
 
-from . import formats
+# Where a contact's CSV row gives its name: one of these columns, else both parts.
+NAME_VARIABLES = ("name", "full_name")
+NAME_PARTS = ("first_name", "last_name")
 
 
 class CampaignState(models.TextChoices):
@@ -226,12 +229,17 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         """The person and their number, as a supervisor would say them."""
-        number = formats.phone(self.phone_number)
-        return f"{self.name} ({number})" if self.name else number
+        return party_label(self.phone_number, self.name)
 
     @property
     def name(self) -> str:
-        return formats.person_name(self.variables or {})
+        """The name the contact's CSV row gave: a `name` or `full_name` column, else
+        its first and last names."""
+        variables = self.variables or {}
+        for key in NAME_VARIABLES:
+            if str(variables.get(key, "")).strip():
+                return str(variables[key]).strip()
+        return " ".join(str(variables.get(key, "")).strip() for key in NAME_PARTS).strip()
 
 
 class Attempt(models.Model):

@@ -19,11 +19,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from calls import services as call_services
 from calls.exceptions import RuleViolation
 from calls.models import Call, Redirect, Source
+from calls.presenters import call_phrase
 from calls.serializers import when_arguments
 from queues import services as queue_services
 from queues.models import Agent, EntryStatus, QueueEntry
-
-from .naming import call_name
 
 # When a change happens, as the board offers it: the keys of `when_arguments`.
 WHEN_CHOICES = {
@@ -79,7 +78,7 @@ class Target:
     def name(self) -> str:
         """The call by its parties: "the call from +1 415-555-0161 with Ann"."""
         on_call = self.entry is not None and self.entry.status != EntryStatus.WAITING
-        return call_name(self.call, self.entry.agent if on_call else None)
+        return call_phrase(self.call, self.entry.agent if on_call else None)
 
     def require_entry(self) -> QueueEntry:
         if self.entry is None:

@@ -3,17 +3,20 @@ admin page, the changelist, the stats API and the message after a start.
 
 The reasons follow the dialer's own checks (`services.dialer`), in its order:
 the campaign's state, its end time, contacts left, contacts due inside their
-calling window, then the concurrency cap.
+calling window, then the concurrency cap. Times are written as everywhere in the
+back office (`callcenter.formats.moment`, in its time zone); a calling window opens
+in its contacts' zone, so that one is written in both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+
+from callcenter.formats import moment
 
 from ..models import Campaign, CampaignState, ContactState
 from ..windows import next_opening, open_zones, zone_name
@@ -35,12 +38,12 @@ class Dialing:
     not_dialing: NotDialing | None
 
 
-def _utc(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%a %Y-%m-%d %H:%M} UTC"
-
-
-def _local(moment: datetime, zone: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(zone)):%a %Y-%m-%d %H:%M} in {zone}"
+def _in_zones(value: datetime, zone: str) -> str:
+    """ "1 Dec 09:00 in America/New_York (1 Dec 14:00 UTC)": the contacts' time, then
+    the back office's, each zone named as the two may differ."""
+    here = timezone.get_current_timezone_name()
+    in_zone = f"{moment(value, zone)} in {zone}"
+    return in_zone if zone == here else f"{in_zone} ({moment(value)} {here})"
 
 
 STATE_REASONS = {
@@ -57,7 +60,7 @@ def _by_state(campaign: Campaign) -> NotDialing | None:
     if campaign.state == CampaignState.SCHEDULED:
         return NotDialing(
             "scheduled",
-            f"Scheduled: it starts at {_utc(campaign.starts_at)}."
+            f"Scheduled: it starts {moment(campaign.starts_at)}."
             if campaign.starts_at
             else "Scheduled: it starts on the dialer's next tick.",
             next_at=campaign.starts_at,
@@ -81,13 +84,13 @@ def _next_chance(
         return NotDialing(
             "outside-window",
             "No contact is inside its calling window; the next window opens "
-            f"{_local(opens, zone)} ({_utc(opens)}).",
+            f"{_in_zones(opens, zone)}.",
             next_at=opens.astimezone(UTC),
             zone=zone,
         )
     return NotDialing(
         "waiting-for-retries",
-        f"Waiting for retries: the next is due {_utc(due)}.",
+        f"Waiting for retries: the next is due {moment(due)}.",
         next_at=due,
     )
 
@@ -112,7 +115,7 @@ def campaign_dialing(campaign: Campaign, now: datetime | None = None) -> Dialing
     ).count()
     reason = _by_state(campaign)
     if reason is None and campaign.ends_at and now >= campaign.ends_at:
-        reason = NotDialing("ended", f"Its end time, {_utc(campaign.ends_at)}, has passed.")
+        reason = NotDialing("ended", f"Its end time, {moment(campaign.ends_at)}, has passed.")
     if reason is None and not counts["waiting"]:
         under_way = f"; {counts['live']} calls are still under way" if counts["live"] else ""
         reason = NotDialing("nothing-left", f"Nothing left to dial{under_way}.")

@@ -5,7 +5,8 @@ A few queries whatever the size of the floor: open queue stays with their call,
 queue and agent; other live calls with their campaign; the actions scheduled on
 them; every agent; available agents per queue; each queue's live and daily
 figures (`queues.selectors`, `queues.figures`: never computed here); the latest
-supervisor actions.
+supervisor actions; and the names of every call shown (`attach_context`, once for
+all of them), so each is named by its parties, as everywhere else.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
+from callcenter.formats import duration
 from calls.models import (
     LIVE_STATUSES,
     Call,
@@ -26,6 +28,7 @@ from calls.models import (
     RedirectState,
     Source,
 )
+from calls.presenters import attach_context, far_party_html, far_party_label, when_due
 from queues.models import (
     OPEN_ENTRY_STATUSES,
     Agent,
@@ -34,8 +37,7 @@ from queues.models import (
     QueueEntry,
 )
 
-from ..naming import clock, far_number, seconds_since, when_due
-from .floor import AgentRow, QueueTile, agent_rows, queue_tiles
+from .floor import AgentRow, QueueTile, agent_rows, queue_tiles, seconds_since
 
 ROWS_LIMIT = 100
 RECENT_ACTIONS = 8
@@ -70,11 +72,17 @@ class BoardRow:
 
     @property
     def party(self) -> str:
-        return far_number(self.call)
+        """Whoever is on the far side: "Ann (+1 415-555-0123)"."""
+        return far_party_label(self.call)
+
+    @property
+    def party_cell(self) -> str:
+        """The far side for the row's heading: the name above the number."""
+        return far_party_html(self.call)
 
     @property
     def elapsed(self) -> str:
-        return clock(self.seconds)
+        return duration(self.seconds)
 
     @property
     def is_waiting(self) -> bool:
@@ -113,7 +121,7 @@ def live_board(now: dt.datetime | None = None) -> Board:
     shown_waiting, shown_in_progress = with_scheduled(
         waiting[:ROWS_LIMIT], in_progress[:ROWS_LIMIT]
     )
-    return Board(
+    board = Board(
         waiting=shown_waiting,
         in_progress=shown_in_progress,
         more_waiting=max(0, len(waiting) - ROWS_LIMIT),
@@ -124,6 +132,17 @@ def live_board(now: dt.datetime | None = None) -> Board:
         agents=agent_rows(open_entries.values(), now),
         queues=queue_tiles(now),
     )
+    attach_context(shown_calls(board))
+    return board
+
+
+def shown_calls(board: Board) -> list[Call]:
+    """Every call the board names: its rows', its agents' and its recent actions'."""
+    return [
+        *(row.call for row in board.waiting + board.in_progress),
+        *(row.call for row in board.agents if row.call is not None),
+        *(redirect.call for redirect in board.recent_actions),
+    ]
 
 
 def live_row(call: Call, now: dt.datetime | None = None) -> BoardRow | None:
@@ -141,6 +160,7 @@ def live_row(call: Call, now: dt.datetime | None = None) -> BoardRow | None:
     else:
         row = _call_row(call, entry, now)
     [[row]] = with_scheduled([row])
+    attach_context([row.call])
     return row
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from callcenter.formats import NOTHING, duration
 from calls.models import Call
+from calls.presenters import far_party_label
 from queues import figures
 from queues import selectors as queue_selectors
 from queues.figures import Waits
 from queues.models import ON_A_CALL, Agent, AgentStatus, EntryStatus, Queue, QueueEntry
-
-from ..naming import clock, far_party, seconds_since
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ class AgentRow:
 
     @property
     def call_party(self) -> str:
-        return far_party(self.call) if self.call is not None else ""
+        return far_party_label(self.call) if self.call is not None else ""
 
     @property
     def elapsed(self) -> str:
         """How long in this state; unknown for an agent who never moved."""
-        return "—" if self.seconds is None else clock(self.seconds)
+        return duration(self.seconds)
 
     @property
     def can_sign_in(self) -> bool:
@@ -65,12 +65,17 @@ class QueueTile:
 
     @property
     def longest_wait(self) -> str:
-        return clock(self.longest_wait_seconds) if self.waiting else "—"
+        return duration(self.longest_wait_seconds) if self.waiting else NOTHING
 
     @property
     def service_level(self) -> str:
         level = self.today.service_level
-        return "—" if level is None else f"{level:.0%}"
+        return NOTHING if level is None else f"{level:.0%}"
+
+
+def seconds_since(since: dt.datetime, now: dt.datetime) -> int:
+    """Whole seconds from `since` to `now`, never below zero (clocks of two hosts)."""
+    return max(0, int((now - since).total_seconds()))
 
 
 def agent_rows(open_entries: Iterable[QueueEntry], now: dt.datetime) -> list[AgentRow]:

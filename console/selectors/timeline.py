@@ -13,9 +13,8 @@ from dataclasses import dataclass, replace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
-from django.template.defaultfilters import pluralize
 
-from callcenter.formats import clock, duration
+from callcenter.formats import clock, counted, duration
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
 from calls.presenters import attach_context, callee_label
 from campaigns.models import Attempt
@@ -261,11 +260,7 @@ def _queue_moments(call: Call) -> list[Moment]:
             )
         if entry.ended_at is not None:
             outcome = entry.get_outcome_display() or "ended"
-            offers = (
-                f"{entry.offers} agent{pluralize(entry.offers)} tried"
-                if entry.offers
-                else "no agent tried"
-            )
+            offers = f"{counted(entry.offers, 'agent')} tried" if entry.offers else "no agent tried"
             moments.append(Moment(entry.ended_at, f"Left {entry.queue}: {outcome.lower()}", offers))
     return moments
 

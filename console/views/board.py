@@ -19,17 +19,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from callcenter.formats import time_of_day
 from calls import services as call_services
 from calls.exceptions import RuleViolation
 from calls.models import Call, Redirect, RedirectState
 from calls.permissions import CONTROL_CALLS, VIEW_CALLS
+from calls.presenters import attach_context, call_phrase, change_name, when_due
 from conversations.selectors import Controls, controls_for
 from queues import services as queue_services
 from queues.models import OPEN_ENTRY_STATUSES, Agent, AgentStatus, QueueEntry
 from queues.permissions import CHANGE_AGENTS
 
 from ..actions import ACTIONS, LiveAction, RowAction, Taken, Target, actions_for
-from ..naming import call_name, change_name, time_of_day, when_due
 from ..outcomes import refusal, settled_redirect
 from ..permissions import require
 from ..selectors.board import BoardRow, live_board
@@ -119,6 +120,7 @@ class LiveBoardViews:
         call = get_object_or_404(
             Call.objects.select_related("parent"), pk=call_id, parent__isnull=True
         )
+        attach_context([call])  # its messages name its parties
         entry = (
             QueueEntry.objects.filter(call=call, status__in=OPEN_ENTRY_STATUSES)
             .select_related("queue", "agent")
@@ -184,7 +186,8 @@ class LiveBoardViews:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         scheduled = get_object_or_404(Redirect.objects.select_related("call"), pk=redirect_id)
-        what = f"{change_name(scheduled)} of {call_name(scheduled.call)}"
+        attach_context([scheduled.call])
+        what = f"{change_name(scheduled)} of {call_phrase(scheduled.call)}"
         try:
             call_services.cancel_redirect(scheduled, requested_by=request.user)
         except RuleViolation as refused:

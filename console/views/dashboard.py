@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
+from callcenter.formats import NOTHING, counted
 from calls.permissions import VIEW_CALLS
 from queues import figures
 from queues.figures import Figure, Waits
@@ -53,14 +53,13 @@ def tiles(board: Dashboard) -> list[Tile]:
             "machines",
             figures.MACHINES,
             str(calls.machines),
-            f"{calls.messages_left} message{pluralize(calls.messages_left)} left, "
-            f"{calls.machines_hung_up} hung up on",
+            f"{counted(calls.messages_left, 'message')} left, {calls.machines_hung_up} hung up on",
         ),
         Tile(
             "speed",
             figures.SPEED_OF_ANSWER,
             _seconds(waits.average_speed_of_answer),
-            f"over {waits.answered} caller{pluralize(waits.answered)} answered",
+            f"over {counted(waits.answered, 'caller')} answered",
         ),
         Tile(
             "abandoned",
@@ -91,25 +90,25 @@ def tiles(board: Dashboard) -> list[Tile]:
             "survey",
             figures.SURVEY_AVERAGE,
             _score(ratings.average),
-            f"{ratings.answers} rating{pluralize(ratings.answers)}",
+            counted(ratings.answers, "rating"),
         ),
     ]
 
 
 def _of_callers(count: int, waits: Waits) -> str:
-    return f"{count} of {waits.callers} caller{pluralize(waits.callers)}"
+    return f"{count} of {counted(waits.callers, 'caller')}"
 
 
 def _seconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:g} s"
+    return NOTHING if value is None else f"{value:g} s"
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return NOTHING if value is None else f"{value:.0%}"
 
 
 def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:g} / 5"
+    return NOTHING if value is None else f"{value:g} / 5"
 
 
 class DashboardViews:

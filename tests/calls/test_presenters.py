@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from callcenter import formats
 from calls.models import Call
-from calls.presenters import attach_context, call_label, party_label, phone_number
+from calls.presenters import (
+    attach_context,
+    call_label,
+    call_phrase,
+    party_label,
+    phone_number,
+)
 from tests.api.records import make_call
 from tests.support.floor_records import (
     AGENT_NAME,
@@ -43,6 +49,23 @@ def test_a_moment_is_local_and_leaves_out_the_current_year(settings):
     assert formats.moment(None) == "—"
 
 
+def test_a_moment_in_a_contacts_zone_and_a_time_of_today_read_the_same_way(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    this_year = timezone.now().year
+    winter = dt.datetime(this_year, 11, 30, 13, 5, tzinfo=dt.UTC)
+
+    assert formats.moment(winter, "America/New_York") == "30 Nov 08:05"
+    assert formats.time_of_day(winter) == "14:05"
+
+
+@pytest.mark.parametrize(
+    ("count", "written"), [(0, "0 contacts"), (1, "1 contact"), (2, "2 contacts")]
+)
+def test_a_count_says_its_noun_in_the_plural_it_needs(count, written):
+    assert formats.counted(count, "contact") == written
+    assert formats.counted(count, "entry", "entries").endswith("entry" if count == 1 else "entries")
+
+
 @pytest.mark.parametrize(
     ("number", "written"),
     [
@@ -56,6 +79,14 @@ def test_a_moment_is_local_and_leaves_out_the_current_year(settings):
 )
 def test_a_number_is_written_the_international_way(number, written):
     assert phone_number(number) == written
+
+
+def test_a_call_in_a_sentence_is_named_by_its_far_side_and_its_agent():
+    inbound = Call(direction="inbound", from_number="+14155550123", to_number="+14155550100")
+    outbound = Call(direction="outbound-api", from_number="+14155550100", to_number="+12125550101")
+
+    assert call_phrase(inbound, "Bob") == "the call from +1 415-555-0123 with Bob"
+    assert call_phrase(outbound) == "the call to +1 212-555-0101"
 
 
 def test_a_party_is_its_name_and_number_as_far_as_known():

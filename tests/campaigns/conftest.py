@@ -1,5 +1,6 @@
 """Fixtures of the campaigns tests: a planner on the API, a superuser, a
-supervisor and a viewer in the admin (and in Chromium), and tasks run at the
+supervisor and a viewer in the admin (Chromium's `open_page` is the
+`tests.support.browser` plugin's), and tasks run at the
 commit as a worker would."""
 
 import pytest
@@ -7,7 +8,6 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from callcenter.celery import app as celery_app
-from tests.console.test_browser import open_page  # noqa: F401  fixture
 from tests.support.admin_clients import admin_as, supervisor, viewer  # noqa: F401  fixtures
 
 

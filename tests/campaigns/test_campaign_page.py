@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from callcenter import formats
 from campaigns.models import Campaign
 from campaigns.services import lifecycle
 from tests.api.records import member_of
@@ -114,6 +115,26 @@ def test_the_live_panel_speaks_in_labels_and_counts(viewer, reminders):
     assert status["actions"] == []
 
 
+def test_times_read_as_everywhere_in_the_back_office(supervisor, reminders):
+    lifecycle.start(reminders.pk)
+    call = dial(reminders).call
+    end_call(call, "busy")
+    lifecycle.cancel(reminders.pk)
+    reminders.refresh_from_db()
+
+    page = page_of(supervisor, reminders)
+    listing = supervisor.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    status = supervisor.get(reverse("admin:campaigns_campaign_status", args=[reminders.pk]))
+
+    assert formats.moment(reminders.started_at) in page
+    assert formats.moment(reminders.finished_at) in page
+    assert f"{formats.moment(call.campaign_attempt.created_at)}, Busy" in page
+    assert formats.moment(reminders.created_at) in listing
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", status.json()["at"])
+    for html in (page, listing):
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html)
+
+
 def change(client, target: Campaign, **fields):
     url = reverse("admin:campaigns_campaign_change", args=[target.pk])
     return client.post(url, campaign_form(name=target.name, **fields))
@@ -156,7 +177,8 @@ def test_each_contacts_attempts_are_listed_with_their_call_on_both_pages(supervi
     assert f'<td>Busy</td><td><a href="{call_link}">call</a></td>' in contact_page
 
     listing = supervisor.get(reverse("admin:campaigns_contact_changelist")).content.decode()
-    assert 'Ann (<span class="nowrap">+1 212-555-0101</span>)' in listing
+    assert '<span class="party-name">Ann</span>' in listing  # above its number
+    assert ">+1 212-555-0101</span>" in listing
 
 
 def test_the_campaign_page_pages_through_many_contacts(supervisor):

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from callcenter import formats
 from calls.models import Call, CallStatus
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_dialing, campaign_progress
@@ -62,7 +63,20 @@ def test_outside_the_window_it_says_when_and_in_which_zone_the_next_one_opens():
     assert (state.dialable_now, reason.code) == (0, "outside-window")
     assert reason.next_at == datetime(2025, 1, 15, 14, 0, tzinfo=UTC)
     assert reason.zone == "America/New_York"
-    assert "Wed 2025-01-15 09:00 in America/New_York (Wed 2025-01-15 14:00 UTC)" in reason.message
+    assert "15 Jan 2025 09:00 in America/New_York (15 Jan 2025 14:00 UTC)" in reason.message
+
+
+def test_a_window_opening_is_written_in_the_contacts_zone_and_the_back_offices(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    target = running(NEW_YORK, window_days="12345", window_start=time(9), window_end=time(17))
+    target.contacts.update(next_attempt_at=TUESDAY_NIGHT_IN_NEW_YORK)
+
+    reason = campaign_dialing(target, TUESDAY_NIGHT_IN_NEW_YORK).not_dialing
+
+    assert reason.message.endswith(
+        "the next window opens 15 Jan 2025 09:00 in America/New_York "
+        "(15 Jan 2025 15:00 Europe/Paris)."
+    )
 
 
 def test_a_window_closed_on_friday_evening_next_opens_on_monday():
@@ -120,7 +134,7 @@ def test_a_campaign_started_before_its_start_time_says_when_it_starts():
     target = running(NEW_YORK, starts_at=starts)
     reason = campaign_dialing(target).not_dialing
     assert (target.state, reason.code, reason.next_at) == ("scheduled", "scheduled", starts)
-    assert f"{starts.astimezone(UTC):%H:%M} UTC" in reason.message
+    assert f"it starts {formats.moment(starts)}." in reason.message
 
 
 def test_a_campaign_past_its_end_time_says_so():

@@ -11,45 +11,21 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from calls.models import Call, Redirect, Source
 from queues import services
 from queues.models import Agent, AgentStatus, EndpointKind, Queue, SurveyResponse
 from tests.api.records import member_of
+from tests.console.board_page import open_board, still_same_page
 from tests.queues.test_e2e import call_in, said_on
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-PASSWORD = "correct horse battery staple"
 CALLER = "+14155550161"
-WAIT_MS = 20_000
-
-
-@pytest.fixture
-def open_page(browser: Browser, live_server):
-    """`open_page(user)`: a 1366 px wide tab logged in to the admin as `user`."""
-    contexts = []
-
-    def open_as(user) -> Page:
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server.url}{reverse('admin:login')}")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("link", name="Live board").first).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+CALLER_SHOWN = "+1 415-555-0161"
 
 
 @pytest.fixture
@@ -62,21 +38,11 @@ def ann(support: Queue) -> Agent:
     return agent
 
 
-def open_board(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}{reverse('admin:console_board')}")
-    # Set once: still there later means the page was never reloaded.
-    page.evaluate("window.loadedOnce = true")
-
-
-def still_same_page(page: Page) -> bool:
-    return page.evaluate("window.loadedOnce === true")
-
-
 def watch_a_caller_arrive(page: Page, stack: VoiceSim, live_server) -> tuple[str, Locator]:
     """Open the board, let a caller dial in, and see them appear on hold without a reload."""
     open_board(page, live_server)
     sid, _ = call_in(stack, CALLER)
-    row = page.locator("#waiting-callers tr", has_text=CALLER)
+    row = page.locator("#waiting-callers tr", has_text=CALLER_SHOWN)
     expect(row).to_contain_text("On hold in Support")
     assert still_same_page(page)
     return sid, row
@@ -98,7 +64,7 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
     page.screenshot(path=artifacts_dir / "console-board-waiting.png", full_page=True)
 
     # By keyboard: the board holds still while focus is in a row's form.
-    agent = row.get_by_label(f"Agent for {CALLER}")
+    agent = row.get_by_label(f"Agent for {CALLER_SHOWN}")
     agent.focus()
     agent.select_option(label="Ann")
     page.keyboard.press("Tab")
@@ -108,7 +74,7 @@ def test_a_supervisor_takes_a_waiting_caller_off_hold_and_the_dashboard_charts_i
         "Put the call from +1 415-555-0161 through to Ann at "
     )
     open_board(page, live_server)
-    talking = page.locator("#calls-in-progress tr", has_text=CALLER)
+    talking = page.locator("#calls-in-progress tr", has_text=CALLER_SHOWN)
     expect(talking).to_contain_text("Talking to Ann")
     assert still_same_page(page)
     page.screenshot(path=artifacts_dir / "console-board-connected.png", full_page=True)

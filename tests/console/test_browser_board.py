@@ -19,7 +19,7 @@ from calls.models import CallStatus, Redirect
 from queues import services
 from queues.models import Agent, AgentStatus, EndpointKind, Queue, QueueEntry
 from tests.api.records import member_of
-from tests.console.test_browser import open_board, open_page, still_same_page  # noqa: F401
+from tests.console.board_page import open_board, still_same_page
 from tests.queues.test_e2e import call_in
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
@@ -59,7 +59,7 @@ def expect_state(row: Locator, state: str) -> None:
 def test_an_agent_goes_through_every_state_on_the_board(
     stack: VoiceSim,
     support: Queue,
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     artifacts_dir: Path,
 ):
@@ -113,7 +113,7 @@ def test_an_agent_goes_through_every_state_on_the_board(
 def test_hang_up_asks_first_and_canceling_does_nothing(
     stack: VoiceSim,
     support: Queue,
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     artifacts_dir: Path,
     settings,
@@ -122,7 +122,7 @@ def test_hang_up_asks_first_and_canceling_does_nothing(
     page = open_page(member_of("Supervisors", staff=True))
     open_board(page, live_server)
     sid, entry = call_in(stack, CALLER)
-    row = page.locator("#waiting-callers tr", has_text=CALLER)
+    row = page.locator("#waiting-callers tr", has_text=CALLER_SHOWN)
     expect(row).to_contain_text("On hold in Support")
     dialog = page.locator(f"#confirm-hang-up-{entry.call_id}")
 

@@ -36,7 +36,7 @@ def test_the_api_tells_the_same_story_as_the_admin_page(
     assert by_what["Left Support: connected"]["detail"] == "1 agent tried"
     assert by_what["Hang up: failed"]["tone"] == "bad"
     assert by_what["Hang up requested"]["who"] == supervisor.user.username
-    assert by_what[f"Leg dialed to {leg.to_number}"]["leg"] == {"id": leg.pk, "sid": leg.sid}
+    assert by_what["Leg dialed to Ann (+1 415-555-0003)"]["leg"] == {"id": leg.pk, "sid": leg.sid}
     assert {moment["kind"] for moment in body["moments"]} == {
         "call",
         "event",

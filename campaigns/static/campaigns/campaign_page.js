@@ -55,8 +55,9 @@
       if (!response.ok || response.redirected) {
         throw new Error("status " + response.status);
       }
-      show(await response.json());
-      status.textContent = "Updated at " + new Date().toLocaleTimeString() + ".";
+      const data = await response.json();
+      show(data);
+      status.textContent = "Updated at " + data.at + ".";
     } catch (error) {
       status.textContent = "Could not be updated (" + error.message + "); retrying.";
     } finally {

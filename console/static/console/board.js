@@ -38,7 +38,8 @@
       const html = await response.text();
       if (!choosingAnAction()) {
         board.innerHTML = html;
-        status.textContent = "Updated at " + new Date().toLocaleTimeString() + ".";
+        // The server's time, written as the rest of the back office writes it.
+        status.textContent = "Updated at " + board.querySelector("[data-at]").dataset.at + ".";
       }
     } catch (error) {
       status.textContent = "The board could not be updated (" + error.message + "); retrying.";

@@ -17,7 +17,6 @@ from playwright.sync_api import Page, expect
 
 from tests.api.records import member_of
 from tests.conftest import ARTIFACTS
-from tests.console.test_browser import open_page  # noqa: F401  fixture
 from tests.support.floor_records import AGENT_NAME, LINE_LABEL, a_busy_floor
 
 WIDTH, HEIGHT = 1366, 768
@@ -36,7 +35,7 @@ KEY_COLUMNS = {
 
 
 @pytest.fixture
-def supervisor_page(open_page, live_server) -> Page:  # noqa: F811  the fixture imported
+def supervisor_page(open_page, live_server) -> Page:
     """A 1366x768 tab logged in to the admin as a member of Supervisors, who may copy."""
     page = open_page(member_of("Supervisors", staff=True))
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
