@@ -68,6 +68,22 @@ def fresh_pacing_state() -> None:
         client.close()
 
 
+FAILED_KEY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember whether the test itself failed, for fixtures that keep evidence then."""
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED_KEY] = report.failed
+    return report
+
+
+def call_failed(item) -> bool:
+    return item.stash.get(FAILED_KEY, False)
+
+
 @pytest.fixture(scope="session")
 def logs_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="callcenter-e2e-") as path:
@@ -135,10 +151,11 @@ def product_env(django_db_setup, django_db_blocker, stack_settings) -> dict[str,
 
 
 @pytest.fixture
-def celery_worker_factory(transactional_db, product_env, broker, logs_dir):
+def celery_worker_factory(request, transactional_db, product_env, broker, logs_dir):
     """Start `celery worker` processes on the test database; stopped when the test ends,
     so no worker (or its beat) runs the tasks and ticks of a later test."""
     processes = []
+    logs = []
 
     def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2, **env: str):
         """`env`: settings of this worker's own (e.g. another TWILIO_API_BASE_URL)."""
@@ -148,12 +165,17 @@ def celery_worker_factory(transactional_db, product_env, broker, logs_dir):
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
         process = start_process(args, {**product_env, **broker.worker_env(), **env}, log)
         processes.append(process)
+        logs.append(log)
         wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
         return process
 
     yield start
     for process in processes:
         stop_process(process)
+    if call_failed(request.node):
+        # The log dies with its tempdir: a failed test reports what the worker ran.
+        for log in logs:
+            request.node.add_report_section("teardown", log.name, log.read_text(errors="replace"))
 
 
 @pytest.fixture
