@@ -6,4 +6,7 @@ class QueuesConfig(AppConfig):
     verbose_name = "Queues, agents and surveys"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  connects the signal receivers
+        from . import (
+            receivers,  # noqa: F401  connects the signal receivers
+            transfers,  # noqa: F401  registers the transfer action kinds
+        )
