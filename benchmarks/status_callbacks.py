@@ -10,14 +10,17 @@ created and dropped):
 Each simulated call sends its four signed status callbacks (initiated, ringing,
 answered, completed) in a shuffled order with one repeated, and so does its
 `<Dial>` leg; then a tenth of all callbacks is sent again from other clients at
-once, as Twilio's retries do. The baseline is /livez, a view that does nothing,
-on the same server, through the same middleware, from the same clients (one
-keep-alive connection each), sent in the same pattern: one GET in place of each
-callback, in the same jobs (a call's requests in order on one client) and
-phases, so the moments a phase's last jobs leave clients idle weigh on both
-alike. The two alternate in rounds, so a neighbour's load on a shared machine
-weighs on both alike too. Printed: callbacks/s, p50/p99
-latency, and the ratio of callbacks/s to the trivial view's requests/s; the run
+once, as Twilio's retries do. In the same run, each call's conference (opened
+beforehand, as a hand-off does) gets its participant callbacks the same way
+(start, two joins, a hold and unhold, a leave, the end; shuffled, one repeated,
+a tenth again), measured on their own against the bare view sent alike. The
+baseline is /livez, a view that does nothing, on the same server, through the
+same middleware, from the same clients (one keep-alive connection each), sent
+in the same pattern: one GET in place of each callback, in the same jobs (a
+call's requests in order on one client) and phases, so the moments a phase's
+last jobs leave clients idle weigh on both alike. The two alternate in rounds,
+so a neighbour's load on a shared machine weighs on both alike too. Printed:
+callbacks/s, p50/p99 latency, and the ratio of callbacks/s to the trivial view's requests/s; the run
 fails if an event was lost or stored twice.
 """
 
@@ -46,6 +49,7 @@ VENV_BIN = Path(sys.executable).parent
 AUTH_TOKEN = "benchmark-auth-token"
 ACCOUNT_SID = "AC" + "b" * 32
 STATUS_PATH = "/twilio/status"
+CONFERENCE_STATUS_PATH = "/twilio/conferences/status"
 TRIVIAL_PATH = "/livez"
 LIFE = [("initiated", "initiated"), ("ringing", "ringing"), ("in-progress", "answered")]
 
@@ -56,6 +60,7 @@ class Callback:
     sequence: int
     body: str
     signature: str
+    path: str = STATUS_PATH
 
 
 def free_port() -> int:
@@ -118,6 +123,70 @@ def callbacks_of_call(base_url: str, validator: RequestValidator, rng: random.Ra
     return batches
 
 
+def conference_callbacks_of_call(
+    base_url: str, validator: RequestValidator, rng: random.Random, customer: str
+) -> tuple[str, list[Callback]]:
+    """(the conference's SID, its signed participant callbacks): the room starts, the
+    customer and the agent join, the customer is held and unheld, the agent leaves
+    and the room ends; shuffled after the first, one repeated, as Twilio may send."""
+    conference = f"CF{uuid.uuid4().hex}"
+    agent = f"CA{uuid.uuid4().hex}"
+    life = [
+        ("conference-start", None, {}),
+        ("participant-join", customer, {}),
+        ("participant-join", agent, {"ParticipantLabel": "agent"}),
+        ("participant-hold", customer, {"Hold": "true"}),
+        ("participant-unhold", customer, {}),
+        ("participant-leave", agent, {"ParticipantLabel": "agent"}),
+        ("conference-end", None, {"ReasonConferenceEnded": "participant-left"}),
+    ]
+    url = base_url + CONFERENCE_STATUS_PATH
+    events = []
+    for sequence, (event, call_sid, extra) in enumerate(life):
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "ConferenceSid": conference,
+            "FriendlyName": f"call-{customer}",
+            "StatusCallbackEvent": event,
+            "Timestamp": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
+            "SequenceNumber": str(sequence),
+        }
+        if call_sid:
+            flags = {"Muted": "false", "Hold": "false", "Coaching": "false"}
+            params.update({"CallSid": call_sid, "EndConferenceOnExit": "false", **flags, **extra})
+        else:
+            params.update(extra)
+        signature = validator.compute_signature(url, params)
+        events.append(
+            Callback(conference, sequence, urlencode(params), signature, CONFERENCE_STATUS_PATH)
+        )
+    first, rest = events[0], events[1:]
+    rng.shuffle(rest)
+    sent = [first, *rest]
+    sent.insert(rng.randrange(1, len(sent) + 1), rng.choice(sent))
+    return conference, sent
+
+
+def open_conferences(database_url: str, rooms: list[tuple[str, str]]) -> None:
+    """The product's own steps before Twilio's callbacks: a conference per customer's call
+    with the customer in it and the agent being dialed in by label (as a hand-off
+    makes them), here with the SID Twilio will name the room by."""
+    parts = urlsplit(database_url)
+    with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
+        conn.cursor().executemany(
+            "WITH room AS (INSERT INTO conversations_conference (call_id, friendly_name, sid,"
+            " status, hold_music_url, ended_reason, created_at, last_sequence)"
+            " SELECT id, 'call-' || sid, %(room)s, 'init', '', '', now(), -1"
+            " FROM calls_call WHERE sid = %(customer)s RETURNING id, call_id)"
+            " INSERT INTO conversations_participant (conference_id, call_id, call_sid, role,"
+            " label, endpoint, on_hold, muted, coaching, last_sequence, created_at)"
+            " SELECT id, call_id, %(customer)s, 'customer', '', '', false, false, false, -1,"
+            " now() FROM room UNION ALL"
+            " SELECT id, NULL, '', 'agent', 'agent', '', false, false, false, -1, now() FROM room",
+            [{"room": room, "customer": customer} for customer, room in rooms],
+        )
+
+
 class Clients:
     """`count` concurrent clients, each a thread keeping one connection for the whole
     run, as Twilio's senders do (a connection per phase would weigh on phases)."""
@@ -155,7 +224,7 @@ class Clients:
 def post_callback(client: httpx.Client, callback: Callback) -> float:
     started = time.perf_counter()
     response = client.post(
-        STATUS_PATH,
+        callback.path,
         content=callback.body,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
@@ -164,7 +233,8 @@ def post_callback(client: httpx.Client, callback: Callback) -> float:
     )
     elapsed = time.perf_counter() - started
     if response.status_code != 204:
-        raise RuntimeError(f"{STATUS_PATH} answered {response.status_code}: {response.text[:200]}")
+        answer = f"{response.status_code}: {response.text[:200]}"
+        raise RuntimeError(f"{callback.path} answered {answer}")
     return elapsed
 
 
@@ -177,6 +247,20 @@ def get_trivial(client: httpx.Client, _: object) -> float:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def stored_conference_counts(database_url: str) -> tuple[int, int, int]:
+    """(conference events, ended conferences, participants who left) in the database."""
+    parts = urlsplit(database_url)
+    with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
+        events = conn.execute("SELECT count(*) FROM conversations_conferenceevent").fetchone()[0]
+        ended = conn.execute(
+            "SELECT count(*) FROM conversations_conference WHERE status = 'completed'"
+        ).fetchone()[0]
+        left = conn.execute(
+            "SELECT count(*) FROM conversations_participant WHERE left_at IS NOT NULL"
+        ).fetchone()[0]
+    return events, ended, left
 
 
 def stored_counts(database_url: str) -> tuple[int, int, int, int]:
@@ -285,21 +369,37 @@ def main() -> None:
     process = start_server(scratch, port, server)
     clients = Clients(base_url, args.clients)
     callbacks, trivial = Tally(), Tally()
+    rooms, rooms_trivial = Tally(), Tally()
     try:
         rng = random.Random(2010)
         validator = RequestValidator(AUTH_TOKEN)
         per_call = [callbacks_of_call(base_url, validator, rng) for _ in range(args.calls)]
         every = [c for batches in per_call for batch in batches for c in batch]
         unique = len({(c.sid, c.sequence) for c in every})
+        per_room = [
+            conference_callbacks_of_call(base_url, validator, rng, batches[0][0].sid)
+            for batches in per_call
+        ]
+        unique_rooms = len({(c.sid, c.sequence) for _, sent in per_room for c in sent})
 
         clients.run([[None] * 20] * args.clients, get_trivial)  # warm up every worker
-        for round_calls in (per_call[i :: args.rounds] for i in range(args.rounds)):
+        for i in range(args.rounds):
+            round_calls, round_rooms = per_call[i :: args.rounds], per_room[i :: args.rounds]
             phases = phases_of_round(round_calls, rng, args.clients)
             for jobs in phases:
                 callbacks.add(clients.run(jobs, post_callback))
             for jobs in phases:
                 trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
+            customers = [batches[0][0].sid for batches in round_calls]
+            pairs = zip(customers, round_rooms, strict=True)
+            open_conferences(scratch, [(customer, room) for customer, (room, _) in pairs])
+            room_phases = conference_phases_of_round(round_rooms, rng, args.clients)
+            for jobs in room_phases:
+                rooms.add(clients.run(jobs, post_callback))
+            for jobs in room_phases:
+                rooms_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
         events, calls, completed, linked = stored_counts(scratch)
+        room_events, rooms_ended, participants_left = stored_conference_counts(scratch)
     finally:
         clients.close()
         process.terminate()
@@ -328,10 +428,30 @@ def main() -> None:
         f"stored: {events} events for {unique} distinct callbacks; {calls} calls, "
         f"{completed} completed, {linked} legs under their parent"
     )
+    report_conferences(rooms, rooms_trivial, unique_rooms)
+    print(
+        f"stored: {room_events} conference events for {unique_rooms} distinct callbacks; "
+        f"{rooms_ended} conferences ended, {participants_left} participants left"
+    )
     expected_calls = 2 * args.calls
     if (events, calls, completed, linked) != (unique, expected_calls, expected_calls, args.calls):
         sys.exit("FAILED: an event was lost or stored twice, or a call did not end right")
-    print("OK: every callback stored exactly once; every call and leg ended completed")
+    if (room_events, rooms_ended, participants_left) != (unique_rooms, args.calls, 2 * args.calls):
+        sys.exit("FAILED: a conference event was lost or stored twice, or a room did not end")
+    print("OK: every callback stored exactly once; every call, leg and conference ended")
+
+
+def report_conferences(rooms: Tally, trivial: Tally, unique: int) -> None:
+    """The conference-participant callbacks' figures, against the bare view sent alike."""
+    sent = len(rooms.latencies)
+    print(f"conference callbacks: {sent} sent ({sent - unique} repeats)")
+    print(f"  callbacks/s       {rooms.rate:8.1f}")
+    print(f"  p50 latency       {rooms.ms(0.5):8.2f} ms")
+    print(f"  p99 latency       {rooms.ms(0.99):8.2f} ms")
+    print(
+        f"ratio conference callbacks/s : trivial req/s ({trivial.rate:.1f}) = "
+        f"{rooms.rate / trivial.rate:.2f} (target >= 0.5)"
+    )
 
 
 def phases_of_round(per_call: list, rng: random.Random, clients: int) -> list[list[list]]:
@@ -342,6 +462,16 @@ def phases_of_round(per_call: list, rng: random.Random, clients: int) -> list[li
     every = [c for batch in parents + legs for c in batch]
     retries = rng.sample(every, len(every) // 10)
     return [parents, legs, [retries[i::clients] for i in range(clients)]]
+
+
+def conference_phases_of_round(
+    per_room: list[tuple[str, list[Callback]]], rng: random.Random, clients: int
+) -> list[list[list]]:
+    """The rooms' callbacks (a room's in order on one client), then a tenth again at once."""
+    rooms = [sent for _, sent in per_room]
+    every = [c for sent in rooms for c in sent]
+    retries = rng.sample(every, len(every) // 10)
+    return [rooms, [retries[i::clients] for i in range(clients)]]
 
 
 if __name__ == "__main__":

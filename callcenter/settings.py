@@ -204,6 +204,7 @@ SPECTACULAR_SETTINGS = {
         "CallOutcomeEnum": "calls.models.Outcome",
         "HttpMethodEnum": "calls.models.HttpMethod",
         "CallSourceEnum": "calls.models.Source",
+        "RedirectStateEnum": "calls.models.RedirectState",
         "ContactOutcomeEnum": "campaigns.models.ContactOutcome",
     },
 }

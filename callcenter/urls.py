@@ -26,6 +26,7 @@ urlpatterns = [
     path("twilio/", include("campaigns.webhook_urls")),
     path("api/v1/", include("console.api_urls")),
     path("api/v1/", include("calls.api_urls")),
+    path("api/v1/", include("conversations.api_urls")),
     path("api/v1/", include("queues.api_urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

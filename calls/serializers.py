@@ -219,9 +219,8 @@ def when_arguments(values: Mapping[str, Any]) -> dict[str, Any]:
     return {"at": values.get("at")}
 
 
-class HangUpRequestSerializer(ControlRequestSerializer):
-    """When the change happens: now (the default), `at` a moment, `after_seconds`, or
-    `when_leg_ends`; at most one of them."""
+class ScheduleFields(serializers.Serializer):
+    """`at` a moment or `after_seconds`: when a change asked now is to happen."""
 
     at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="ISO 8601; in the future. Omit for now."
@@ -233,6 +232,12 @@ class HangUpRequestSerializer(ControlRequestSerializer):
         max_value=AFTER_SECONDS_MAX,
         help_text="Do it this many seconds from now.",
     )
+
+
+class HangUpRequestSerializer(ControlRequestSerializer, ScheduleFields):
+    """When the change happens: now (the default), `at` a moment, `after_seconds`, or
+    `when_leg_ends`; at most one of them."""
+
     when_leg_ends = serializers.BooleanField(
         required=False,
         help_text=(

@@ -31,6 +31,10 @@ class ActionKind:
     `permission` is the full permission name a user needs to ask for it.
     `needs_conference_sid`: whether it waits for Twilio to name the conference
     (every change of a participant does; dialing one in by the room's name does not).
+    `inputs`: the names of the fields a person fills in for it (`to`, `who`,
+    `participant`…), which the board and the admin show next to its button.
+    `manual`: offered to people (board, admin, API); the product's own steps (dialing
+    the agent in at a hand-off) are not.
     """
 
     name: str
@@ -39,6 +43,8 @@ class ActionKind:
     validate: Callable[[Conference, Mapping], dict]
     perform: Callable[[ConversationAction], dict | None]
     needs_conference_sid: bool = True
+    manual: bool = True
+    inputs: tuple[str, ...] = ()
 
 
 _KINDS: dict[str, ActionKind] = {}
@@ -63,6 +69,6 @@ def kind_named(name: str) -> ActionKind:
         ) from None
 
 
-def all_kinds() -> list[ActionKind]:
-    """Every registered kind, in the order registered (the order buttons show in)."""
-    return list(_KINDS.values())
+def manual_kinds() -> list[ActionKind]:
+    """The kinds people may ask for, in the order registered (the order buttons show in)."""
+    return [kind for kind in _KINDS.values() if kind.manual]

@@ -1,12 +1,17 @@
-"""Reads of conversations: the live conference of a call, who is in it."""
+"""Reads of conversations: the live conference of a call, who is in it, and what a
+screen offers to do to it."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
 
 from calls.models import Call
 
 from .models import Conference, ConversationAction, Participant, Role
+from .registry import ActionKind, manual_kinds
 
 
 def live_conference(call: Call, *, lock: bool = False) -> Conference | None:
@@ -36,3 +41,41 @@ def actions_of(call: Call) -> QuerySet[ConversationAction]:
     return ConversationAction.objects.filter(call=call).select_related(
         "conference", "participant", "requested_by"
     )
+
+
+@dataclass(frozen=True)
+class Controls:
+    """A live conversation as a screen shows it: who is in, and what this user may ask."""
+
+    conference: Conference
+    participants: list[Participant]
+    kinds: list[ActionKind]
+
+    @property
+    def others(self) -> list[Participant]:
+        """Whom "Let go" may take out: anyone but the customer."""
+        return [p for p in self.participants if p.role != Role.CUSTOMER]
+
+
+def controls_for(call_ids: Iterable[int], user) -> dict[int, Controls]:
+    """The live conversations of these calls by call id, in two queries; each with the
+    kinds `user` may ask for (none for a user who may ask for nothing)."""
+    kinds = [kind for kind in manual_kinds() if user.has_perm(kind.permission)]
+    conferences = (
+        Conference.objects.filter(call_id__in=list(call_ids))
+        .exclude(status="completed")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.filter(
+                    joined_at__isnull=False, left_at__isnull=True
+                ).order_by("created_at", "id"),
+                to_attr="in_the_room",
+            )
+        )
+        .order_by("created_at", "id")
+    )
+    return {
+        conference.call_id: Controls(conference, conference.in_the_room, kinds)
+        for conference in conferences
+    }

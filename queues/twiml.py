@@ -4,9 +4,11 @@ Every URL in them is absolute (`public_url`), since Twilio fetches them.
 """
 
 from django.templatetags.static import static
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from calls.urls_public import public_url
+from conversations.models import Conference
+from conversations.twiml import join_document
 
 from . import selectors
 from .models import Agent, EndpointKind, OverflowAction, QuestionKind, Queue, QueueEntry, Survey
@@ -88,29 +90,24 @@ def caller_document(outcome: CallerOutcome) -> VoiceResponse:
             return music_document(queue)
 
 
-def dial_agent_document(entry: QueueEntry, agent: Agent) -> VoiceResponse:
-    """Seed 000's second document: dial the agent, their leg reporting every event.
+def agent_address(agent: Agent) -> str:
+    """Where the agent is dialed: their number, SIP URI, or `client:` identity."""
+    if agent.endpoint_kind == EndpointKind.CLIENT:
+        return f"client:{agent.endpoint}"
+    return agent.endpoint
 
-    The action URL names the offer, so a Dial action that arrives after a newer
-    offer or a supervisor's redirect is recognised as stale.
+
+def conference_document(entry: QueueEntry, conference: Conference) -> VoiceResponse:
+    """Seed 000's second document, in a conference: the caller waits in the room named
+    for their call while the agent is dialed in, and talks with them there.
+
+    The action URL names the offer, so the end of a room that arrives after a
+    newer offer or a supervisor's redirect is recognised as stale.
     """
-    dial = Dial(
-        action=public_url("queues:dial-ended", entry_id=entry.pk, offer=entry.offers),
-        timeout=agent.ring_timeout,
+    return join_document(
+        conference,
+        action_url=public_url("queues:dial-ended", entry_id=entry.pk, offer=entry.offers),
     )
-    callback = {
-        "status_callback": public_url(STATUS_CALLBACK_VIEW),
-        "status_callback_event": LEG_EVENTS,
-    }
-    if agent.endpoint_kind == EndpointKind.SIP:
-        dial.sip(agent.endpoint, **callback)
-    elif agent.endpoint_kind == EndpointKind.CLIENT:
-        dial.client(agent.endpoint, **callback)
-    else:
-        dial.number(agent.endpoint, **callback)
-    response = VoiceResponse()
-    response.append(dial)
-    return response
 
 
 def question_document(question: Question, *, attempt: int = 1, say: str = "") -> VoiceResponse:

@@ -9,10 +9,13 @@ answer.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from ..models import Call, CallStatus, Direction, Source
 from ..urls_public import public_url
+from .common import locked_call
+from .events import apply_progress
 
 
 def conference_leg_open(parent: Call, *, to: str, from_number: str) -> Call:
@@ -40,11 +43,11 @@ def conference_leg_dialed(leg: Call, sid: str) -> None:
 
 
 def conference_leg_failed(leg: Call, *, code: int | None, message: str) -> None:
-    """Twilio refused the create: nobody was dialed."""
-    Call.objects.filter(pk=leg.pk, sid__isnull=True).update(
-        status=CallStatus.FAILED,
-        error_code=str(code or ""),
-        error_message=message[:500],
-        end_time=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    """Twilio refused the create: nobody was dialed. The leg ends `failed`, and those
+    who follow legs hear of it (the caller waiting for that agent goes back on hold)."""
+    with transaction.atomic():
+        call = locked_call(leg.pk)
+        if call is None or call.sid:
+            return
+        changes = {"error_code": str(code or ""), "error_message": message[:500]}
+        apply_progress(call, CallStatus.FAILED, {**changes, "end_time": timezone.now()}, event=None)

@@ -1,5 +1,6 @@
 """A call's life in order: what Twilio told us, what people and rules asked for,
-its legs, its stays in queues, its campaign attempt and its survey answers.
+its legs, its conferences and the actions on them, its stays in queues, its
+campaign attempt and its survey answers.
 
 Each record kind becomes moments on one time line, so a supervisor reads a
 call as a story instead of five tables.
@@ -16,6 +17,7 @@ from django.template.defaultfilters import pluralize
 
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
 from campaigns.models import Attempt
+from conversations.models import ConferenceEvent, ConversationAction
 from queues.models import QueueEntry, SurveyResponse
 
 FINISHED_REDIRECT_STATES = (
@@ -44,7 +46,17 @@ class Timeline:
     moments: list[Moment]
 
 
-MOMENT_KINDS = ("call", "event", "leg", "redirect", "queue", "campaign", "survey")
+MOMENT_KINDS = (
+    "call",
+    "event",
+    "leg",
+    "redirect",
+    "conference",
+    "action",
+    "queue",
+    "campaign",
+    "survey",
+)
 
 
 def call_timeline(call: Call) -> Timeline:
@@ -62,6 +74,8 @@ def call_timeline(call: Call) -> Timeline:
         "event": _event_moments(call, legs),
         "leg": [_leg_moment(leg) for leg in legs],
         "redirect": _redirect_moments(call),
+        "conference": _conference_moments(call),
+        "action": _action_moments(call),
         "queue": _queue_moments(call),
         "campaign": _campaign_moments(call),
         "survey": _survey_moments(call),
@@ -167,6 +181,54 @@ def _redirect_result(redirect: Redirect) -> Moment:
     what = f"{redirect.get_action_display()}: {state.lower()}"
     at = redirect.finished_at or redirect.sent_at or redirect.created_at
     return Moment(at, what, problem, tone=tone)
+
+
+def _conference_moments(call: Call) -> list[Moment]:
+    """What Twilio told of the call's conferences: the room starting and ending, and each
+    participant joining, leaving, held, muted or coached."""
+    events = ConferenceEvent.objects.filter(conference__call=call).order_by("received_at", "id")
+    return [
+        Moment(
+            event.timestamp or event.received_at,
+            f"Conference: {event.event.replace('-', ' ')}",
+            _conference_detail(event.params or {}),
+        )
+        for event in events
+    ]
+
+
+def _conference_detail(params: dict) -> str:
+    parts = [params[name] for name in ("ParticipantLabel", "CallSid") if params.get(name)][:1]
+    flags = [flag.lower() for flag in ("Hold", "Muted", "Coaching") if params.get(flag) == "true"]
+    if flags:
+        parts.append(", ".join(flags))
+    if params.get("ReasonConferenceEnded"):
+        parts.append(params["ReasonConferenceEnded"])
+    return " · ".join(parts)
+
+
+def _action_moments(call: Call) -> list[Moment]:
+    """Each action asked of the call's conversation, and how it ended (as redirects show)."""
+    moments = []
+    for action in ConversationAction.objects.filter(call=call).select_related("requested_by"):
+        label = action.kind.capitalize()
+        detail = " · ".join(
+            [*(f"{k} {v}" for k, v in action.params.items() if k in ("to", "who")), action.reason]
+            + ([f"due {action.due_at:%H:%M:%S}"] if action.due_at else [])
+        ).strip(" ·")
+        who = _person(action.requested_by) or action.get_origin_display()
+        moments.append(Moment(action.created_at, f"{label} requested", detail, who=who))
+        if action.state in FINISHED_REDIRECT_STATES:
+            problem = f"Twilio {action.error_code}: " if action.error_code else ""
+            moments.append(
+                Moment(
+                    action.finished_at or action.created_at,
+                    f"{label}: {action.get_state_display().lower()}",
+                    problem + action.error_message,
+                    tone="good" if action.state == RedirectState.DONE else "bad",
+                )
+            )
+    return moments
 
 
 def _queue_moments(call: Call) -> list[Moment]:

@@ -3,7 +3,7 @@ actions its rows post (one URL per call and action, CSRF-protected, POST only)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from calls.exceptions import RuleViolation
 from calls.models import Call
 from calls.permissions import CONTROL_CALLS, VIEW_CALLS
+from conversations.selectors import Controls, controls_for
 from queues.models import OPEN_ENTRY_STATUSES, Agent, QueueEntry
 
 from ..actions import ACTIONS, LiveAction, Target, actions_for
@@ -28,11 +29,12 @@ REFRESH_MILLISECONDS = 2000
 
 @dataclass(frozen=True)
 class ActionableRow:
-    """A board row and what the user looking at it may do to it."""
+    """A board row and what the user looking at it may do to it (and to its conversation)."""
 
     row: BoardRow
     actions: list[LiveAction]
     agents: list[Agent]
+    conversation: Controls | None = None
 
 
 def actionable(
@@ -64,12 +66,17 @@ class LiveBoardViews:
     def _board_context(self, request: HttpRequest) -> dict:
         board = live_board()
         can_act = request.user.has_perm(CONTROL_CALLS)
+        conversations = controls_for([row.call.pk for row in board.in_progress], request.user)
         return {
             "board": board,
             "can_act": can_act,
             "waiting": [actionable(row, board.available_agents, can_act) for row in board.waiting],
             "in_progress": [
-                actionable(row, board.available_agents, can_act) for row in board.in_progress
+                replace(
+                    actionable(row, board.available_agents, can_act),
+                    conversation=conversations.get(row.call.pk) if can_act else None,
+                )
+                for row in board.in_progress
             ],
             "next_url": reverse("admin:console_board", current_app=self.name),
         }

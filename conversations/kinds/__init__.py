@@ -4,4 +4,4 @@ One module per family of kinds; `conversations.apps` imports this package
 when Django starts.
 """
 
-from . import ending  # noqa: F401
+from . import dialing, holding, supervision  # noqa: F401

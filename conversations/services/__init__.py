@@ -7,7 +7,12 @@ from .actions import (
     actions_fire_due,
     token_fingerprint,
 )
-from .conferences import conference_name, conference_open, conference_status_url, join_document
+from .conferences import (
+    conference_name,
+    conference_open,
+    participant_dialed,
+    participant_expect,
+)
 from .events import conference_event_record
 
 __all__ = [
@@ -18,7 +23,7 @@ __all__ = [
     "conference_event_record",
     "conference_name",
     "conference_open",
-    "conference_status_url",
-    "join_document",
+    "participant_dialed",
+    "participant_expect",
     "token_fingerprint",
 ]

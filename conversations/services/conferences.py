@@ -1,17 +1,12 @@
-"""Opening a conference for a customer's call, and the TwiML that puts the call in it."""
+"""Opening a conference for a customer's call, and the participants dialed into it."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from calls.models import Call
-from calls.urls_public import public_url
 
 from ..models import Conference, Participant, Role
-
-# Every family of conference callback the record keeps.
-CONFERENCE_EVENTS = "start end join leave mute hold modify"
 
 
 def conference_name(call: Call) -> str:
@@ -42,27 +37,28 @@ def conference_open(call: Call, *, hold_music_url: str = "") -> Conference:
     return conference
 
 
-def conference_status_url(conference: Conference) -> str:
-    return public_url("conversations:status", query={"conference": conference.pk})
-
-
-def join_document(
-    conference: Conference, *, action_url: str = "", wait_url: str = "", **attributes
-) -> VoiceResponse:
-    """The customer's document: join the room and wait there for whoever is dialed in.
-
-    Every conference callback comes to us; `action_url` is requested when the
-    customer leaves the room (the conversation is over for them).
-    """
-    dial = Dial(action=action_url or None)
-    dial.conference(
-        conference.friendly_name,
-        status_callback=conference_status_url(conference),
-        status_callback_event=CONFERENCE_EVENTS,
-        wait_url=wait_url,
-        participant_label="customer",
-        **attributes,
+def participant_expect(
+    conference: Conference,
+    *,
+    role: str,
+    label: str,
+    endpoint: str,
+    leg: Call,
+    agent_id=None,
+    user=None,
+) -> Participant:
+    """The participant about to be dialed in, known by its label until Twilio names its call."""
+    return Participant.objects.create(
+        conference=conference,
+        call=leg,
+        role=role,
+        label=label,
+        endpoint=endpoint,
+        agent_id=agent_id,
+        user=user,
     )
-    response = VoiceResponse()
-    response.append(dial)
-    return response
+
+
+def participant_dialed(participant: Participant, call_sid: str) -> None:
+    """Twilio answered the create: the participant's call SID, unless a callback gave it."""
+    Participant.objects.filter(pk=participant.pk, call_sid="").update(call_sid=call_sid)

@@ -1,8 +1,10 @@
-"""What the end of an agent's Dial, and the agent's leg, do to the caller and the agent.
+"""What the end of the caller's conference, and the agent's leg, do to the caller and
+the agent.
 
-The Dial's action decides what the caller hears next; the leg's status
-callbacks bind the leg to its offer, mark the answer and set the agent's next
-status.
+The action of the caller's `<Dial><Conference>` decides what the caller hears
+once the agent has left (the agent's leave ends the room); the leg's status
+callbacks bind the leg to its offer, mark the answer, set the agent's next
+status, and put the caller back on hold when the agent never answered.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calls.models import FINAL_STATUSES, Call, CallStatus
+from calls import services as call_services
+from calls.models import FINAL_STATUSES, Call, CallStatus, Source
 
-from .. import selectors
+from .. import selectors, twiml
 from ..models import Agent, AgentStatus, EndpointKind, EntryOutcome, EntryStatus, QueueEntry
 from ..outcomes import CallerNext, CallerOutcome
 from .agents import agent_call_ended
@@ -110,6 +113,20 @@ def record_leg_status(leg: Call) -> None:
             entry.save(update_fields=["status", "outcome", "answered_at"])
         elif leg.status in FINAL_STATUSES:
             agent_call_ended(entry.agent_id, STATUS_AFTER_LEG[leg.status])
+            if entry.status == EntryStatus.OFFERED and entry.agent_leg_id == leg.pk:
+                _unanswered(entry)
+
+
+def _unanswered(entry: QueueEntry) -> None:
+    """The agent never joined the caller's conference: the caller goes back on hold,
+    at the head of the queue, told so (the room waits for nobody)."""
+    back_on_hold(entry)
+    call_services.request_redirect(
+        entry.call,
+        twiml=str(twiml.hold_document(entry, say=twiml.BACK_ON_HOLD)),
+        origin=Source.QUEUE,
+        reason="the agent did not answer",
+    )
 
 
 def _bind_leg(leg: Call) -> QueueEntry | None:

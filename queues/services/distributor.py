@@ -1,9 +1,10 @@
 """Taking callers off hold: a supervisor's choice, the distributor's pairing, and
 the recovery of offers whose redirect failed.
 
-Every offer is a redirect of the caller to a Dial of the agent
-(`calls.services.request_redirect`), committed with the entry's change, so a
-refused redirect leaves the caller waiting. Pairs are claimed with `SKIP
+Every offer is a redirect of the caller into a conference named for their call
+(`calls.services.request_redirect`) and an action dialing the agent into it
+(`conversations`), committed with the entry's change, so a refused redirect
+leaves the caller waiting. Pairs are claimed with `SKIP
 LOCKED`, so concurrent distributors and supervisors never take one caller or
 one agent twice.
 """
@@ -16,6 +17,9 @@ from django.utils import timezone
 from calls import services as call_services
 from calls.exceptions import RuleViolation
 from calls.models import RedirectState, Source
+from conversations import services as conversation_services
+from conversations.kinds.dialing import CONNECT
+from conversations.models import Origin, Role
 
 from .. import selectors, twiml
 from ..models import Agent, AgentStatus, EntryStatus, Queue, QueueEntry
@@ -33,8 +37,9 @@ def take_off_hold(
 ) -> QueueEntry:
     """Connect a waiting caller to an agent (the named one, else the longest idle).
 
-    The caller is redirected to a Dial of the agent's endpoint; the Redirect and
-    the entry's change commit together, so a refusal leaves the caller waiting.
+    The caller is redirected into their conference and the agent dialed into it;
+    the Redirect, the action and the entry's change commit together, so a refusal
+    leaves the caller waiting.
     """
     with transaction.atomic():
         entry = locked_entry(entry.pk)
@@ -70,12 +75,30 @@ def _offer(entry: QueueEntry, agent: Agent, *, origin: str, requested_by) -> Que
     entry.agent = agent
     entry.agent_leg = None
     entry.dequeued_at = timezone.now()
+    reason = f"off hold to {agent}"
+    conference = conversation_services.conference_open(
+        entry.call, hold_music_url=twiml.hold_music_url(entry.queue)
+    )
     entry.offer_redirect = call_services.request_redirect(
         entry.call,
-        twiml=str(twiml.dial_agent_document(entry, agent)),
+        twiml=str(twiml.conference_document(entry, conference)),
         origin=origin,
         requested_by=requested_by,
-        reason=f"off hold to {agent}",
+        reason=reason,
+    )
+    conversation_services.action_request(
+        entry.call,
+        CONNECT.name,
+        {
+            "to": twiml.agent_address(agent),
+            "role": Role.AGENT,
+            "agent": agent.pk,
+            "label": Role.AGENT,
+            "timeout": agent.ring_timeout,
+        },
+        origin=Origin.SYSTEM,
+        requested_by=requested_by,
+        reason=reason,
     )
     entry.save(
         update_fields=["offers", "status", "agent", "agent_leg", "dequeued_at", "offer_redirect"]

@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from calls.models import CallStatus, Direction, Outcome, RedirectState
 from campaigns.models import Campaign, CsvImport, DoNotCall, ImportKind, ImportState
+from conversations import services as conversations
 from queues import services as queues
 from queues.models import Agent, Queue, SurveyQuestion
 from tests.api.records import make_call, make_event, make_leg, make_redirect
@@ -42,6 +43,17 @@ def create_every_kind_of_record() -> None:
     for question in SurveyQuestion.objects.all():
         queues.record_survey_answer(answered.call, question, "4")
     assert waiting.pk and Campaign.objects.exists()
+    conference = conversations.conference_open(answered.call)
+    conversations.conference_event_record(
+        {
+            "ConferenceSid": "CF" + "e" * 32,
+            "SequenceNumber": "0",
+            "StatusCallbackEvent": "participant-join",
+            "CallSid": answered.call.sid,
+        },
+        conference_id=conference.pk,
+    )
+    conversations.action_request(answered.call, "hold", reason="every kind of record")
     DoNotCall.objects.create(value="+1900", is_prefix=True)
     DoNotCall.objects.create(value="+14155550188", reason="asked")
     rejected = [{"line": 3, "value": "not a number", "reason": "not a phone number"}]

@@ -42,6 +42,7 @@ def test_the_api_tells_the_same_story_as_the_admin_page(
         "event",
         "leg",
         "redirect",
+        "action",
         "queue",
         "survey",
     }

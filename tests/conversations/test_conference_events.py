@@ -1,4 +1,5 @@
-"""Twilio's conference status callbacks: signed, stored once, applied in any order."""
+"""Twilio's conference status callbacks: signed, stored once, applied in any order,
+by the one-statement path (PostgreSQL) and the ORM path (other databases) alike."""
 
 from __future__ import annotations
 
@@ -9,11 +10,19 @@ from django.urls import reverse
 from calls.models import Call, CallStatus, Direction
 from conversations import services
 from conversations.models import Conference, ConferenceEvent, Participant, Role
+from conversations.services import events
 from tests.support.twilio_requests import post_as_twilio, signature_for
 
 CONFERENCE_SID = "CF" + "a" * 32
 CUSTOMER_SID = "CA" + "c" * 32
 AGENT_SID = "CA" + "d" * 32
+
+
+@pytest.fixture(autouse=True, params=["one statement", "row locks"])
+def path(request, monkeypatch):
+    if request.param == "row locks":
+        monkeypatch.setattr(events, "uses_one_statement", lambda: False)
+    return request.param
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.utils import timezone
 from callcenter.celery import app as celery_app
 from calls.exceptions import RuleViolation
 from calls.models import CallStatus, Redirect, RedirectState
+from conversations.models import ConversationAction
 from queues import selectors, services
 from queues.models import (
     AgentStatus,
@@ -22,13 +23,20 @@ from queues.models import (
     QueueEntry,
 )
 from queues.outcomes import CallerNext
+from queues.twiml import BACK_ON_HOLD
 from tests.queues.conftest import live_call
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-def dial_of(redirect: Redirect):
-    return fromstring(redirect.twiml).find("Dial")
+def room_of(redirect: Redirect):
+    """The conference the caller's redirect puts them in."""
+    return fromstring(redirect.twiml).find("Dial/Conference")
+
+
+def dialed_in(entry: QueueEntry) -> ConversationAction:
+    """The action dialing the agent into the caller's conference."""
+    return ConversationAction.objects.get(call=entry.call, kind="connect")
 
 
 def test_callers_wait_in_order_and_a_repeated_enqueue_keeps_the_first_entry(queue, caller):
@@ -45,18 +53,24 @@ def test_taking_off_hold_dials_the_named_agent_with_a_recorded_leg(queue, caller
     entry = caller()
 
     entry = services.take_off_hold(entry, agent=bob)
+    room_id = entry.call.conferences.get().pk
 
     assert entry.status == EntryStatus.OFFERED
     assert entry.agent == bob
     bob.refresh_from_db()
     assert bob.status == AgentStatus.ON_CALL
-    dial = dial_of(entry.offer_redirect)
-    sip = dial.find("Sip")
-    assert sip.text == "sip:bob@pbx.example.com"
-    assert sip.get("statusCallback").endswith("/twilio/status")
-    assert sip.get("statusCallbackEvent") == "initiated ringing answered completed"
+    room = room_of(entry.offer_redirect)
+    assert room.text == f"call-{entry.call.sid}"
+    assert room.get("statusCallback").endswith(f"/twilio/conferences/status?conference={room_id}")
+    dial = fromstring(entry.offer_redirect.twiml).find("Dial")
     assert dial.get("action").endswith(f"/entries/{entry.pk}/offers/1/dial-ended")
     assert entry.offer_redirect.state == RedirectState.QUEUED
+    connect = dialed_in(entry)
+    assert (connect.params["to"], connect.params["role"], connect.state) == (
+        "sip:bob@pbx.example.com",
+        "agent",
+        "queued",
+    )
 
 
 def test_without_a_name_the_longest_idle_agent_takes_the_caller(queue, caller, make_agent):
@@ -65,14 +79,14 @@ def test_without_a_name_the_longest_idle_agent_takes_the_caller(queue, caller, m
     entry = services.take_off_hold(caller())
 
     assert entry.agent == ann
-    assert dial_of(entry.offer_redirect).find("Number").text == ann.endpoint
+    assert dialed_in(entry).params["to"] == ann.endpoint
 
 
 def test_a_client_endpoint_is_dialed_as_a_client(queue, caller, make_agent):
     agent = make_agent("Cy", "cy_desk", kind=EndpointKind.CLIENT)
     entry = services.take_off_hold(caller(), agent=agent)
 
-    assert dial_of(entry.offer_redirect).find("Client").text == "cy_desk"
+    assert dialed_in(entry).params["to"] == "client:cy_desk"
 
 
 def test_busy_agents_and_callers_no_longer_waiting_are_refused(queue, caller, make_agent):
@@ -128,12 +142,14 @@ def test_an_agent_who_does_not_answer_sends_the_caller_to_the_head_and_signs_out
     later = caller("+14155550102")
     services.take_off_hold(entry, agent=ann)
 
-    result = services.record_dial_ended(entry.pk, offer=1, dial_status="no-answer")
+    leg = live_call(parent=entry.call, to_number=ann.endpoint, status=CallStatus.NO_ANSWER)
+    services.record_leg_status(leg)
 
-    assert result.next == CallerNext.BACK_ON_HOLD
     ann.refresh_from_db()
     assert ann.status == AgentStatus.OFFLINE
-    assert list(selectors.waiting_entries(queue)) == [result.entry, later]
+    assert list(selectors.waiting_entries(queue)) == [entry, later]
+    told = Redirect.objects.filter(call=entry.call).latest("created_at")
+    assert BACK_ON_HOLD in told.twiml
 
 
 def test_after_a_conversation_the_caller_goes_to_the_survey_once(queue, caller, make_agent):
