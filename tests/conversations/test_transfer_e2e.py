@@ -55,6 +55,12 @@ def asked(api, entry: QueueEntry, kind: str, **fields) -> ConversationAction:
     return actions.get()
 
 
+def timeline(api, entry: QueueEntry) -> list[tuple[str, str, str]]:
+    """The call's timeline as the API gives it: (kind, what, detail) of each moment."""
+    moments = api.get(f"calls/{entry.call.sid}/timeline/").json()["moments"]
+    return [(m["kind"], m["what"], m["detail"]) for m in moments]
+
+
 def status_of(agent: Agent) -> str:
     return Agent.objects.get(pk=agent.pk).status
 
@@ -93,6 +99,16 @@ def test_a_completed_warm_transfer_leaves_the_caller_with_the_second_agent(
     assert status_of(bob) == AgentStatus.ON_CALL
     entry = refreshed(talking)
     assert (entry.agent, entry.outcome) == (bob, EntryOutcome.TRANSFERRED)
+    # The call's timeline tells the transfer and the hold with its length.
+    moments = timeline(api, talking)
+    assert ("transfer", "Consulting Bob", "warm transfer: the customer holds") in moments
+    assert (
+        "transfer",
+        "Transferred to Bob",
+        "warm transfer completed: the first agent left",
+    ) in moments
+    [hold] = [m for m in moments if m[0] == "hold"]
+    assert hold[1] == "Customer on hold" and hold[2].endswith(" s")
 
     # Bob hangs up: the room ends and the caller hears the survey, as with one agent.
     stack.sim("POST", f"calls/{bob_sid}/hangup")
@@ -136,6 +152,11 @@ def test_a_blind_transfer_to_a_queue_puts_the_caller_back_on_hold_counted_once(
     wait_until(lambda: Call.objects.get(sid=ann).status == CallStatus.COMPLETED)
     first = refreshed(talking)
     assert (first.status, first.outcome) == (EntryStatus.ENDED, EntryOutcome.TRANSFERRED)
+    assert (
+        "transfer",
+        "Transferred to queue Billing",
+        "blind: back on hold, keeping the original wait",
+    ) in timeline(api, talking)
     second = QueueEntry.objects.get(queue=billing)
     assert (second.status, second.transferred_from) == (EntryStatus.WAITING, first)
     assert second.enqueued_at == first.enqueued_at
