@@ -45,8 +45,8 @@ def transfer_recorded(
     """The caller now talks with someone else: the first agent wraps up, and their stay
     is `transferred`, following the agent who took over (whose leg ends it)."""
     with transaction.atomic():
-        agent_call_ended(from_agent_id, AgentStatus.WRAP_UP)
         entry = _talking_entry(call)
+        agent_call_ended(from_agent_id, AgentStatus.WRAP_UP)
         if entry is None:
             return None
         entry.outcome = EntryOutcome.TRANSFERRED
@@ -68,9 +68,8 @@ def transfer_to_queue(
     hold music, which takes them out of the conversation.
     """
     with transaction.atomic():
-        Call.objects.select_for_update().get(pk=call.pk)
-        agent_call_ended(from_agent_id, AgentStatus.WRAP_UP)
         first = _talking_entry(call)
+        agent_call_ended(from_agent_id, AgentStatus.WRAP_UP)
         if first is not None:
             first.outcome = EntryOutcome.TRANSFERRED
             end_entry(first, EntryOutcome.TRANSFERRED)
@@ -96,7 +95,12 @@ def transfer_to_queue(
 
 
 def _talking_entry(call: Call) -> QueueEntry | None:
-    """The caller's stay whose agent is talking with them now (none for a campaign's contact)."""
+    """The caller's stay whose agent is talking with them now (none for a campaign's contact).
+
+    Locked before any agent's row, the order every writer of entries and agents
+    keeps (the agent's leg ending locks its entry, then the agent): the other
+    order deadlocks with the first agent's hang-up.
+    """
     return (
         QueueEntry.objects.select_for_update(of=("self",))
         .filter(call=call, status=EntryStatus.CONNECTED)
