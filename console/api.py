@@ -37,8 +37,9 @@ class MomentSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=MOMENT_KINDS,
         help_text="The record the moment comes from: the call itself, a status callback "
-        "or other event, a leg, a redirect, a stay in a queue, a campaign attempt, a "
-        "survey answer.",
+        "or other event, a leg, a redirect, a conference callback, an action on the "
+        "conversation, a hold (with its length), a transfer, a stay in a queue, a "
+        "campaign attempt, a survey answer.",
     )
     what = serializers.CharField()
     detail = serializers.CharField(allow_blank=True)

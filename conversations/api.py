@@ -104,7 +104,7 @@ class CallConversationViewSet(viewsets.ViewSet):
                 reason=asked["reason"],
             )
         except RuleViolation as refused:
-            raise answer_for(refused, {*params, "at"}) from refused
+            raise answer_for(refused, {*params, *kind.inputs, "at"}) from refused
         return Response(ConversationActionSerializer(created).data, status=status.HTTP_202_ACCEPTED)
 
 

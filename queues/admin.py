@@ -160,6 +160,7 @@ class QueueAdmin(admin.ModelAdmin):
                 ("average speed of answer", duration(waits.average_speed_of_answer)),
                 ("abandoned", _rate(waits.abandonment_rate)),
                 ("ended by a supervisor", waits.ended_by_supervisor),
+                ("transferred", waits.transferred),
                 (f"answered within {queue.service_level_seconds} s", _rate(waits.service_level)),
                 ("survey average", ratings.average or NOTHING),
             ],

@@ -6,5 +6,8 @@ class QueuesConfig(AppConfig):
     verbose_name = "Queues, agents and surveys"
 
     def ready(self) -> None:
-        # Connects the signal receivers and names calls' parties (calls.presenters).
-        from . import call_context, receivers  # noqa: F401
+        from . import (
+            call_context,  # noqa: F401  names calls' parties (calls.presenters)
+            receivers,  # noqa: F401  connects the signal receivers
+            transfers,  # noqa: F401  registers the transfer action kinds
+        )

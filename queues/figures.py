@@ -5,8 +5,12 @@ and in the README (a test keeps the three the same).
 A caller's wait in a queue ends one way of four (`EntryOutcome`): an agent
 answers, the caller hangs up first (abandoned, and only that), the queue's
 maximum wait moves them on (overflowed), or a supervisor ends it (hang up,
-redirect or survey, now or at a scheduled time). A caller who rings while the
-queue is closed never waits: they count among the calls in, in no queue figure.
+redirect or survey, now or at a scheduled time). An answered caller the agent
+then passes on is `transferred`: still answered, counted once more as such.
+A caller transferred to a queue waits there on their first stay's account
+(`QueueEntry.transferred_from`): that second stay is no new wait, so a
+transferred caller's wait counts once. A caller who rings while the queue is
+closed never waits: they count among the calls in, in no queue figure.
 
 Queries return counts; rates are computed from counts here and nowhere else, so
 the figures of several days or queues are their counts added, never rates
@@ -58,9 +62,10 @@ MACHINES = Figure(
 CALLERS = Figure(
     "Callers",
     "Callers whose wait in a queue ended: answered by an agent, abandoned, overflowed "
-    "or ended by a supervisor. A caller still waiting is not counted yet.",
+    "or ended by a supervisor. A caller still waiting is not counted yet; a caller "
+    "an agent transferred to another queue counts once, in the queue they first waited in.",
 )
-ANSWERED = Figure("Answered", "Callers an agent answered.")
+ANSWERED = Figure("Answered", "Callers an agent answered, those later transferred included.")
 SPEED_OF_ANSWER = Figure(
     "Average speed of answer",
     "Mean wait from joining the queue to an agent's answer, over the callers answered.",
@@ -77,6 +82,11 @@ ENDED_BY_SUPERVISOR = Figure(
     "Ended by a supervisor",
     "Callers whose wait a supervisor ended: hung up, redirected or sent to the survey, "
     "now or at a scheduled time. Never counted as abandoned.",
+)
+TRANSFERRED = Figure(
+    "Transferred",
+    "Callers an agent answered, then transferred to another agent, a queue or an outside "
+    "number; counted among the answered, with the wait before that first answer.",
 )
 SERVICE_LEVEL = Figure(
     "Service level",
@@ -99,6 +109,7 @@ FIGURES = (
     ABANDONED,
     OVERFLOWED,
     ENDED_BY_SUPERVISOR,
+    TRANSFERRED,
     SERVICE_LEVEL,
     SURVEY_AVERAGE,
 )
@@ -108,7 +119,10 @@ MACHINE_ANSWER = Q(answered_by__startswith="machine") | Q(answered_by="fax")
 # A call that reached in-progress: status only moves forward, so completed ones too.
 ANSWERED_CALL = Q(status__in=[CallStatus.IN_PROGRESS, CallStatus.COMPLETED])
 # A wait is over once its outcome is known: a caller talking to an agent already counts.
-WAIT_ENDED = ~Q(outcome="")
+# A stay a transfer began is the first stay's wait going on, never a second wait.
+WAIT_ENDED = ~Q(outcome="") & Q(transferred_from__isnull=True)
+# An agent answered: the caller talked with them, whether or not they were transferred on.
+ANSWERED_ENTRY = Q(outcome__in=[EntryOutcome.CONNECTED, EntryOutcome.TRANSFERRED])
 # How long the caller waited: until the agent's answer, or else until the stay ended.
 WAIT = ExpressionWrapper(
     Coalesce("answered_at", "ended_at") - F("enqueued_at"), output_field=DurationField()
@@ -150,6 +164,7 @@ class Waits:
     abandoned: int = 0
     overflowed: int = 0
     ended_by_supervisor: int = 0
+    transferred: int = 0
     answered_in_time: int = 0
     time_to_answer: dt.timedelta = dt.timedelta(0)
 
@@ -204,7 +219,7 @@ def daily_figures(queue: Queue, since: dt.date, until: dt.date) -> list[DayFigur
     it was given.
     """
     tz = timezone.get_current_timezone()
-    answered = Q(outcome=EntryOutcome.CONNECTED)
+    answered = ANSWERED_ENTRY
     in_time = answered & Q(wait__lte=dt.timedelta(seconds=queue.service_level_seconds))
     rows = (
         QueueEntry.objects.filter(
@@ -218,6 +233,7 @@ def daily_figures(queue: Queue, since: dt.date, until: dt.date) -> list[DayFigur
             abandoned=Count("id", filter=Q(outcome=EntryOutcome.ABANDONED)),
             overflowed=Count("id", filter=Q(outcome=EntryOutcome.OVERFLOWED)),
             ended_by_supervisor=Count("id", filter=Q(outcome=EntryOutcome.ENDED_BY_SUPERVISOR)),
+            transferred=Count("id", filter=Q(outcome=EntryOutcome.TRANSFERRED)),
             answered_in_time=Count("id", filter=in_time),
             time_to_answer=Sum("wait", filter=answered, default=dt.timedelta(0)),
         )

@@ -247,6 +247,7 @@ class EntryOutcome(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned"
     OVERFLOWED = "overflowed", "Overflowed"
     ENDED_BY_SUPERVISOR = "supervisor", "Ended by a supervisor"
+    TRANSFERRED = "transferred", "Transferred"
 
 
 OPEN_ENTRY_STATUSES = (EntryStatus.WAITING, EntryStatus.OFFERED, EntryStatus.CONNECTED)
@@ -260,7 +261,7 @@ class QueueEntry(models.Model):
     status = models.CharField(
         max_length=10, choices=EntryStatus.choices, default=EntryStatus.WAITING
     )
-    outcome = models.CharField(max_length=10, choices=EntryOutcome.choices, blank=True)
+    outcome = models.CharField(max_length=11, choices=EntryOutcome.choices, blank=True)
     enqueued_at = models.DateTimeField(db_index=True)
     position_at_enqueue = models.PositiveIntegerField(default=1)
     # Order of service: enqueued_at at first; moved ahead of everyone when an
@@ -280,6 +281,14 @@ class QueueEntry(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     survey_sent_at = models.DateTimeField(null=True, blank=True)
+    transferred_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transferred_to",
+        help_text="the stay an agent transferred the caller here from; it keeps that wait",
+    )
 
     class Meta:
         ordering = ["rank", "id"]

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from calls.models import Call, Redirect, RedirectState, RedirectTrigger
 
+from .figures import ANSWERED_ENTRY
 from .models import (
     Agent,
     AgentStatus,
-    EntryOutcome,
     EntryStatus,
     Queue,
     QueueEntry,
@@ -134,7 +134,7 @@ def is_open(queue: Queue, moment: dt.datetime) -> bool:
 def agent_who_talked_to(call: Call) -> tuple[Agent | None, Queue | None]:
     """The agent and queue of the call's last conversation."""
     entry = (
-        QueueEntry.objects.filter(call=call, outcome=EntryOutcome.CONNECTED)
+        QueueEntry.objects.filter(ANSWERED_ENTRY, call=call)
         .select_related("agent", "queue")
         .order_by("-answered_at", "-id")
         .first()

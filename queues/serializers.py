@@ -107,6 +107,7 @@ class DayFiguresSerializer(serializers.Serializer):
     abandoned = _count(figures.ABANDONED, "waits.abandoned", "how many")
     overflowed = _count(figures.OVERFLOWED, "waits.overflowed")
     ended_by_supervisor = _count(figures.ENDED_BY_SUPERVISOR, "waits.ended_by_supervisor")
+    transferred = _count(figures.TRANSFERRED, "waits.transferred")
     answered_within_service_level = _count(
         figures.SERVICE_LEVEL, "waits.answered_in_time", "how many answered in time"
     )

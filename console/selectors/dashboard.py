@@ -51,6 +51,7 @@ WAIT_OUTCOMES = [
     (EntryOutcome.ABANDONED, figures.ABANDONED.label),
     (EntryOutcome.OVERFLOWED, figures.OVERFLOWED.label),
     (EntryOutcome.ENDED_BY_SUPERVISOR, figures.ENDED_BY_SUPERVISOR.label),
+    (EntryOutcome.TRANSFERRED, figures.TRANSFERRED.label),
 ]
 ACTIVE_CAMPAIGN_STATES = (CampaignState.RUNNING, CampaignState.PAUSED)
 

@@ -1,6 +1,7 @@
 """A call's life in order: what Twilio told us, what people and rules asked for,
-its legs, its conferences and the actions on them, its stays in queues, its
-campaign attempt and its survey answers.
+its legs, its conferences and the actions on them (each hold with its length,
+each transfer with its target), its stays in queues, its campaign attempt and
+its survey answers.
 
 Each record kind becomes moments on one time line, so a supervisor reads a
 call as a story instead of five tables.
@@ -18,8 +19,9 @@ from callcenter.formats import clock, counted, duration
 from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
 from calls.presenters import attach_context, callee_label
 from campaigns.models import Attempt
-from conversations.models import ConferenceEvent, ConversationAction
-from queues.models import QueueEntry, SurveyResponse
+from conversations.models import ConferenceEvent, ConversationAction, Participant
+from queues.models import Queue, QueueEntry, SurveyResponse
+from queues.transfers import CANCEL, COMPLETE, CONSULT, TRANSFER
 
 FINISHED_REDIRECT_STATES = (
     RedirectState.DONE,
@@ -54,6 +56,8 @@ MOMENT_KINDS = (
     "redirect",
     "conference",
     "action",
+    "hold",
+    "transfer",
     "queue",
     "campaign",
     "survey",
@@ -79,6 +83,8 @@ def call_timeline(call: Call) -> Timeline:
         "redirect": _redirect_moments(call),
         "conference": _conference_moments(call),
         "action": _action_moments(call),
+        "hold": _hold_moments(call),
+        "transfer": _transfer_moments(call),
         "queue": _queue_moments(call),
         "campaign": _campaign_moments(call),
         "survey": _survey_moments(call),
@@ -238,16 +244,92 @@ def _action_moments(call: Call) -> list[Moment]:
     return moments
 
 
+# What ends a participant's hold, besides being taken off it: leaving, or the room ending.
+HOLD_ENDS = frozenset({"participant-unhold", "participant-leave", "conference-end"})
+
+
+def _hold_moments(call: Call) -> list[Moment]:
+    """Each hold of someone in the call's conversations, with how long it lasted, from
+    Twilio's callbacks in their own order (a late one still lands in its place)."""
+    events = ConferenceEvent.objects.filter(conference__call=call).order_by(
+        "conference_id", "sequence_number"
+    )
+    labels = {
+        p.call_sid: p.label or p.get_role_display()
+        for p in Participant.objects.filter(conference__call=call).exclude(call_sid="")
+    }
+    held: dict[tuple[int, str], dt.datetime] = {}
+    moments = []
+    for event in events:
+        at = event.timestamp or event.received_at
+        ending = [
+            key
+            for key in held
+            if key[0] == event.conference_id
+            and (event.event == "conference-end" or key[1] == event.call_sid)
+        ]
+        if event.event == "participant-hold":
+            held.setdefault((event.conference_id, event.call_sid), at)
+        elif event.event in HOLD_ENDS:
+            for key in ending:
+                moments.append(_hold_moment(held.pop(key), at, labels.get(key[1], key[1])))
+    moments += [
+        _hold_moment(start, None, labels.get(key[1], key[1])) for key, start in held.items()
+    ]
+    return moments
+
+
+def _hold_moment(start: dt.datetime, end: dt.datetime | None, who: str) -> Moment:
+    length = f"{int((end - start).total_seconds())} s" if end else "still on hold"
+    return Moment(start, f"{who.capitalize()} on hold", length)
+
+
+TRANSFER_WORDS = {
+    TRANSFER.name: ("Transferred to {}", "blind: the first agent left"),
+    CONSULT.name: ("Consulting {}", "warm transfer: the customer holds"),
+    COMPLETE.name: ("Transferred to {}", "warm transfer completed: the first agent left"),
+    CANCEL.name: ("Transfer to {} canceled", "back with the first agent"),
+}
+
+
+def _transfer_moments(call: Call) -> list[Moment]:
+    """Each transfer step done: to whom (agent, number or queue) and what it meant."""
+    steps = ConversationAction.objects.filter(
+        call=call, kind__in=TRANSFER_WORDS, state=RedirectState.DONE
+    ).select_related("participant__agent")
+    queues = {q.pk: q for q in Queue.objects.filter(entries__call=call)}
+    moments = []
+    for step in steps:
+        what, detail = TRANSFER_WORDS[step.kind]
+        if "queue" in step.params:
+            queue = queues.get(step.params["queue"])
+            target, detail = f"queue {queue}", "blind: back on hold, keeping the original wait"
+        else:
+            target = _participant_name(step.participant)
+        moments.append(
+            Moment(step.finished_at or step.created_at, what.format(target), detail, tone="good")
+        )
+    return moments
+
+
+def _participant_name(participant: Participant | None) -> str:
+    if participant is None:
+        return "someone"
+    return str(participant.agent) if participant.agent else participant.endpoint
+
+
 def _queue_moments(call: Call) -> list[Moment]:
     moments = []
     for entry in QueueEntry.objects.filter(call=call).select_related("queue", "agent"):
-        moments.append(
-            Moment(
-                entry.enqueued_at,
-                f"On hold in {entry.queue}",
-                f"position {entry.position_at_enqueue} on arrival",
+        if entry.transferred_from_id is None:
+            # A stay a transfer began shows as the transfer, with the first stay's wait.
+            moments.append(
+                Moment(
+                    entry.enqueued_at,
+                    f"On hold in {entry.queue}",
+                    f"position {entry.position_at_enqueue} on arrival",
+                )
             )
-        )
         if entry.answered_at is not None:
             waited = (entry.answered_at - entry.enqueued_at).total_seconds()
             moments.append(

@@ -87,6 +87,12 @@ def tiles(board: Dashboard) -> list[Tile]:
             _of_callers(waits.ended_by_supervisor, waits),
         ),
         Tile(
+            "transferred",
+            figures.TRANSFERRED,
+            str(waits.transferred),
+            f"of {waits.answered} caller{pluralize(waits.answered)} answered",
+        ),
+        Tile(
             "survey",
             figures.SURVEY_AVERAGE,
             _score(ratings.average),

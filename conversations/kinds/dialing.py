@@ -77,12 +77,14 @@ def dial_in(
     agent_id: int | None = None,
     muted: bool = False,
     coach: str = "",
+    end_on_exit: bool | None = None,
 ) -> dict:
     """Create the participant at Twilio; the action keeps who was dialed in.
 
     `coach` is the call SID the new participant whispers to (Twilio's coaching).
     An agent ends the conference when they leave, so their hang-up lets the
-    customer go on to what follows (the survey).
+    customer go on to what follows (the survey); `end_on_exit` says otherwise
+    (a transfer's target ends it only once the customer is theirs).
     """
     conference, call = action.conference, action.call
     leg = call_services.conference_leg_open(call, to=to, from_number=our_number(call))
@@ -109,7 +111,7 @@ def dial_in(
             conference_status_callback=conference_status_url(conference),
             conference_status_callback_event=CONFERENCE_EVENTS.split(),
             start_conference_on_enter=True,
-            end_conference_on_exit=role == Role.AGENT,
+            end_conference_on_exit=role == Role.AGENT if end_on_exit is None else end_on_exit,
             beep="false",
             muted=muted,
             coaching=bool(coach) or None,

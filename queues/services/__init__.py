@@ -35,10 +35,18 @@ from .supervisor import (
     send_to_survey,
 )
 from .surveys import record_survey_answer
+from .transfers import (
+    agent_joins_conversation,
+    agent_released,
+    transfer_recorded,
+    transfer_to_queue,
+)
 
 __all__ = [
     "agent_create",
     "agent_delete",
+    "agent_joins_conversation",
+    "agent_released",
     "agent_update",
     "answer_inbound",
     "distribute",
@@ -66,4 +74,6 @@ __all__ = [
     "survey_delete",
     "survey_update",
     "take_off_hold",
+    "transfer_recorded",
+    "transfer_to_queue",
 ]

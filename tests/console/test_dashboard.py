@@ -63,6 +63,7 @@ def test_todays_figures_match_a_hand_count(supervisor, todays_calls):
         "service-level": ("33%", "1 of 3 within each queue's target"),
         "overflowed": ("0", "0 of 3 callers"),
         "ended-by-supervisor": ("0", "0 of 3 callers"),
+        "transferred": ("0", "of 2 callers answered"),
         "survey": ("4.5 / 5", "2 ratings"),
     }
     [support] = response.context["dashboard"].queues

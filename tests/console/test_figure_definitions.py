@@ -49,6 +49,7 @@ def test_the_api_describes_each_figure_with_its_definition():
         "abandonment_rate": figures.ABANDONED,
         "overflowed": figures.OVERFLOWED,
         "ended_by_supervisor": figures.ENDED_BY_SUPERVISOR,
+        "transferred": figures.TRANSFERRED,
         "average_speed_of_answer": figures.SPEED_OF_ANSWER,
         "service_level": figures.SERVICE_LEVEL,
         "answered_within_service_level": figures.SERVICE_LEVEL,

@@ -10,7 +10,8 @@ from django.utils import timezone
 from calls.models import CallStatus
 from queues import figures, selectors, services
 from queues.figures import Waits
-from queues.models import EntryOutcome, Queue, QueueEntry, SurveyResponse
+from queues.models import Agent, AgentStatus, EntryOutcome, Queue, QueueEntry, SurveyResponse
+from queues.services import transfers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -101,3 +102,60 @@ def test_live_figures_and_averages(queue, caller, make_agent, survey):
         services.release_wrapped_up_agents(timezone.now() + dt.timedelta(minutes=1))
     by_agent = figures.survey_averages(SurveyResponse.objects.all(), "agent")
     assert by_agent == [{"id": ann.pk, "name": "Ann", "average": 3.5, "answers": 2}]
+
+
+def talking_after(entry: QueueEntry, agent, seconds: int) -> QueueEntry:
+    """Taken off hold and answered by `agent` after `seconds` (their leg in progress)."""
+    entry = services.take_off_hold(entry, agent=agent)
+    answered_at = entry.enqueued_at + dt.timedelta(seconds=seconds)
+    QueueEntry.objects.filter(pk=entry.pk).update(
+        status="connected", outcome=EntryOutcome.CONNECTED, answered_at=answered_at
+    )
+    return QueueEntry.objects.get(pk=entry.pk)
+
+
+def test_a_caller_transferred_to_a_queue_waits_there_counted_once(queue, caller, make_agent):
+    billing = Queue.objects.create(name="Billing")
+    ann = make_agent("Ann")
+    first = talking_after(caller("+14155550101"), ann, 10)
+
+    second = transfers.transfer_to_queue(first.call, billing, from_agent_id=ann.pk)
+
+    first.refresh_from_db()
+    assert (first.status, first.outcome) == ("ended", EntryOutcome.TRANSFERRED)
+    assert (second.status, second.transferred_from) == ("waiting", first)
+    assert second.enqueued_at == first.enqueued_at
+    assert Agent.objects.get(pk=ann.pk).status == AgentStatus.WRAP_UP
+    second.call.status = CallStatus.COMPLETED
+    services.record_call_ended(second.call)
+    today = timezone.localdate()
+    [day] = figures.daily_figures(queue, today, today)
+    assert day.waits == Waits(
+        callers=1,
+        answered=1,
+        transferred=1,
+        answered_in_time=1,
+        time_to_answer=dt.timedelta(seconds=10),
+    )
+    assert figures.daily_figures(billing, today, today) == []
+
+
+def test_a_caller_transferred_to_another_agent_is_answered_once_and_transferred(
+    queue, caller, make_agent
+):
+    ann, bob = make_agent("Ann"), make_agent("Bob")
+    entry = talking_after(caller("+14155550101"), ann, 30)
+
+    transfers.agent_joins_conversation(bob.pk)
+    transfers.transfer_recorded(entry.call, from_agent_id=ann.pk, to_agent_id=bob.pk)
+    services.record_dial_ended(entry.pk, offer=entry.offers, dial_status="completed")
+
+    entry.refresh_from_db()
+    assert (entry.status, entry.outcome, entry.agent) == ("ended", EntryOutcome.TRANSFERRED, bob)
+    assert Agent.objects.get(pk=ann.pk).status == AgentStatus.WRAP_UP
+    assert Agent.objects.get(pk=bob.pk).status == AgentStatus.WRAP_UP
+    assert selectors.agent_who_talked_to(entry.call) == (bob, queue)
+    today = timezone.localdate()
+    [day] = figures.daily_figures(queue, today, today)
+    assert (day.waits.callers, day.waits.answered, day.waits.transferred) == (1, 1, 1)
+    assert day.waits.time_to_answer == dt.timedelta(seconds=30)
