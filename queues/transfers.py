@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conversations.kinds.dialing import dial_in, endpoint
-from conversations.kinds.holding import present_sid
-
 from calls import telephony
 from calls.exceptions import RuleViolation
 from conversations import selectors as conversation_selectors
+from conversations.kinds.dialing import dial_in, endpoint
+from conversations.kinds.holding import present_sid
 from conversations.kinds.params import no_params, only
 from conversations.models import (
     ActionState,

@@ -90,7 +90,7 @@ def tiles(board: Dashboard) -> list[Tile]:
             "transferred",
             figures.TRANSFERRED,
             str(waits.transferred),
-            f"of {waits.answered} caller{pluralize(waits.answered)} answered",
+            f"of {counted(waits.answered, 'caller')} answered",
         ),
         Tile(
             "survey",
