@@ -8,7 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-WAIT_MS = 30_000
+# How long a page may take to show what the test looks for: a bound for failing, never
+# a wait for passing. ReDoc parses the whole schema (over 250 KB) in one script task,
+# which took more than 30 s once on a 2-core machine with both cores taken.
+WAIT_MS = 90_000
 
 
 @pytest.fixture
