@@ -8,12 +8,11 @@ import socket
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from tests.voicesim.conftest import ACCOUNT_SID, AUTH_TOKEN, BUSY, HUMAN, App, Sim
 from voicesim.local_hosts import LocalHosts
 from voicesim.process import start_simulator
-from voicesim.twilio_client import SimulatorHttpClient
+from voicesim.twilio_client import simulator_client
 
 OUTSIDE = "https://example.com/answer"
 
@@ -85,7 +84,7 @@ def test_allow_host_lets_a_named_host_be_given() -> None:
         *("--allow-host", "callcenter.internal"),
     )
     try:
-        client = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=SimulatorHttpClient(process.base_url))
+        client = simulator_client(process.base_url, ACCOUNT_SID, AUTH_TOKEN)
         # a busy line: no document is ever fetched, so nothing leaves for that name
         call = client.calls.create(
             to=BUSY, from_="+14155550100", url="http://callcenter.internal/a"

@@ -12,7 +12,7 @@ from twilio.rest import Client
 
 from tests.voicesim.conftest import ACCOUNT_SID, AUTH_TOKEN, SPEED, App
 from voicesim.process import SimulatorProcess, start_simulator
-from voicesim.twilio_client import SimulatorHttpClient
+from voicesim.twilio_client import simulator_client
 
 CENTER = "+14155550100"
 LONDON = "+442079460000"
@@ -35,7 +35,7 @@ def placed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
         *("--speed", str(SPEED), "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN),
         *("--phonebook", str(path)),
     )
-    yield Client(ACCOUNT_SID, AUTH_TOKEN, http_client=SimulatorHttpClient(process.base_url))
+    yield simulator_client(process.base_url, ACCOUNT_SID, AUTH_TOKEN)
     process.stop()
 
 
