@@ -1,7 +1,8 @@
-"""The embedded broker under the load of the demo: several processes send while
-the worker receives, and every message arrives once and whole.
+"""The embedded broker under the load of the demo: a message is received only once
+it is written whole, and messages sent by several processes at once each arrive
+once.
 
-kombu's own filesystem transport fails this: its reader takes a message file
+kombu's own filesystem transport fails the first: its reader takes a message file
 its writer has created but not yet filled, and the worker dies of
 "JSONDecodeError: Expecting value".
 """
@@ -13,9 +14,10 @@ import time
 from pathlib import Path
 
 from kombu import Connection
+from kombu.utils.json import register_type
 
 SENDERS = 3
-MESSAGES_PER_SENDER = 400
+MESSAGES_PER_SENDER = 200
 # A body of some size keeps each write long enough to be caught half done.
 PADDING = "x" * 20_000
 
@@ -34,6 +36,57 @@ def _connection(folder: Path) -> Connection:
     )
 
 
+class HalfWritten:
+    """A message header whose writing stops half way until the test lets it go on."""
+
+    def __init__(self, writing, may_finish):
+        self.writing, self.may_finish = writing, may_finish
+
+    def encode(self) -> str:
+        self.writing.set()
+        assert self.may_finish.wait(timeout=60)
+        return "written"
+
+
+def _send_slowly(folder: str, writing, may_finish) -> None:
+    register_type(HalfWritten, None, HalfWritten.encode)
+    with _connection(Path(folder)) as connection:
+        queue = connection.SimpleQueue("tasks")
+        queue.put({"whole": True}, headers={"slow": HalfWritten(writing, may_finish)})
+        queue.close()
+
+
+def _folders(tmp_path: Path) -> None:
+    for name in ("queue", "staging", "control"):
+        (tmp_path / name).mkdir()
+
+
+def test_a_message_being_written_is_not_received_until_it_is_whole(tmp_path):
+    _folders(tmp_path)
+    context = multiprocessing.get_context("spawn")
+    writing, may_finish = context.Event(), context.Event()
+    sender = context.Process(target=_send_slowly, args=(str(tmp_path), writing, may_finish))
+    with _connection(tmp_path) as connection:
+        queue = connection.SimpleQueue("tasks")
+        sender.start()
+        try:
+            assert writing.wait(timeout=60)
+            try:
+                early = queue.get(timeout=0.5)
+            except queue.Empty:
+                early = None
+            assert early is None
+            may_finish.set()
+            message = queue.get(timeout=30)
+            message.ack()
+        finally:
+            may_finish.set()
+            sender.join(timeout=30)
+            queue.close()
+    assert message.payload == {"whole": True} and message.headers == {"slow": "written"}
+    assert sender.exitcode == 0
+
+
 def _send(folder: str, sender: int) -> None:
     with _connection(Path(folder)) as connection:
         queue = connection.SimpleQueue("tasks")
@@ -43,8 +96,7 @@ def _send(folder: str, sender: int) -> None:
 
 
 def test_messages_sent_by_several_processes_arrive_once_and_whole(tmp_path):
-    for name in ("queue", "staging", "control"):
-        (tmp_path / name).mkdir()
+    _folders(tmp_path)
     context = multiprocessing.get_context("spawn")
     senders = [context.Process(target=_send, args=(str(tmp_path), n)) for n in range(SENDERS)]
     received = []
