@@ -141,14 +141,20 @@ LOGGING = {
 }
 
 # Celery. The embedded default keeps the queue in files under var/, so web,
-# worker and beat share it with no server running.
+# worker and beat share it with no server running; callcenter.file_broker
+# moves each message in and out whole (kombu's own file transport lets the
+# worker read a message still being written).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
+    _staging_dir = VAR_DIR / "celery-staging"
     _queue_dir.mkdir(exist_ok=True)
+    _staging_dir.mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT = "callcenter.file_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        "staging_folder": str(_staging_dir),
         "control_folder": str(VAR_DIR / "celery-control"),
         "polling_interval": 0.2,
     }

@@ -50,7 +50,8 @@ REFRESH_MILLISECONDS = 2000
 
 @dataclass(frozen=True)
 class ActionableRow:
-    """A board row and what the user looking at it may do to it (and to its conversation)."""
+    """A board row and what the user looking at it may do to it; its live conversation
+    shows to anyone who may see the board, its buttons only to those who may ask them."""
 
     row: BoardRow
     actions: list[RowAction]
@@ -96,7 +97,7 @@ class LiveBoardViews:
             "in_progress": [
                 replace(
                     actionable(row, board.available_agents, can_act),
-                    conversation=conversations.get(row.call.pk) if can_act else None,
+                    conversation=conversations.get(row.call.pk),
                 )
                 for row in board.in_progress
             ],
