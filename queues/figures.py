@@ -300,7 +300,7 @@ class AgentFigures:
 
     agent_id: int
     name: str
-    calls_answered: int = 0
+    answered: int = 0
     talk: dt.timedelta = dt.timedelta(0)
     hold: dt.timedelta = dt.timedelta(0)
     wrap_up: dt.timedelta = dt.timedelta(0)

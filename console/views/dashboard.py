@@ -114,7 +114,7 @@ def agent_rows(board: Dashboard) -> list[AgentRow]:
         AgentRow(
             row.name,
             (
-                str(row.calls_answered),
+                str(row.answered),
                 duration(row.talk.total_seconds()),
                 duration(row.hold.total_seconds()),
                 duration(row.wrap_up.total_seconds()),

@@ -67,3 +67,16 @@ def test_the_api_describes_each_figure_with_its_definition():
         "survey_answers": figures.SURVEY_AVERAGE,
     }.items():
         assert described[name].startswith(figure.definition), name
+
+
+def test_the_api_describes_each_agent_figure_with_its_definition():
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+
+    fields = schema["components"]["schemas"]["AgentFigures"]["properties"]
+    for name, figure in {
+        "calls_answered": figures.CALLS_TAKEN,
+        "talk_seconds": figures.TALK_TIME,
+        "hold_seconds": figures.HOLD_TIME,
+        "wrap_up_seconds": figures.WRAP_UP_TIME,
+    }.items():
+        assert fields[name]["description"].startswith(figure.definition), name
