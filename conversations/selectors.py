@@ -1,8 +1,9 @@
-"""Reads of conversations: the live conference of a call, who is in it, and what a
-screen offers to do to it."""
+"""Reads of conversations: the live conference of a call, who is in it, what a
+screen offers to do to it, and each hold with its length."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 
 from calls.models import Call
 
-from .models import Conference, ConversationAction, Participant, Role
+from .models import Conference, ConferenceEvent, ConversationAction, Participant, Role
 from .registry import ActionKind, manual_kinds
 
 
@@ -34,6 +35,42 @@ def customer(conference: Conference) -> Participant | None:
 
 def agent(conference: Conference) -> Participant | None:
     return present(conference, Role.AGENT).first()
+
+
+# What ends a participant's hold, besides being taken off it: leaving, or the room ending.
+HOLD_ENDS = frozenset({"participant-unhold", "participant-leave", "conference-end"})
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One participant's time on hold in one conference; `end` is None while it lasts."""
+
+    conference_id: int
+    call_sid: str
+    start: dt.datetime
+    end: dt.datetime | None
+
+
+def holds(events: QuerySet[ConferenceEvent]) -> list[Hold]:
+    """Each hold told by `events` (whole conferences' callbacks), taken in Twilio's own
+    order so that a late callback still lands in its place: the ended ones as they
+    ended, then those still on hold. The timeline and the agents' figures both
+    measure holds this way."""
+    held: dict[tuple[int, str], dt.datetime] = {}
+    found = []
+    for event in events.order_by("conference_id", "sequence_number"):
+        at = event.timestamp or event.received_at
+        if event.event == "participant-hold":
+            held.setdefault((event.conference_id, event.call_sid), at)
+        elif event.event in HOLD_ENDS:
+            ending = [
+                key
+                for key in held
+                if key[0] == event.conference_id
+                and (event.event == "conference-end" or key[1] == event.call_sid)
+            ]
+            found += [Hold(*key, held.pop(key), at) for key in ending]
+    return found + [Hold(*key, start, None) for key, start in held.items()]
 
 
 def actions_of(call: Call) -> QuerySet[ConversationAction]:

@@ -31,11 +31,13 @@ from . import figures, selectors, services
 from .models import Agent, InboundNumber, Queue, QueueEntry, Survey, SurveyResponse
 from .permissions import (
     CHANGE_AGENTS,
+    VIEW_AGENTS,
     VIEW_QUEUE_ENTRIES,
     VIEW_QUEUES,
     VIEW_SURVEY_RESPONSES,
 )
 from .serializers import (
+    AgentFiguresSerializer,
     AgentSerializer,
     AgentStatusSerializer,
     AverageSerializer,
@@ -134,10 +136,11 @@ class InboundNumberViewSet(SetupViewSet):
 
 
 class AgentViewSet(SetupViewSet):
-    """Agents, their settings and status; sign one in (`available`) or out (`offline`)."""
+    """Agents, their settings and status; sign one in (`available`) or out (`offline`);
+    `figures` gives each agent's calls answered, talk, hold and wrap-up time."""
 
     queryset = Agent.objects.prefetch_related("queues")
-    action_permissions = setup_permissions("agent", status=CHANGE_AGENTS)
+    action_permissions = setup_permissions("agent", status=CHANGE_AGENTS, figures=VIEW_AGENTS)
     setup_services = SetupServices(
         services.agent_create, services.agent_update, services.agent_delete
     )
@@ -145,6 +148,17 @@ class AgentViewSet(SetupViewSet):
 
     def get_serializer_class(self) -> type[Serializer]:
         return AgentStatusSerializer if self.action == "status" else AgentSerializer
+
+    @extend_schema(parameters=[FiguresQuerySerializer], responses=AgentFiguresSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)  # one row per agent
+    def figures(self, request: Request) -> Response:
+        """Each agent who talked or wrapped up from `since` to `until` (dates in the
+        project's time zone): calls answered, talk, hold and wrap-up time in seconds;
+        each field says what it counts."""
+        query = FiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = figures.agent_figures(**query.validated_data)
+        return Response(AgentFiguresSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: AgentSerializer, 409: REFUSED_BY_STATE})
     @action(detail=True, methods=["post"])

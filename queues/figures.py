@@ -12,6 +12,10 @@ A caller transferred to a queue waits there on their first stay's account
 transferred caller's wait counts once. A caller who rings while the queue is
 closed never waits: they count among the calls in, in no queue figure.
 
+An agent's figures are times: how long they talked and wrapped up, from the
+record of their status moves (`AgentStatusChange`), and how long the customers
+they were with were on hold, from the conferences' callbacks.
+
 Queries return counts; rates are computed from counts here and nowhere else, so
 the figures of several days or queues are their counts added, never rates
 rebuilt from rounded rates.
@@ -21,7 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.db.models import (
     Count,
@@ -36,8 +42,18 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from calls.models import Call, CallStatus, Direction, Outcome
+from conversations.models import ConferenceEvent, Participant, Role
+from conversations.selectors import holds
 
-from .models import EntryOutcome, Queue, QueueEntry, SurveyResponse
+from .models import (
+    Agent,
+    AgentStatus,
+    AgentStatusChange,
+    EntryOutcome,
+    Queue,
+    QueueEntry,
+    SurveyResponse,
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,25 @@ SURVEY_AVERAGE = Figure(
     "calls alike (a queue's: after its own conversations).",
 )
 
+CALLS_TAKEN = Figure(
+    "Calls answered",
+    "Calls the agent picked up in the period (each time they moved from ringing to talking).",
+)
+TALK_TIME = Figure(
+    "Talk time",
+    "Time the agent spent talking (from picking up a call to its end), within the period; "
+    "holds included.",
+)
+HOLD_TIME = Figure(
+    "Hold time",
+    "Time the customers were on hold while this agent was in the conversation with them, "
+    "as Twilio's conference callbacks tell, within the period.",
+)
+WRAP_UP_TIME = Figure(
+    "Wrap-up time",
+    "Time the agent spent wrapping up after their calls, until available again, within the period.",
+)
+
 FIGURES = (
     CALLS_IN,
     CALLS_OUT,
@@ -113,6 +148,8 @@ FIGURES = (
     SERVICE_LEVEL,
     SURVEY_AVERAGE,
 )
+# Figures per agent (the dashboard's "Agents" table, the agents' figures API).
+AGENT_FIGURES = (CALLS_TAKEN, TALK_TIME, HOLD_TIME, WRAP_UP_TIME)
 
 # Twilio's AnsweredBy values that are not a person (`unknown` counts as a person).
 MACHINE_ANSWER = Q(answered_by__startswith="machine") | Q(answered_by="fax")
@@ -255,6 +292,102 @@ def daily_figures(queue: Queue, since: dt.date, until: dt.date) -> list[DayFigur
         day = row.pop("day")
         days.append(DayFigures(queue.pk, day, Waits(**row), ratings.get(day, Ratings())))
     return days
+
+
+@dataclass(frozen=True)
+class AgentFigures:
+    """One agent's calls and times over a period."""
+
+    agent_id: int
+    name: str
+    answered: int = 0
+    talk: dt.timedelta = dt.timedelta(0)
+    hold: dt.timedelta = dt.timedelta(0)
+    wrap_up: dt.timedelta = dt.timedelta(0)
+
+
+def agent_figures(
+    since: dt.date, until: dt.date, now: dt.datetime | None = None
+) -> list[AgentFigures]:
+    """Each agent who talked or wrapped up from `since` to `until` (days in the
+    project's time zone), by name; a status still going on counts until `now`."""
+    start, end = _midnight(since), _midnight(until + dt.timedelta(days=1))
+    end = min(end, now or timezone.now())
+    talk: dict[int, dt.timedelta] = {}
+    wrap_up: dict[int, dt.timedelta] = {}
+    answered: dict[int, int] = {}
+    for move, since_at, until_at in _status_spans(start, end):
+        agent_id = move.agent_id
+        if move.status == AgentStatus.ON_CALL:
+            talk[agent_id] = talk.get(agent_id, dt.timedelta(0)) + until_at - since_at
+            answered[agent_id] = answered.get(agent_id, 0) + (move.at >= start)
+        elif move.status == AgentStatus.WRAP_UP:
+            wrap_up[agent_id] = wrap_up.get(agent_id, dt.timedelta(0)) + until_at - since_at
+    hold = _hold_time(start, end)
+    zero = dt.timedelta(0)
+    return [
+        AgentFigures(
+            agent.pk,
+            agent.name,
+            answered.get(agent.pk, 0),
+            talk.get(agent.pk, zero),
+            hold.get(agent.pk, zero),
+            wrap_up.get(agent.pk, zero),
+        )
+        for agent in Agent.objects.filter(pk__in={*talk, *wrap_up, *hold}).order_by("name", "pk")
+    ]
+
+
+def _status_spans(
+    start: dt.datetime, end: dt.datetime
+) -> Iterator[tuple[AgentStatusChange, dt.datetime, dt.datetime]]:
+    """Each status an agent was in between `start` and `end` (the move into it, from,
+    to), clipped to them: the status each was in at `start`, then each move."""
+    before = (
+        AgentStatusChange.objects.filter(at__lt=start)
+        .order_by("agent_id", "-at", "-id")
+        .distinct("agent_id")
+    )
+    moves = sorted(
+        [*before, *AgentStatusChange.objects.filter(at__gte=start, at__lt=end)],
+        key=lambda move: (move.agent_id, move.at, move.id),
+    )
+    for move, after in pairwise([*moves, None]):
+        until_at = after.at if after is not None and after.agent_id == move.agent_id else end
+        yield move, max(move.at, start), until_at
+
+
+def _hold_time(start: dt.datetime, end: dt.datetime) -> dict[int, dt.timedelta]:
+    """Per agent: the customers' holds, as long as the agent was in the conference
+    with them, between `start` and `end`."""
+    agents = Participant.objects.filter(agent__isnull=False, joined_at__lt=end).exclude(
+        left_at__lt=start
+    )
+    customers = set(
+        Participant.objects.filter(
+            role=Role.CUSTOMER, conference__in=agents.values("conference")
+        ).values_list("conference_id", "call_sid")
+    )
+    in_room: dict[int, list[Participant]] = {}
+    for participant in agents:
+        in_room.setdefault(participant.conference_id, []).append(participant)
+    totals: dict[int, dt.timedelta] = {}
+    events = ConferenceEvent.objects.filter(conference_id__in=in_room)
+    for hold in holds(events):
+        if (hold.conference_id, hold.call_sid) not in customers:
+            continue
+        for agent in in_room[hold.conference_id]:
+            since_at = max(hold.start, agent.joined_at, start)
+            until_at = min(hold.end or end, agent.left_at or end, end)
+            if until_at > since_at:
+                totals[agent.agent_id] = totals.get(agent.agent_id, dt.timedelta(0)) + (
+                    until_at - since_at
+                )
+    return totals
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def ratings_given(responses: QuerySet[SurveyResponse]) -> Ratings:

@@ -233,6 +233,22 @@ class Agent(models.Model):
         return self.name
 
 
+class AgentStatusChange(models.Model):
+    """One move of an agent's status, kept so that time in each status can be added up
+    (talk and wrap-up time per agent); `Agent.status_changed_at` holds only the latest."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=10, choices=AgentStatus.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agent", "at", "id"]
+        indexes = [models.Index(fields=["at", "agent"], name="agent_status_change_at")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.get_status_display().lower()} at {self.at:%H:%M:%S}"
+
+
 class EntryStatus(models.TextChoices):
     WAITING = "waiting", "Waiting on hold"
     OFFERED = "offered", "Ringing an agent"

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -118,6 +122,29 @@ class DayFiguresSerializer(serializers.Serializer):
     service_level = _rate(figures.SERVICE_LEVEL, "waits.service_level", "0 to 1")
     survey_answers = _count(figures.SURVEY_AVERAGE, "ratings.answers", "how many ratings")
     survey_average = _rate(figures.SURVEY_AVERAGE, "ratings.average", "1 to 5")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class SecondsField(serializers.ReadOnlyField):
+    """A length of time as whole seconds."""
+
+    def to_representation(self, value: dt.timedelta) -> int:
+        return int(value.total_seconds())
+
+
+def _seconds(figure: Figure, source: str) -> SecondsField:
+    return SecondsField(source=source, help_text=_help(figure, "seconds"))
+
+
+class AgentFiguresSerializer(serializers.Serializer):
+    """One agent's calls and times over the days asked for."""
+
+    agent = serializers.IntegerField(source="agent_id", read_only=True)
+    name = serializers.CharField(read_only=True)
+    calls_answered = _count(figures.CALLS_TAKEN, "answered")
+    talk_seconds = _seconds(figures.TALK_TIME, "talk")
+    hold_seconds = _seconds(figures.HOLD_TIME, "hold")
+    wrap_up_seconds = _seconds(figures.WRAP_UP_TIME, "wrap_up")
 
 
 class FiguresQuerySerializer(serializers.Serializer):

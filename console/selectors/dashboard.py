@@ -29,7 +29,7 @@ from calls.models import Call, CallStatus
 from campaigns.models import Campaign, CampaignState, ContactOutcome
 from campaigns.selectors import Progress, campaign_progress
 from queues import figures
-from queues.figures import CallCounts, Ratings, Waits
+from queues.figures import AgentFigures, CallCounts, Ratings, Waits
 from queues.models import EntryOutcome, Queue, QueueEntry, SurveyResponse
 
 from ..periods import Period
@@ -79,6 +79,7 @@ class Dashboard:
     all_queues: QueueRow
     ratings: Ratings
     campaigns: list[CampaignRow]
+    agents: list[AgentFigures] = field(default_factory=list)
     charts: dict[str, dict] = field(default_factory=dict)
 
 
@@ -93,6 +94,7 @@ def dashboard(period: Period) -> Dashboard:
         all_queues=all_queues,
         ratings=figures.ratings_given(ratings),
         campaigns=campaigns,
+        agents=figures.agent_figures(period.since, period.until),
         charts={
             "calls": calls_by_outcome(period),
             "waits": wait_distribution(period),

@@ -20,6 +20,7 @@ from calls.models import Call, CallEvent, EventKind, Redirect, RedirectState
 from calls.presenters import attach_context, callee_label
 from campaigns.models import Attempt
 from conversations.models import ConferenceEvent, ConversationAction, Participant
+from conversations.selectors import holds
 from queues.models import Queue, QueueEntry, SurveyResponse
 from queues.transfers import CANCEL, COMPLETE, CONSULT, TRANSFER
 
@@ -244,39 +245,16 @@ def _action_moments(call: Call) -> list[Moment]:
     return moments
 
 
-# What ends a participant's hold, besides being taken off it: leaving, or the room ending.
-HOLD_ENDS = frozenset({"participant-unhold", "participant-leave", "conference-end"})
-
-
 def _hold_moments(call: Call) -> list[Moment]:
-    """Each hold of someone in the call's conversations, with how long it lasted, from
-    Twilio's callbacks in their own order (a late one still lands in its place)."""
-    events = ConferenceEvent.objects.filter(conference__call=call).order_by(
-        "conference_id", "sequence_number"
-    )
+    """Each hold of someone in the call's conversations, with how long it lasted."""
     labels = {
         p.call_sid: p.label or p.get_role_display()
         for p in Participant.objects.filter(conference__call=call).exclude(call_sid="")
     }
-    held: dict[tuple[int, str], dt.datetime] = {}
-    moments = []
-    for event in events:
-        at = event.timestamp or event.received_at
-        ending = [
-            key
-            for key in held
-            if key[0] == event.conference_id
-            and (event.event == "conference-end" or key[1] == event.call_sid)
-        ]
-        if event.event == "participant-hold":
-            held.setdefault((event.conference_id, event.call_sid), at)
-        elif event.event in HOLD_ENDS:
-            for key in ending:
-                moments.append(_hold_moment(held.pop(key), at, labels.get(key[1], key[1])))
-    moments += [
-        _hold_moment(start, None, labels.get(key[1], key[1])) for key, start in held.items()
+    return [
+        _hold_moment(hold.start, hold.end, labels.get(hold.call_sid, hold.call_sid))
+        for hold in holds(ConferenceEvent.objects.filter(conference__call=call))
     ]
-    return moments
 
 
 def _hold_moment(start: dt.datetime, end: dt.datetime | None, who: str) -> Moment:

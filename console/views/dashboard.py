@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from callcenter.formats import NOTHING, counted
+from callcenter.formats import NOTHING, counted, duration
 from calls.permissions import VIEW_CALLS
 from queues import figures
-from queues.figures import Figure, Waits
+from queues.figures import AGENT_FIGURES, Figure, Waits
 
 from ..forms import PeriodForm
 from ..selectors.dashboard import Dashboard, dashboard
@@ -101,6 +101,29 @@ def tiles(board: Dashboard) -> list[Tile]:
     ]
 
 
+@dataclass(frozen=True)
+class AgentRow:
+    """One agent's line of the "Agents" table, in the order of `figures.AGENT_FIGURES`."""
+
+    name: str
+    cells: tuple[str, ...]
+
+
+def agent_rows(board: Dashboard) -> list[AgentRow]:
+    return [
+        AgentRow(
+            row.name,
+            (
+                str(row.answered),
+                duration(row.talk.total_seconds()),
+                duration(row.hold.total_seconds()),
+                duration(row.wrap_up.total_seconds()),
+            ),
+        )
+        for row in board.agents
+    ]
+
+
 def _of_callers(count: int, waits: Waits) -> str:
     return f"{count} of {counted(waits.callers, 'caller')}"
 
@@ -129,7 +152,12 @@ class DashboardViews:
             context["period_form"] = form
             if not form.is_bound or form.is_valid():
                 figures = dashboard(form.period())
-                context.update(dashboard=figures, tiles=tiles(figures))
+                context.update(
+                    dashboard=figures,
+                    tiles=tiles(figures),
+                    agent_rows=agent_rows(figures),
+                    agent_figures=AGENT_FIGURES,
+                )
         response = super().index(request, context)
         if form is not None and form.is_bound and not form.is_valid():
             response.status_code = 400

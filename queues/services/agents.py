@@ -1,6 +1,8 @@
 """Agents' status: signed in or out by a supervisor, moved by their calls (ringing
 when offered a caller, talking once they answer, wrapping up after), released from
-wrap-up when its time is over. Every move records its time (`status_changed_at`).
+wrap-up when its time is over. Every move records its time (`status_changed_at`)
+and is kept as an `AgentStatusChange`, from which the figures add up talk and
+wrap-up time.
 
 An agent who becomes available nudges the distributor, so a waiting caller is
 offered at once rather than at the next beat.
@@ -16,7 +18,7 @@ from django.utils import timezone
 from calls.exceptions import RuleViolation
 
 from .. import selectors
-from ..models import ON_A_CALL, Agent, AgentStatus
+from ..models import ON_A_CALL, Agent, AgentStatus, AgentStatusChange
 from .common import work_queues_after_commit
 
 
@@ -41,8 +43,10 @@ def set_agent_status(agent: Agent, status: str) -> Agent:
 
 
 def move_agent(agent: Agent, status: str) -> None:
-    """Set the agent's status (the caller holds its row lock); available nudges the distributor."""
+    """Set the agent's status and record the move, in the caller's transaction (which
+    holds the agent's row lock); available nudges the distributor."""
     now = timezone.now()
+    AgentStatusChange.objects.create(agent=agent, status=status, at=now)
     agent.status = status
     agent.status_changed_at = now
     fields = ["status", "status_changed_at"]

@@ -14,6 +14,7 @@ from campaigns.services import lifecycle
 from queues import services
 from tests.api.records import make_call
 from tests.campaigns import factories
+from tests.queues.agent_day import agents_day
 from tests.queues.test_figures import answered_after
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -161,3 +162,20 @@ def test_staff_who_may_not_see_calls_get_the_plain_index(admin_as):
     assert response.status_code == 200
     assert "dashboard" not in response.context and "period_form" not in response.context
     assert "Live board" not in response.content.decode()
+
+
+def test_the_agents_table_shows_talk_hold_and_wrap_up_per_agent(supervisor, caller, make_agent):
+    day = agents_day(caller, make_agent)
+
+    response = supervisor.get(INDEX, {"since": day, "until": day})
+
+    assert response.status_code == 200
+    table = {row.name: row.cells for row in response.context["agent_rows"]}
+    assert table == {"Ann": ("1", "2:00", "0:20", "0:30")}
+    page = response.content.decode()
+    assert "<caption>Agents</caption>" in page
+    cells = "".join(f'<td class="elapsed">{cell}</td>' for cell in ("1", "2:00", "0:20", "0:30"))
+    assert f'<th scope="row">Ann</th>{cells}' in page
+    today = supervisor.get(INDEX)
+    assert today.context["agent_rows"] == []
+    assert "No agent took a call in this period." in today.content.decode()

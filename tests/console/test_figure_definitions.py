@@ -22,7 +22,9 @@ def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-@pytest.mark.parametrize("figure", figures.FIGURES, ids=lambda figure: figure.label)
+@pytest.mark.parametrize(
+    "figure", figures.FIGURES + figures.AGENT_FIGURES, ids=lambda figure: figure.label
+)
 def test_the_readme_lists_the_figure_as_defined(figure):
     assert f"**{figure.label}**: {figure.definition}" in one_line(README.read_text())
 
@@ -34,6 +36,14 @@ def test_each_tile_says_what_its_figure_means(supervisor):
     shown = {tile.figure for tile in response.context["tiles"]}
     assert shown == set(figures.FIGURES) - {figures.CALLERS, figures.ANSWERED}
     for figure in shown:
+        assert f'<span class="figure-help">{escape(figure.definition)}</span>' in page
+
+
+def test_the_agents_table_says_what_each_column_means(supervisor):
+    page = supervisor.get(reverse("admin:index")).content.decode()
+
+    for figure in figures.AGENT_FIGURES:
+        assert f'<th scope="col" title="{escape(figure.definition)}">{figure.label}</th>' in page
         assert f'<span class="figure-help">{escape(figure.definition)}</span>' in page
 
 
@@ -57,3 +67,16 @@ def test_the_api_describes_each_figure_with_its_definition():
         "survey_answers": figures.SURVEY_AVERAGE,
     }.items():
         assert described[name].startswith(figure.definition), name
+
+
+def test_the_api_describes_each_agent_figure_with_its_definition():
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+
+    fields = schema["components"]["schemas"]["AgentFigures"]["properties"]
+    for name, figure in {
+        "calls_answered": figures.CALLS_TAKEN,
+        "talk_seconds": figures.TALK_TIME,
+        "hold_seconds": figures.HOLD_TIME,
+        "wrap_up_seconds": figures.WRAP_UP_TIME,
+    }.items():
+        assert fields[name]["description"].startswith(figure.definition), name

@@ -11,6 +11,7 @@ from calls.models import Redirect, Source
 from queues import services
 from queues.models import AgentStatus, EntryOutcome, EntryStatus
 from tests.api.records import member_of
+from tests.queues.agent_day import agents_day
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -161,3 +162,24 @@ def test_survey_responses_and_their_averages(viewer, queue, caller, make_agent, 
     assert sorted(row["answer"] for row in only_bob) == ["2", "4"]
     [shown] = viewer.get("/api/v1/surveys/").json()
     assert [q["prompt"] for q in shown["questions"]] == ["How was your call?", "Was it solved?"]
+
+
+def test_agent_figures_give_talk_hold_and_wrap_up_in_seconds(supervisor, caller, make_agent):
+    day = agents_day(caller, make_agent).isoformat()
+
+    shown = supervisor.get("/api/v1/agents/figures/", {"since": day, "until": day})
+
+    assert shown.status_code == 200
+    [ann] = shown.json()
+    assert {key: value for key, value in ann.items() if key != "agent"} == {
+        "name": "Ann",
+        "calls_answered": 1,
+        "talk_seconds": 120,
+        "hold_seconds": 20,
+        "wrap_up_seconds": 30,
+    }
+    today = timezone.localdate().isoformat()
+    assert supervisor.get("/api/v1/agents/figures/", {"since": today, "until": today}).json() == []
+    refused = supervisor.get("/api/v1/agents/figures/", {"since": day, "until": "2000-01-01"})
+    assert refused.status_code == 400
+    assert "until" in refused.json()

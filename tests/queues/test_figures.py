@@ -10,7 +10,15 @@ from django.utils import timezone
 from calls.models import CallStatus
 from queues import figures, selectors, services
 from queues.figures import Waits
-from queues.models import Agent, AgentStatus, EntryOutcome, Queue, QueueEntry, SurveyResponse
+from queues.models import (
+    Agent,
+    AgentStatus,
+    AgentStatusChange,
+    EntryOutcome,
+    Queue,
+    QueueEntry,
+    SurveyResponse,
+)
 from queues.services import transfers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -159,3 +167,25 @@ def test_a_caller_transferred_to_another_agent_is_answered_once_and_transferred(
     [day] = figures.daily_figures(queue, today, today)
     assert (day.waits.callers, day.waits.answered, day.waits.transferred) == (1, 1, 1)
     assert day.waits.time_to_answer == dt.timedelta(seconds=30)
+
+
+def test_agent_times_are_split_at_midnight_and_count_until_now(make_agent):
+    """Talking from 23:59 to 00:01 is one minute on each day; a wrap-up still going on
+    counts until now, and the call belongs to the day it was answered."""
+    ann = make_agent("Ann", available=False)
+    monday = dt.date(2026, 11, 23)
+    midnight = timezone.make_aware(dt.datetime.combine(monday + dt.timedelta(days=1), dt.time()))
+    for status, moment in [
+        (AgentStatus.ON_CALL, midnight - dt.timedelta(minutes=1)),
+        (AgentStatus.WRAP_UP, midnight + dt.timedelta(minutes=1)),
+    ]:
+        AgentStatusChange.objects.create(agent=ann, status=status, at=moment)
+    now = midnight + dt.timedelta(minutes=3)
+    tuesday = monday + dt.timedelta(days=1)
+
+    [before] = figures.agent_figures(monday, monday, now=now)
+    [after] = figures.agent_figures(tuesday, tuesday, now=now)
+
+    minute = dt.timedelta(minutes=1)
+    assert (before.answered, before.talk, before.wrap_up) == (1, minute, dt.timedelta(0))
+    assert (after.answered, after.talk, after.wrap_up) == (0, minute, 2 * minute)
