@@ -18,7 +18,7 @@ from calls.models import Call
 from calls.signatures import twilio_webhook
 
 from . import selectors, services, twiml
-from .models import InboundNumber, QueueEntry, Survey, SurveyQuestion
+from .models import InboundNumber, Queue, QueueEntry, Survey, SurveyQuestion
 
 TWIML = "text/xml; charset=utf-8"
 
@@ -45,6 +45,15 @@ def voice(request: HttpRequest) -> HttpResponse:
     if number is None:
         return _answer(twiml.goodbye_document(twiml.NOT_IN_SERVICE))
     return _answer(twiml.caller_document(services.answer_inbound(call, number.queue)))
+
+
+@twilio_webhook
+@require_POST
+def enter(request: HttpRequest, queue_id: int) -> HttpResponse:
+    """A call already under way joins a queue (a campaign contact handed to an agent):
+    from here on it is a caller like any other."""
+    queue = get_object_or_404(Queue, pk=queue_id)
+    return _answer(twiml.caller_document(services.answer_inbound(_call_of(request), queue)))
 
 
 @twilio_webhook

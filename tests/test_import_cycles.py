@@ -28,7 +28,8 @@ MAY_IMPORT = {
     "calls": set(),
     "conversations": {"calls"},
     "queues": {"calls", "conversations"},
-    "campaigns": {"calls", "conversations"},
+    # A campaign contact handed to an agent waits in a queue; its outcome is that wait's.
+    "campaigns": {"calls", "conversations", "queues"},
 }
 
 
