@@ -21,14 +21,9 @@ def phone_number(value: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def far_number(call: Call) -> str:
-    """The number on the far side, as stored: the caller, or whoever we dialed."""
-    return call.from_number if call.direction == Direction.INBOUND else call.to_number
-
-
 def far_party(call: Call) -> str:
     """The number on the far side, as people read it."""
-    return phone_number(far_number(call))
+    return phone_number(call.far_number)
 
 
 def call_name(call: Call, agent: object | None = None) -> str:

@@ -34,7 +34,7 @@ from queues.models import (
     QueueEntry,
 )
 
-from ..naming import clock, far_number, seconds_since, when_due
+from ..naming import clock, seconds_since, when_due
 from .floor import AgentRow, QueueTile, agent_rows, queue_tiles
 
 ROWS_LIMIT = 100
@@ -70,7 +70,7 @@ class BoardRow:
 
     @property
     def party(self) -> str:
-        return far_number(self.call)
+        return self.call.far_number
 
     @property
     def elapsed(self) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from campaigns.models import Campaign, Contact, ContactOutcome, ContactState
 from campaigns.services import lifecycle
-from conversations.models import Conference
+from conversations.models import Conference, Role
 from queues.models import (
     Agent,
     EndpointKind,
@@ -100,6 +100,8 @@ def test_the_first_to_answer_meets_the_agent_and_the_other_waits_for_her(stack, 
     assert heard(stack, contact, "play")[0]["url"].endswith("/static/queues/hold-music.wav")
     conference = wait_until(lambda: Conference.objects.filter(call=first.call, sid=room).first())
     assert conference.friendly_name == f"call-{contact}"
+    customer = conference.participants.get(role=Role.CUSTOMER)
+    assert customer.endpoint == first.call.to_number  # the person, not our caller ID
     agent_leg = wait_until(lambda: QueueEntry.objects.get(pk=first.pk).agent_leg).sid
     wait_until(lambda: heard(stack, agent_leg, "conference-joined"))
     assert says(stack, agent_leg, "Hello Bo, Ann speaking.") == {contact}
@@ -124,12 +126,15 @@ def test_the_first_to_answer_meets_the_agent_and_the_other_waits_for_her(stack, 
     }
 
 
-def test_a_person_who_hangs_up_on_hold_is_answered_with_no_agent(stack, sales, ann):
+def test_a_person_who_hangs_up_on_hold_is_answered_with_no_agent(live_server, stack, sales, ann):
     target = started_for(sales)
 
     first = entry_with(target, EntryStatus.CONNECTED)
     second = entry_with(target, EntryStatus.WAITING)
     wait_until(lambda: heard(stack, second.call.sid, "play"))
+    with client_of(live_server, "Integrations") as api:
+        shown = api.get(f"queue-entries/{second.pk}/").json()
+    assert shown["caller"] == second.call.to_number in CONTACTS
     stack.sim("POST", f"calls/{second.call.sid}/hangup")
     wait_until(lambda: QueueEntry.objects.get(pk=second.pk).outcome == EntryOutcome.ABANDONED)
     stack.sim("POST", f"calls/{first.call.sid}/hangup")
