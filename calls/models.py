@@ -211,6 +211,18 @@ class Call(models.Model):
         return presenters.context_of(self)
 
     @property
+    def far_number(self) -> str:
+        """The number on the far side, as stored: the caller, or whoever we dialed
+        (a campaign's contact waiting in a queue is the person, not our caller ID)."""
+        return self.from_number if self.direction == Direction.INBOUND else self.to_number
+
+    @property
+    def far_name(self) -> str:
+        """The far side's name where an app knows it (`context`)."""
+        context = self.context
+        return context.from_name if self.direction == Direction.INBOUND else context.to_name
+
+    @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 

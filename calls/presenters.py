@@ -130,10 +130,7 @@ def callee_label(call: Call) -> str:
 def far_side(call: Call) -> tuple[str, str]:
     """The number and name of whoever is on the far side: the caller of an inbound
     call, whoever we dialed otherwise."""
-    context = context_of(call)
-    if call.direction == INBOUND:
-        return call.from_number, context.from_name
-    return call.to_number, context.to_name
+    return call.far_number, call.far_name
 
 
 def far_party_label(call: Call) -> str:

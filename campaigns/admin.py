@@ -92,6 +92,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     "message",
                     "message_audio_url",
                     "survey",
+                    "queue",
                     "answer_url",
                     "answer_method",
                     "twiml",

@@ -101,7 +101,7 @@ class CampaignViewSet(UploadSerializerMixin, ServiceErrorsMixin, viewsets.ModelV
         resume=RUN_CAMPAIGNS,
         cancel=RUN_CAMPAIGNS,
     )
-    queryset = Campaign.objects.select_related("survey")
+    queryset = Campaign.objects.select_related("survey", "queue")
 
     def perform_create(self, serializer: CampaignSerializer) -> None:
         serializer.instance = lifecycle.create_campaign(

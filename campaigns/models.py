@@ -35,6 +35,7 @@ class ContentKind(models.TextChoices):
     SURVEY = "survey", "Take a survey"
     URL = "url", "Follow a TwiML URL"
     TWIML = "twiml", "Follow inline TwiML"
+    AGENT = "agent", "Connect to an agent"
 
 
 class RetryReason(models.TextChoices):
@@ -85,6 +86,14 @@ class Campaign(PlainUniqueMessages, models.Model):
         on_delete=models.SET_NULL,
         related_name="campaigns",
         help_text="whether its calls are recorded from the answer; empty: not recorded",
+    )
+    queue = models.ForeignKey(
+        "queues.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="where a person who answers waits for an agent, as an inbound caller would",
     )
     answer_url = models.URLField(max_length=1000, blank=True, help_text="your TwiML application")
     answer_method = models.CharField(
@@ -187,6 +196,8 @@ class ContactOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
     CANCELED = "canceled", "Canceled"
     DNC = "dnc", "Do not call"
+    CONNECTED_TO_AGENT = "agent", "Connected to an agent"
+    NO_AGENT = "no-agent", "Answered, no agent"
 
 
 class Contact(models.Model):

@@ -64,10 +64,14 @@ def content(fields: dict[str, Any]) -> None:
         ContentKind.SURVEY: ("survey",),
         ContentKind.URL: ("answer_url",),
         ContentKind.TWIML: ("twiml",),
+        ContentKind.AGENT: ("queue",),
     }[kind]
     if not any(fields.get(name) for name in needs):
         label = " or ".join(needs)
-        raise RuleViolation(f"A {kind} campaign needs its {label}.", field=needs[0])
+        raise RuleViolation(
+            f"A campaign that does “{ContentKind(kind).label}” needs its {label}.",
+            field=needs[0],
+        )
     if kind != ContentKind.URL and fields.get("answer_url"):
         raise RuleViolation("A URL is only used by URL campaigns.", field="answer_url")
     if kind != ContentKind.TWIML and fields.get("twiml"):

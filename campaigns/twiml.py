@@ -2,7 +2,8 @@
 
 Every campaign call's Url is ours, so the voicemail for a machine and the
 contact's variables apply whatever the campaign's content is: a message, a
-survey (after the message), the customer's own URL, or inline TwiML.
+survey (after the message), the customer's own URL, inline TwiML, or an agent
+(a person who answers waits in the campaign's queue; a machine gets the message).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def answer_document(campaign: Campaign, contact: Contact, dial_status: str) -> s
     if machine and (campaign.voicemail_message or campaign.voicemail_audio_url):
         _say_and_play(response, campaign.voicemail_message, campaign.voicemail_audio_url, variables)
         response.hangup()
+    elif campaign.content_kind == ContentKind.AGENT and not machine:
+        # The person waits in the queue as an inbound caller would (`queues:enter`).
+        _say_and_play(response, campaign.message, campaign.message_audio_url, variables)
+        response.redirect(public_url("queues:enter", queue_id=campaign.queue_id))
     elif campaign.content_kind == ContentKind.TWIML:
         escaped = {name: escape(str(value), XML_QUOTES) for name, value in variables.items()}
         return filled(campaign.twiml, escaped)

@@ -73,7 +73,7 @@ class WaitingCallerInline(ReadOnlyInline):
 
     @admin.display(description="caller")
     def caller(self, entry: QueueEntry) -> str:
-        return party_label(entry.call.from_number)
+        return party_label(entry.call.far_number)
 
     @admin.display(description="waited")
     def waited(self, entry: QueueEntry) -> str:
@@ -279,7 +279,7 @@ class QueueEntryAdmin(ServiceAdmin):
 
     @admin.display(description="caller", ordering="call__from_number")
     def caller(self, entry: QueueEntry) -> str:
-        return party_html(entry.call.from_number, entry.call.context.from_name)
+        return party_html(entry.call.far_number, entry.call.far_name)
 
     @admin.display(description="wait")
     def wait(self, entry: QueueEntry) -> str:

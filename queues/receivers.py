@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from calls.models import Call, Direction, Redirect
+from calls.models import Call, Direction, Redirect, Source
 from calls.signals import call_status_changed, redirect_failed, redirect_sending
 
 from . import selectors, services, twiml
@@ -20,15 +20,19 @@ from . import selectors, services, twiml
 def follow_call_status(sender, *, call: Call, previous_status: str, **kwargs) -> None:
     """An agent's leg drives its agent's status; a caller's end closes their queue entry.
 
-    Callers are inbound calls (`services.answer_inbound` is the only way in), and
-    an agent's leg is a `<Dial>` leg of a caller's call: other calls and legs
-    need no look at the queues.
+    Callers are inbound calls and the people a campaign hands to an agent (both
+    come in through `services.answer_inbound`), and an agent's leg is a leg of a
+    caller's call: other calls and legs need no look at the queues.
     """
     if call.parent_id is not None:
-        if call.parent.direction == Direction.INBOUND:
+        if may_wait_in_a_queue(call.parent):
             services.record_leg_status(call)
-    elif call.is_final and call.direction == Direction.INBOUND:
+    elif call.is_final and may_wait_in_a_queue(call):
         services.record_call_ended(call)
+
+
+def may_wait_in_a_queue(call: Call) -> bool:
+    return call.direction == Direction.INBOUND or call.source == Source.CAMPAIGN
 
 
 @receiver(redirect_sending, sender=Redirect, dispatch_uid="queues.redirect_sending")

@@ -190,7 +190,7 @@ class AgentStatusSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
 
 class QueueEntrySerializer(serializers.ModelSerializer):
     call_sid = serializers.CharField(source="call.sid", read_only=True)
-    caller = serializers.CharField(source="call.from_number", read_only=True)
+    caller = serializers.CharField(source="call.far_number", read_only=True)
 
     class Meta:
         model = QueueEntry

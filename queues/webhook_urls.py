@@ -9,6 +9,7 @@ app_name = "queues"
 
 urlpatterns = [
     path("queues/voice", webhooks.voice, name="voice"),
+    path("queues/<int:queue_id>/enter", webhooks.enter, name="enter"),
     path("queues/entries/<int:entry_id>/hold-ended", webhooks.hold_ended, name="hold-ended"),
     path(
         "queues/entries/<int:entry_id>/offers/<int:offer>/dial-ended",

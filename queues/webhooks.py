@@ -22,7 +22,7 @@ from recordings.models import RecordingMode
 from recordings.services import policy_applies
 
 from . import selectors, services, twiml
-from .models import InboundNumber, QueueEntry, Survey, SurveyQuestion
+from .models import InboundNumber, Queue, QueueEntry, Survey, SurveyQuestion
 from .outcomes import CallerNext
 
 TWIML = "text/xml; charset=utf-8"
@@ -60,6 +60,15 @@ def voice(request: HttpRequest) -> HttpResponse:
         then = public_url("queues:voice")
         return _answer(recording_twiml.announcement_document(call, policy, then))
     return _answer(twiml.caller_document(outcome))
+
+
+@twilio_webhook
+@require_POST
+def enter(request: HttpRequest, queue_id: int) -> HttpResponse:
+    """A call already under way joins a queue (a campaign contact handed to an agent):
+    from here on it is a caller like any other."""
+    queue = get_object_or_404(Queue, pk=queue_id)
+    return _answer(twiml.caller_document(services.answer_inbound(_call_of(request), queue)))
 
 
 @twilio_webhook

@@ -27,7 +27,8 @@ MAY_IMPORT = {
     "conversations": {"calls"},
     "recordings": {"calls", "conversations"},
     "queues": {"calls", "conversations", "recordings"},
-    "campaigns": {"calls", "conversations", "recordings"},
+    # A campaign contact handed to an agent waits in a queue; its outcome is that wait's.
+    "campaigns": {"calls", "conversations", "recordings", "queues"},
 }
 
 

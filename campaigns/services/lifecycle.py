@@ -72,7 +72,7 @@ def create_campaign(*, created_by=None, **fields: Any) -> Campaign:
         for field in Campaign._meta.concrete_fields
         if field.name in EDITABLE_FIELDS
     }
-    defaults["survey"] = None
+    defaults["survey"] = defaults["queue"] = None
     cleaned = checked_fields({**defaults, **fields})
     campaign = Campaign(**cleaned, created_by=created_by)
     _save_named(campaign)

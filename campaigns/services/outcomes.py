@@ -13,8 +13,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls.models import FINAL_STATUSES, Call, CallStatus
+from queues.selectors import agent_who_talked_to
 
-from ..models import Attempt, CampaignState, Contact, ContactOutcome, ContactState, RetryReason
+from ..models import (
+    Attempt,
+    Campaign,
+    CampaignState,
+    Contact,
+    ContactOutcome,
+    ContactState,
+    ContentKind,
+    RetryReason,
+)
 
 RETRY_REASONS = {
     ContactOutcome.BUSY: RetryReason.BUSY,
@@ -26,11 +36,22 @@ RETRY_REASONS = {
 NO_MORE_DIALS = frozenset({CampaignState.COMPLETED, CampaignState.CANCELED})
 
 
-def outcome_of(call: Call) -> str:
-    """The 2008 DialStatus for an answered call, else the final status itself."""
-    if call.status == CallStatus.COMPLETED:
-        return call.outcome or ContactOutcome.ANSWERED
-    return call.status
+HUMAN_ANSWERS = frozenset({ContactOutcome.ANSWERED, ContactOutcome.ANSWERED_HUMAN})
+
+
+def outcome_of(call: Call, campaign: Campaign) -> str:
+    """The 2008 DialStatus for an answered call, else the final status itself.
+
+    A person a campaign hands to an agent is counted by what came of their wait
+    in the queue: an agent took them, or nobody did (queues' `EntryOutcome`).
+    """
+    if call.status != CallStatus.COMPLETED:
+        return call.status
+    outcome = call.outcome or ContactOutcome.ANSWERED
+    if campaign.content_kind == ContentKind.AGENT and outcome in HUMAN_ANSWERS:
+        agent, _ = agent_who_talked_to(call)
+        return ContactOutcome.CONNECTED_TO_AGENT if agent else ContactOutcome.NO_AGENT
+    return outcome
 
 
 def settle_call(call_id: int) -> Contact | None:
@@ -48,7 +69,7 @@ def settle_call(call_id: int) -> Contact | None:
             .select_related("campaign")
             .get(pk=attempt.contact_id)
         )
-        outcome = outcome_of(attempt.call)
+        outcome = outcome_of(attempt.call, contact.campaign)
         if attempt.outcome != outcome:
             attempt.outcome = outcome
             attempt.save(update_fields=["outcome"])

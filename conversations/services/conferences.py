@@ -32,7 +32,7 @@ def conference_open(call: Call, *, hold_music_url: str = "") -> Conference:
             call=call,
             call_sid=call.sid or "",
             role=Role.CUSTOMER,
-            endpoint=call.from_number,
+            endpoint=call.far_number,
         )
     return conference
 

@@ -9,6 +9,7 @@ from twilio.request_validator import RequestValidator
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, DoNotCall
 from campaigns.services import lifecycle
+from queues.models import Queue
 
 from .factories import campaign, with_contacts
 
@@ -91,6 +92,17 @@ def test_admin_form_puts_rule_errors_on_their_field(admin_client):
     assert not Campaign.objects.exists()
 
 
+def test_admin_form_asks_an_agent_campaign_for_its_queue(admin_client):
+    page = admin_client.post(
+        reverse("admin:campaigns_campaign_add"), campaign_form(content_kind="agent")
+    )
+    assert page.status_code == 200
+    errors = page.context["adminform"].form.errors
+    assert list(errors) == ["queue"]
+    assert "needs its queue" in errors["queue"][0]
+    assert not Campaign.objects.exists()
+
+
 def test_admin_dnc_import(admin_client, worker_at_commit):
     file = SimpleUploadedFile("d.csv", b"prefix,reason\n+1900,premium\n", "text/csv")
     with worker_at_commit():
@@ -115,6 +127,25 @@ def test_the_answer_url_says_the_message_or_the_voicemail_with_the_contacts_vari
     machine = signed_post(client, path + "&DialStatus=answered-machine", {"CallSid": "CA1"})
     assert b"Call us back, Ann." in machine.content
     assert b"Hello Ann" not in machine.content
+
+
+def test_an_agent_campaign_queues_a_person_and_leaves_a_machine_its_voicemail(client):
+    queue = Queue.objects.create(name="Sales")
+    target = campaign(
+        content_kind="agent",
+        queue=queue,
+        if_machine="continue",
+        voicemail_message="Call us back, $first_name.",
+    )
+    with_contacts(target, "+12125550101,Ann")
+    path = reverse("campaigns:answer", kwargs={"contact_id": target.contacts.get().pk})
+    human = signed_post(client, path + "?DialStatus=answered-human", {"CallSid": "CA1"})
+    enter = settings.PUBLIC_BASE_URL + reverse("queues:enter", kwargs={"queue_id": queue.pk})
+    assert f"<Redirect>{enter}</Redirect>".encode() in human.content
+    assert b"Hello Ann, your appointment is tomorrow." in human.content
+    machine = signed_post(client, path + "?DialStatus=answered-machine", {"CallSid": "CA1"})
+    assert b"Call us back, Ann." in machine.content
+    assert b"Redirect" not in machine.content
 
 
 def test_the_answer_url_refuses_unsigned_requests(client):

@@ -5,6 +5,8 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from queues.models import Queue
+
 pytestmark = pytest.mark.django_db
 
 CAMPAIGN = {
@@ -106,3 +108,16 @@ def test_unknown_and_read_only_fields_are_refused_by_name(api, field, words, met
     assert refused.status_code == 400
     assert words in refused.json()[field][0]
     assert [row["name"] for row in api.get("/api/v1/campaigns/").json()["results"]] == ["Kept"]
+
+
+def test_an_agent_campaign_without_its_queue_is_a_400_on_queue_and_nothing_is_saved(api):
+    refused = api.post("/api/v1/campaigns/", {**CAMPAIGN, "content_kind": "agent"}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["queue"]
+    assert "needs its queue" in refused.json()["queue"][0]
+    assert api.get("/api/v1/campaigns/").json()["count"] == 0
+    queue = Queue.objects.create(name="Sales")
+    agent = {**CAMPAIGN, "content_kind": "agent", "queue": queue.pk}
+    accepted = api.post("/api/v1/campaigns/", agent, format="json")
+    assert accepted.status_code == 201, accepted.json()
+    assert accepted.json()["queue"] == queue.pk
