@@ -169,8 +169,9 @@ class TestOneCall:
         # session, user, call, permissions (3), the parties' names (3), legs and their
         # names (3), events, redirects, content type; the timeline: legs, their names
         # (3), events, redirects, queue stays, campaign attempt, survey answers; the
-        # conversation (its conference, the kinds the user may ask); its recordings
-        with django_assert_max_num_queries(27):
+        # conversation (its conference, the kinds the user may ask); its recordings; the
+        # timeline's conference moments (events, participants, actions, holds, transfers)
+        with django_assert_max_num_queries(32):
             assert supervisor.get(f"{CHANGELIST}{call.pk}/change/").status_code == 200
 
     def test_there_is_no_adding_or_deleting_by_hand(self, supervisor):
