@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from conversations.models import ActionState, Conference, ConversationAction
 from queues.models import QueueEntry
 from tests.api.records import member_of
-from tests.console.test_browser import open_board, open_page  # noqa: F401
+from tests.console.board_page import open_board
 from tests.conversations.test_conversation_e2e import api, joined, says, speech, talking  # noqa: F401
 from tests.queues.test_e2e import support  # noqa: F401
 from tests.support.processes import wait_until
@@ -44,7 +44,7 @@ def conversation_on_board(page: Page, live_server, entry: QueueEntry) -> Locator
 
 def test_a_supervisor_gets_every_action_and_a_viewer_none(
     talking: QueueEntry,  # noqa: F811
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     artifacts_dir: Path,
 ):
@@ -64,7 +64,7 @@ def test_a_supervisor_gets_every_action_and_a_viewer_none(
 def test_a_whisper_from_the_board_reaches_the_agent_alone_and_shows_on_the_timeline(
     stack: VoiceSim,
     talking: QueueEntry,  # noqa: F811
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     artifacts_dir: Path,
 ):
