@@ -93,11 +93,11 @@ def test_the_first_to_answer_meets_the_agent_and_the_other_waits_for_her(stack, 
     first = entry_with(target, EntryStatus.CONNECTED)
     contact = first.call.sid
     room = wait_until(lambda: heard(stack, contact, "conference-joined"))[-1]["conference"]
-    # The campaign's message, the queue's greeting and hold music, then the room.
+    # The campaign's message and the queue's greeting, then the room (with Ann free at
+    # once, the hold music may be cut before it starts: the one who waits hears it).
     assert said_on(stack, contact) == ["Hello Bo, your appointment is tomorrow.", GREETING]
     events = [e["event"] for e in stack.transcript(contact)]
-    assert events.index("say") < events.index("play") < events.index("conference-joined")
-    assert heard(stack, contact, "play")[0]["url"].endswith("/static/queues/hold-music.wav")
+    assert events.index("say") < events.index("conference-joined")
     conference = wait_until(lambda: Conference.objects.filter(call=first.call, sid=room).first())
     assert conference.friendly_name == f"call-{contact}"
     customer = conference.participants.get(role=Role.CUSTOMER)
@@ -110,6 +110,8 @@ def test_the_first_to_answer_meets_the_agent_and_the_other_waits_for_her(stack, 
     # The other person holds while Ann talks.
     second = entry_with(target, EntryStatus.WAITING)
     assert GREETING in said_on(stack, second.call.sid)
+    music = wait_until(lambda: heard(stack, second.call.sid, "play"))
+    assert music[0]["url"].endswith("/static/queues/hold-music.wav")
 
     # Ann hangs up: her caller hears the survey; she is free, and the other meets her.
     stack.sim("POST", f"calls/{agent_leg}/hangup")
