@@ -147,7 +147,9 @@ def test_a_blind_transfer_to_a_queue_puts_the_caller_back_on_hold_counted_once(
 
     asked(api, talking, "transfer", queue=billing.pk)
     wait_until(lambda: TRANSFERRED_TO_QUEUE in said_on(stack, caller))
-    wait_until(lambda: heard(stack, caller, "play")[-1]["url"].endswith("hold-music.wav"))
+    wait_until(
+        lambda: any(p["url"].endswith("hold-music.wav") for p in heard(stack, caller, "play"))
+    )
     wait_until(lambda: left(stack, ann))
     wait_until(lambda: Call.objects.get(sid=ann).status == CallStatus.COMPLETED)
     first = refreshed(talking)
