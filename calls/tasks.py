@@ -18,7 +18,8 @@ from celery import shared_task
 from .exceptions import RetryLater
 
 
-def _retrying(task, service, *args):
+def run_retrying(task, service, *args):
+    """Run a service for its task; a RetryLater becomes the task's retry after its countdown."""
     try:
         service(*args)
     except RetryLater as later:
@@ -30,7 +31,7 @@ def dispatch_call(self, call_id: int) -> None:
     """Create a pending call at Twilio, once."""
     from . import services
 
-    _retrying(self, services.dispatch_call, call_id)
+    run_retrying(self, services.dispatch_call, call_id)
 
 
 @shared_task(bind=True, max_retries=None)
@@ -38,7 +39,7 @@ def send_redirect(self, redirect_id: int) -> None:
     """Send a queued redirect (new Url/Twiml or Status) to Twilio."""
     from . import services
 
-    _retrying(self, services.send_redirect, redirect_id)
+    run_retrying(self, services.send_redirect, redirect_id)
 
 
 @shared_task(bind=True, max_retries=None)
@@ -46,7 +47,7 @@ def reconcile_call(self, call_id: int) -> None:
     """Fetch (or find by listing) one call at Twilio and repair its record."""
     from . import services
 
-    _retrying(self, services.reconcile_call, call_id)
+    run_retrying(self, services.reconcile_call, call_id)
 
 
 @shared_task

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from calls.exceptions import RetryLater
-
-
-def _retrying(task, service, *args):
-    try:
-        service(*args)
-    except RetryLater as later:
-        raise task.retry(countdown=later.countdown, exc=later) from later
+from calls.tasks import run_retrying
 
 
 @shared_task(bind=True, max_retries=None)
@@ -23,7 +16,7 @@ def start_recording(self, recording_id: int) -> None:
     """Ask Twilio to record a requested recording's call, once."""
     from . import services
 
-    _retrying(self, services.recording_start, recording_id)
+    run_retrying(self, services.recording_start, recording_id)
 
 
 @shared_task(bind=True, max_retries=None)
@@ -31,7 +24,7 @@ def send_recording_action(self, action_id: int) -> None:
     """Send a requested pause, resume or stop of a live recording to Twilio."""
     from . import services
 
-    _retrying(self, services.recording_action_send, action_id)
+    run_retrying(self, services.recording_action_send, action_id)
 
 
 @shared_task
