@@ -95,7 +95,9 @@ def conversation_action(request: HttpRequest, call_id: int, kind: str) -> HttpRe
     call = get_object_or_404(Call, pk=call_id)
     form = ConversationActionForm(request.POST)
     if not form.is_valid():
-        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        problems = " ".join(
+            _on_field(form, name, str(e)) for name, errors in form.errors.items() for e in errors
+        )
         messages.error(request, f"{action_kind.label}: {problems}")
         return redirect(_back(request, call))
     try:
@@ -108,11 +110,18 @@ def conversation_action(request: HttpRequest, call_id: int, kind: str) -> HttpRe
             requested_by=request.user,
         )
     except RuleViolation as refused:
-        messages.error(request, f"{action_kind.label}: refused. {refused.message}")
+        why = _on_field(form, refused.field, refused.message)
+        messages.error(request, f"{action_kind.label}: refused. {why}")
     else:
         when = f" at {action.due_at:%H:%M:%S}" if action.due_at else ""
         messages.info(request, f"{action_kind.label}: asked{when}.")
     return redirect(_back(request, call))
+
+
+def _on_field(form: ConversationActionForm, name: str | None, message: str) -> str:
+    """The message under the name of the form's field at fault ("Agent: …"), as the API
+    puts it on the field; one about no field of the form (the call) as it is."""
+    return f"{form[name].label}: {message}" if name in form.fields else message
 
 
 def _back(request: HttpRequest, call: Call) -> str:

@@ -27,6 +27,9 @@ class ConversationActionForm(forms.Form):
         required=False, choices=[(Role.CUSTOMER, "Customer"), (Role.AGENT, "Agent")]
     )
     participant = forms.IntegerField(required=False, min_value=1)
+    # A transfer's target, picked from the kind's `choices`; the kind checks them.
+    agent = forms.IntegerField(required=False, min_value=1)
+    queue = forms.IntegerField(required=False, min_value=1)
     after_seconds = forms.IntegerField(
         required=False, min_value=1, max_value=AFTER_SECONDS_MAX, help_text="empty: now"
     )

@@ -8,7 +8,7 @@ validator before saving an action and for its performer when it is due.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,9 @@ from calls.exceptions import RuleViolation
 
 if TYPE_CHECKING:
     from .models import Conference, ConversationAction
+
+# A screen's options for each input picked from a list: {"agent": [(id, label), …], …}.
+Choices = dict[str, list[tuple[object, str]]]
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class ActionKind:
     `participant`…), which the board and the admin show next to its button.
     `manual`: offered to people (board, admin, API); the product's own steps (dialing
     the agent in at a hand-off) are not.
+    `choices(conferences)`: for inputs picked from a list (`agent`, `queue`), what each of
+    these live conferences offers, by conference id then input name:
+    `{conference_id: {"agent": [(id, "Bob (available)"), …]}}`. Asked once for a whole
+    screen (a board of many rows), so it takes a fixed number of queries; kinds that
+    share one callable have it asked once.
     """
 
     name: str
@@ -45,6 +53,7 @@ class ActionKind:
     needs_conference_sid: bool = True
     manual: bool = True
     inputs: tuple[str, ...] = ()
+    choices: Callable[[Sequence[Conference]], dict[int, Choices]] | None = None
 
 
 _KINDS: dict[str, ActionKind] = {}

@@ -4,15 +4,16 @@ screen offers to do to it, and each hold with its length."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
 from calls.models import Call
 
 from .models import Conference, ConferenceEvent, ConversationAction, Participant, Role
-from .registry import ActionKind, manual_kinds
+from .registry import ActionKind, Choices, manual_kinds
 
 
 def live_conference(call: Call, *, lock: bool = False) -> Conference | None:
@@ -23,10 +24,19 @@ def live_conference(call: Call, *, lock: bool = False) -> Conference | None:
     return conferences.order_by("-created_at", "-id").first()
 
 
+def _in_the_room() -> QuerySet[Participant]:
+    return Participant.objects.filter(joined_at__isnull=False, left_at__isnull=True)
+
+
+def present_in(conferences: Iterable[Conference], role: str | None = None) -> QuerySet[Participant]:
+    """The participants in any of these rooms now (joined, not left), of `role` when given."""
+    found = _in_the_room().filter(conference__in=conferences)
+    return found.filter(role=role) if role else found
+
+
 def present(conference: Conference, role: str | None = None) -> QuerySet[Participant]:
     """The participants in the room now (joined, not left), of `role` when given."""
-    found = conference.participants.filter(joined_at__isnull=False, left_at__isnull=True)
-    return found.filter(role=role) if role else found
+    return present_in([conference], role)
 
 
 def customer(conference: Conference) -> Participant | None:
@@ -87,6 +97,7 @@ class Controls:
     conference: Conference
     participants: list[Participant]
     kinds: list[ActionKind]
+    choices: Choices = field(default_factory=dict)
 
     @property
     def others(self) -> list[Participant]:
@@ -96,23 +107,35 @@ class Controls:
 
 def controls_for(call_ids: Iterable[int], user) -> dict[int, Controls]:
     """The live conversations of these calls by call id, in two queries; each with the
-    kinds `user` may ask for (none for a user who may ask for nothing)."""
+    kinds `user` may ask for (none for a user who may ask for nothing) and the options
+    of their picked inputs (a few queries more, however many the conversations)."""
     kinds = [kind for kind in manual_kinds() if user.has_perm(kind.permission)]
-    conferences = (
+    conferences = list(
         Conference.objects.filter(call_id__in=list(call_ids))
         .exclude(status="completed")
         .prefetch_related(
             Prefetch(
                 "participants",
-                queryset=Participant.objects.filter(
-                    joined_at__isnull=False, left_at__isnull=True
-                ).order_by("created_at", "id"),
+                queryset=_in_the_room().order_by("created_at", "id"),
                 to_attr="in_the_room",
             )
         )
         .order_by("created_at", "id")
     )
+    choices = _choices(kinds, conferences)
     return {
-        conference.call_id: Controls(conference, conference.in_the_room, kinds)
+        conference.call_id: Controls(
+            conference, conference.in_the_room, kinds, choices[conference.pk]
+        )
         for conference in conferences
     }
+
+
+def _choices(kinds: list[ActionKind], conferences: Sequence[Conference]) -> dict[int, Choices]:
+    """Each conference's options, every kind's `choices` asked once for all of them."""
+    found: dict[int, Choices] = defaultdict(dict)
+    if conferences:
+        for choices_of in dict.fromkeys(kind.choices for kind in kinds if kind.choices):
+            for conference_id, options in choices_of(conferences).items():
+                found[conference_id].update(options)
+    return found

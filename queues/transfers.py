@@ -14,7 +14,7 @@ gets it only when the transfer completes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from calls import telephony
 from calls.exceptions import RuleViolation
@@ -30,7 +30,7 @@ from conversations.models import (
     Role,
 )
 from conversations.permissions import HOLD_CONVERSATIONS
-from conversations.registry import ActionKind, register
+from conversations.registry import ActionKind, Choices, register
 
 from . import services, twiml
 from .models import Agent, AgentStatus, Queue
@@ -80,6 +80,29 @@ def _target(conference: Conference, params: Mapping, allowed: tuple[str, ...]) -
     if name == "queue":
         return {"queue": _queue(params["queue"]).pk}
     return {"to": endpoint(params["to"])}
+
+
+def target_choices(conferences: Sequence[Conference]) -> dict[int, Choices]:
+    """What the board and the call's page offer to transfer each conversation to, in
+    three queries: the available agents not already in its room, and every queue."""
+    agents = list(Agent.objects.filter(status=AgentStatus.AVAILABLE))
+    queues = [(queue.pk, str(queue)) for queue in Queue.objects.all()]
+    inside = set(
+        conversation_selectors.present_in(conferences, Role.AGENT)
+        .exclude(agent=None)
+        .values_list("conference_id", "agent_id")
+    )
+    return {
+        conference.pk: {
+            "agent": [
+                (agent.pk, f"{agent} ({agent.get_status_display().lower()})")
+                for agent in agents
+                if (conference.pk, agent.pk) not in inside
+            ],
+            "queue": queues,
+        }
+        for conference in conferences
+    }
 
 
 def _dial_target(action: ConversationAction, label: str, *, takes_over: bool) -> Participant:
@@ -225,6 +248,7 @@ TRANSFER = register(
         validate_transfer,
         perform_transfer,
         inputs=TARGETS,
+        choices=target_choices,
     )
 )
 CONSULT = register(
@@ -235,6 +259,7 @@ CONSULT = register(
         validate_consult,
         perform_consult,
         inputs=CONSULT_TARGETS,
+        choices=target_choices,
     )
 )
 COMPLETE = register(

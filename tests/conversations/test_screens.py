@@ -3,14 +3,16 @@ who gets its buttons, and what a button asks for (recorded with its screen)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.models import Direction
+from calls.models import Call, Direction
 from conversations import services
 from conversations.models import ConversationAction
-from tests.api.records import make_call
+from tests.api.records import call_sid, make_call
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -19,20 +21,21 @@ ROWS = reverse("admin:console_board_rows")
 SUPERVISION = ("listen", "whisper", "barge")
 
 
-@pytest.fixture
-def talking():
-    """A customer and an agent in the customer's conference, as Twilio told us."""
+def in_conversation(agent_id: int | None = None) -> Call:
+    """A customer and an agent (`agent_id`'s, if given) in the customer's conference,
+    as Twilio told us."""
     call = make_call(direction=Direction.INBOUND, answered_at=timezone.now())
     conference = services.conference_open(call)
-    agent_sid = "CA" + "a" * 32
+    agent_sid = call_sid()
     leg = make_call(sid=None, parent=call, to_number="+14155550123")
     services.participant_expect(
-        conference, role="agent", label="agent", endpoint=leg.to_number, leg=leg
+        conference, role="agent", label="agent", endpoint=leg.to_number, leg=leg, agent_id=agent_id
     )
+    conference_sid = "CF" + uuid.uuid4().hex
     for sequence, sid in enumerate([call.sid, agent_sid]):
         services.conference_event_record(
             {
-                "ConferenceSid": "CF" + "f" * 32,
+                "ConferenceSid": conference_sid,
                 "SequenceNumber": str(sequence),
                 "StatusCallbackEvent": "participant-join",
                 "CallSid": sid,
@@ -41,6 +44,11 @@ def talking():
             conference_id=conference.pk,
         )
     return call
+
+
+@pytest.fixture
+def talking() -> Call:
+    return in_conversation()
 
 
 def buttons(html: str) -> set[str]:
