@@ -116,7 +116,7 @@ def controls_for(call_ids: Iterable[int], user) -> dict[int, Controls]:
         .prefetch_related(
             Prefetch(
                 "participants",
-                queryset=_in_the_room().order_by("created_at", "id"),
+                queryset=_in_the_room().select_related("agent").order_by("created_at", "id"),
                 to_attr="in_the_room",
             )
         )

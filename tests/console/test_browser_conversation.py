@@ -38,7 +38,7 @@ def conversation_on_board(page: Page, live_server, entry: QueueEntry) -> Locator
     conference = Conference.objects.get(call=entry.call)
     conversation = page.locator(f'.conversation[data-conference="{conference.pk}"]')
     participants = conversation.locator(".conversation-participants li")
-    expect(participants).to_have_text(["Customer", "Agent"])
+    expect(participants).to_have_text(["Customer", f"Agent ({entry.agent.name})"])
     return conversation
 
 
