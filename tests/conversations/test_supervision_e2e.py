@@ -6,13 +6,16 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import ActionState, ConversationAction, Participant
-from tests.conversations.test_conversation_e2e import SUPERVISOR_PHONE, asked, joined, says
+from tests.conversations.test_conversation_e2e import asked, joined, says
 from tests.conversations.test_conversation_e2e import api as api
 from tests.conversations.test_conversation_e2e import talking as talking
 from tests.queues.test_e2e import support as support
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+
+# This test's own: voicesim lives for the whole run and keeps every call it placed.
+SUPERVISOR_PHONE = "+14155550780"
 
 
 def flags(participant: Participant) -> tuple[bool, bool]:
@@ -30,7 +33,7 @@ def test_a_supervisor_listens_then_whispers_then_barges_on_one_call(stack, talki
     assert says(stack, supervisor, "Just listening.") == set()
     assert says(stack, caller, "My order is late.") == {ann, supervisor}
 
-    whispering = asked(api, talking, "whisper", to="(415) 555-0777")
+    whispering = asked(api, talking, "whisper", to="(415) 555-0780")
     assert whispering.participant == listening.participant
     wait_until(lambda: flags(listening.participant) == (False, True))
     assert says(stack, supervisor, "Offer a refund.") == {ann}
