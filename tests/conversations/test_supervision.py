@@ -7,9 +7,11 @@ import pytest
 from django.utils import timezone
 
 from calls.exceptions import RuleViolation
-from calls.models import Call, CallStatus, Direction
+from calls.models import Call
 from conversations import services
 from conversations.models import Conference, ConversationAction, Participant, Role
+from tests.conversations.test_actions import call as call
+from tests.conversations.test_actions import conference as conference
 
 SUPERVISOR_PHONE = "+14155550777"
 ANN_SID = "CA" + "a" * 32
@@ -18,21 +20,8 @@ SUPERVISOR_SID = "CA" + "5" * 32
 
 
 @pytest.fixture
-def call(db) -> Call:
-    return Call.objects.create(
-        sid="CA" + "1" * 32,
-        direction=Direction.INBOUND,
-        from_number="+14155550100",
-        to_number="+14155559000",
-        status=CallStatus.IN_PROGRESS,
-    )
-
-
-@pytest.fixture
-def conference(call) -> Conference:
-    conference = services.conference_open(call)
-    conference.sid = "CF" + "1" * 32
-    conference.save()
+def room(conference: Conference) -> Conference:
+    """The caller and Ann, the agent, in the conversation."""
     conference.participants.update(joined_at=timezone.now())
     in_the_room(conference, Role.AGENT, ANN_SID)
     return conference
@@ -70,38 +59,38 @@ def refusal(call: Call, kind: str, to: str = SUPERVISOR_PHONE) -> RuleViolation:
     return refused.value
 
 
-def test_the_mode_in_force_is_refused_on_to_whatever_the_number_looks_like(conference, call):
-    supervisor(conference, muted=True)
+def test_the_mode_in_force_is_refused_on_to_whatever_the_number_looks_like(room, call):
+    supervisor(room, muted=True)
     refused = refusal(call, "listen", to="(415) 555-0777")
     assert (refused.field, refused.code) == ("to", "already")
     assert "already listening" in refused.message
     assert not ConversationAction.objects.exists()
 
 
-def test_a_listening_supervisor_may_whisper_or_barge(conference, call):
-    supervisor(conference, muted=True)
+def test_a_listening_supervisor_may_whisper_or_barge(room, call):
+    supervisor(room, muted=True)
     for kind in ("whisper", "barge"):
         assert services.action_request(call, kind, {"to": SUPERVISOR_PHONE}).params == {
             "to": SUPERVISOR_PHONE
         }
 
 
-def test_barging_again_is_refused_but_another_supervisor_may_barge(conference, call):
-    supervisor(conference)
+def test_barging_again_is_refused_but_another_supervisor_may_barge(room, call):
+    supervisor(room)
     assert "already barging in" in refusal(call, "barge").message
     services.action_request(call, "barge", {"to": "+14155550778"})
 
 
-def test_whispering_again_is_refused_only_to_the_same_agent(conference, call):
-    supervisor(conference, coaching=ANN_SID)
+def test_whispering_again_is_refused_only_to_the_same_agent(room, call):
+    supervisor(room, coaching=ANN_SID)
     assert "already whispering" in refusal(call, "whisper").message
-    conference.participants.filter(call_sid=ANN_SID).update(left_at=timezone.now())
-    in_the_room(conference, Role.AGENT, BOB_SID)
+    room.participants.filter(call_sid=ANN_SID).update(left_at=timezone.now())
+    in_the_room(room, Role.AGENT, BOB_SID)
     services.action_request(call, "whisper", {"to": SUPERVISOR_PHONE})
 
 
-def test_a_whisper_with_no_agent_in_the_room_is_refused(conference, call):
-    supervisor(conference, muted=True)
-    conference.participants.filter(role=Role.AGENT).update(left_at=timezone.now())
+def test_a_whisper_with_no_agent_in_the_room_is_refused(room, call):
+    supervisor(room, muted=True)
+    room.participants.filter(role=Role.AGENT).update(left_at=timezone.now())
     refused = refusal(call, "whisper")
     assert (refused.field, refused.code) == ("call", "absent")

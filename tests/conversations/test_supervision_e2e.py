@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import ActionState, ConversationAction, Participant
-from tests.conversations.test_conversation_e2e import asked, joined, says
 from tests.conversations.test_conversation_e2e import api as api
+from tests.conversations.test_conversation_e2e import asked, joined, says
 from tests.conversations.test_conversation_e2e import talking as talking
 from tests.queues.test_e2e import support as support
 from tests.support.processes import wait_until
