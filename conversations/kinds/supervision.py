@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from calls import telephony
 from calls.exceptions import RuleViolation
+from calls.models import FINAL_STATUSES
 
 from .. import selectors
 from ..models import Conference, ConversationAction, Participant, Role
@@ -48,6 +49,14 @@ def supervisor_at(conference: Conference, to: str) -> Participant | None:
     return found.exclude(call_sid="").order_by("-joined_at", "-id").first()
 
 
+def being_dialed(conference: Conference, to: str) -> bool:
+    """Whether the supervisor at `to` is being dialed in: their phone rings, not yet in the room."""
+    waiting = conference.participants.filter(
+        role=Role.SUPERVISOR, endpoint=to, joined_at__isnull=True, left_at__isnull=True
+    )
+    return waiting.filter(call__isnull=False).exclude(call__status__in=FINAL_STATUSES).exists()
+
+
 def coached_sid(participant: Participant) -> str:
     """Whom the participant whispers to, as the newest conference callback about them says."""
     newest = (
@@ -68,7 +77,8 @@ def in_force(kind: str, participant: Participant, agent: Participant | None) -> 
 
 
 def validate_supervisor(conference: Conference, params: Mapping, *, kind: str) -> dict:
-    """`to` cleaned; refused on `to` when the supervisor there already does `kind`."""
+    """`to` cleaned; refused on `to` when the supervisor there already does `kind`, or
+    is still being dialed in (asked again once they answer, their call is switched)."""
     only(params, ("to",))
     to = endpoint(params.get("to"))
     agent = present_sid(conference, Role.AGENT, field="call") if kind == "whisper" else None
@@ -76,6 +86,12 @@ def validate_supervisor(conference: Conference, params: Mapping, *, kind: str) -
     if supervisor is not None and in_force(kind, supervisor, agent):
         raise RuleViolation(
             f"The supervisor at {to} is already {MODES[kind].doing}.", field="to", code="already"
+        )
+    if supervisor is None and being_dialed(conference, to):
+        raise RuleViolation(
+            f"The supervisor at {to} is still being dialed in; ask again once they answer.",
+            field="to",
+            code="dialing",
         )
     return {"to": to}
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from calls.exceptions import RuleViolation
-from calls.models import Call
+from calls.models import Call, CallStatus
 from conversations import services
 from conversations.models import Conference, ConversationAction, Participant, Role
 from tests.conversations.test_actions import call as call
@@ -94,3 +94,15 @@ def test_a_whisper_with_no_agent_in_the_room_is_refused(room, call):
     room.participants.filter(role=Role.AGENT).update(left_at=timezone.now())
     refused = refusal(call, "whisper")
     assert (refused.field, refused.code) == ("call", "absent")
+
+
+def test_a_supervisor_still_ringing_is_not_dialed_twice(room, call):
+    leg = Call.objects.create(to_number=SUPERVISOR_PHONE, status=CallStatus.RINGING)
+    Participant.objects.create(
+        conference=room, role=Role.SUPERVISOR, call=leg, endpoint=SUPERVISOR_PHONE
+    )
+    refused = refusal(call, "barge")
+    assert (refused.field, refused.code) == ("to", "dialing")
+    leg.status = CallStatus.NO_ANSWER
+    leg.save()
+    services.action_request(call, "barge", {"to": SUPERVISOR_PHONE})
