@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.db.models import Prefetch, QuerySet
 
@@ -61,14 +62,14 @@ class Hold:
     end: dt.datetime | None
 
 
-def holds(events: QuerySet[ConferenceEvent]) -> list[Hold]:
-    """Each hold told by `events` (whole conferences' callbacks), taken in Twilio's own
-    order so that a late callback still lands in its place: the ended ones as they
-    ended, then those still on hold. The timeline and the agents' figures both
-    measure holds this way."""
+def holds(events: Iterable[ConferenceEvent]) -> list[Hold]:
+    """Each hold told by `events` (whole conferences' callbacks, in any order: a page
+    that shows them too reads them once), taken in Twilio's own order so that a late
+    callback still lands in its place: the ended ones as they ended, then those still
+    on hold. The timeline and the agents' figures both measure holds this way."""
     held: dict[tuple[int, str], dt.datetime] = {}
     found = []
-    for event in events.order_by("conference_id", "sequence_number"):
+    for event in sorted(events, key=attrgetter("conference_id", "sequence_number")):
         at = event.timestamp or event.received_at
         if event.event == "participant-hold":
             held.setdefault((event.conference_id, event.call_sid), at)

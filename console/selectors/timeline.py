@@ -21,7 +21,7 @@ from calls.presenters import attach_context, callee_label
 from campaigns.models import Attempt
 from conversations.models import ConferenceEvent, ConversationAction, Participant
 from conversations.selectors import holds
-from queues.models import Queue, QueueEntry, SurveyResponse
+from queues.models import QueueEntry, SurveyResponse
 from queues.transfers import CANCEL, COMPLETE, CONSULT, TRANSFER
 
 FINISHED_REDIRECT_STATES = (
@@ -66,9 +66,23 @@ MOMENT_KINDS = (
 
 
 def call_timeline(call: Call) -> Timeline:
-    """The call's moments; the call and its legs get their parties' names on the way."""
+    """The call's moments; the call and its legs get their parties' names on the way.
+
+    Records that tell more than one kind of moment are read once: the conference
+    callbacks (each one, and the holds they make), the conversation actions (each
+    one, and the transfers done) and the queue stays (each one, and the queues
+    transfers went to)."""
     legs = list(call.legs.order_by("created_at", "id"))
     attach_context([call, *legs])
+    conference_events = list(
+        ConferenceEvent.objects.filter(conference__call=call).order_by("received_at", "id")
+    )
+    actions = list(
+        ConversationAction.objects.filter(call=call).select_related(
+            "requested_by", "participant__agent"
+        )
+    )
+    entries = list(QueueEntry.objects.filter(call=call).select_related("queue", "agent"))
     by_kind = {
         "call": [
             Moment(
@@ -82,11 +96,11 @@ def call_timeline(call: Call) -> Timeline:
         "event": _event_moments(call, legs),
         "leg": [_leg_moment(leg) for leg in legs],
         "redirect": _redirect_moments(call),
-        "conference": _conference_moments(call),
-        "action": _action_moments(call),
-        "hold": _hold_moments(call),
-        "transfer": _transfer_moments(call),
-        "queue": _queue_moments(call),
+        "conference": _conference_moments(conference_events),
+        "action": _action_moments(actions),
+        "hold": _hold_moments(call, conference_events),
+        "transfer": _transfer_moments(actions, entries),
+        "queue": _queue_moments(entries),
         "campaign": _campaign_moments(call),
         "survey": _survey_moments(call),
     }
@@ -197,10 +211,9 @@ def _redirect_result(redirect: Redirect) -> Moment:
     return Moment(at, what, problem, tone=tone)
 
 
-def _conference_moments(call: Call) -> list[Moment]:
+def _conference_moments(events: list[ConferenceEvent]) -> list[Moment]:
     """What Twilio told of the call's conferences: the room starting and ending, and each
     participant joining, leaving, held, muted or coached."""
-    events = ConferenceEvent.objects.filter(conference__call=call).order_by("received_at", "id")
     return [
         Moment(
             event.timestamp or event.received_at,
@@ -221,10 +234,10 @@ def _conference_detail(params: dict) -> str:
     return " · ".join(parts)
 
 
-def _action_moments(call: Call) -> list[Moment]:
+def _action_moments(actions: list[ConversationAction]) -> list[Moment]:
     """Each action asked of the call's conversation, and how it ended (as redirects show)."""
     moments = []
-    for action in ConversationAction.objects.filter(call=call).select_related("requested_by"):
+    for action in actions:
         label = action.kind.capitalize()
         detail = " · ".join(
             [*(f"{k} {v}" for k, v in action.params.items() if k in ("to", "who")), action.reason]
@@ -245,7 +258,7 @@ def _action_moments(call: Call) -> list[Moment]:
     return moments
 
 
-def _hold_moments(call: Call) -> list[Moment]:
+def _hold_moments(call: Call, events: list[ConferenceEvent]) -> list[Moment]:
     """Each hold of someone in the call's conversations, with how long it lasted."""
     labels = {
         p.call_sid: p.label or p.get_role_display()
@@ -253,7 +266,7 @@ def _hold_moments(call: Call) -> list[Moment]:
     }
     return [
         _hold_moment(hold.start, hold.end, labels.get(hold.call_sid, hold.call_sid))
-        for hold in holds(ConferenceEvent.objects.filter(conference__call=call))
+        for hold in holds(events)
     ]
 
 
@@ -270,12 +283,11 @@ TRANSFER_WORDS = {
 }
 
 
-def _transfer_moments(call: Call) -> list[Moment]:
-    """Each transfer step done: to whom (agent, number or queue) and what it meant."""
-    steps = ConversationAction.objects.filter(
-        call=call, kind__in=TRANSFER_WORDS, state=RedirectState.DONE
-    ).select_related("participant__agent")
-    queues = {q.pk: q for q in Queue.objects.filter(entries__call=call)}
+def _transfer_moments(actions: list[ConversationAction], entries: list[QueueEntry]) -> list[Moment]:
+    """Each transfer step done: to whom (agent, number or queue) and what it meant; a
+    transfer to a queue began a stay there, so the call's stays know every such queue."""
+    steps = [a for a in actions if a.kind in TRANSFER_WORDS and a.state == RedirectState.DONE]
+    queues = {entry.queue_id: entry.queue for entry in entries}
     moments = []
     for step in steps:
         what, detail = TRANSFER_WORDS[step.kind]
@@ -296,9 +308,9 @@ def _participant_name(participant: Participant | None) -> str:
     return str(participant.agent) if participant.agent else participant.endpoint
 
 
-def _queue_moments(call: Call) -> list[Moment]:
+def _queue_moments(entries: list[QueueEntry]) -> list[Moment]:
     moments = []
-    for entry in QueueEntry.objects.filter(call=call).select_related("queue", "agent"):
+    for entry in entries:
         if entry.transferred_from_id is None:
             # A stay a transfer began shows as the transfer, with the first stay's wait.
             moments.append(

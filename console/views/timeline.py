@@ -1,7 +1,10 @@
-"""A call's page: its timeline, its transcript when it ran on voicesim, and the
-live board's actions while it is still going."""
+"""A call's page: its timeline, its transcript when it ran on voicesim, and while it
+is still going what its board row shows: the board's actions, its live conversation
+(who is in the room, and the buttons the user may press) and its recording."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -10,12 +13,13 @@ from django.template.response import TemplateResponse
 from calls import telephony
 from calls.models import Call
 from calls.permissions import CONTROL_CALLS, VIEW_CALLS
+from conversations.selectors import controls_for
 
 from ..permissions import require
-from ..selectors.board import available_agents_by_queue, live_row
+from ..selectors.board import BoardRow, available_agents_by_queue, live_row
 from ..selectors.timeline import call_timeline
 from ..transcripts import fetch_transcript
-from .board import actionable
+from .board import ActionableRow, actionable
 
 
 class TimelineViews:
@@ -31,10 +35,18 @@ class TimelineViews:
             "title": f"Call {call}",
             "opts": Call._meta,
             "timeline": timeline,
-            "live": actionable(row, available_agents_by_queue(), can_act) if row else None,
+            "live": self._live(request, row, can_act) if row else None,
             "can_act": can_act,
             "next_url": request.get_full_path(),
             "simulated": simulated,
             "transcript": fetch_transcript(call.sid) if call.sid and simulated else None,
         }
         return TemplateResponse(request, "console/timeline.html", context)
+
+    @staticmethod
+    def _live(request: HttpRequest, row: BoardRow, can_act: bool) -> ActionableRow:
+        """The call as its board row shows it, with its live conversation: who is in
+        the room for anyone who may see the call, the buttons for those who may ask."""
+        conversation = controls_for([row.call.pk], request.user).get(row.call.pk)
+        actions = actionable(row, available_agents_by_queue(), can_act)
+        return replace(actions, conversation=conversation)

@@ -5,10 +5,11 @@ this app."""
 from __future__ import annotations
 
 from django import template
+from django.db.models import Prefetch
 
 from calls.models import Call
 
-from ..models import OPEN_RECORDING_STATUSES, Recording
+from ..models import OPEN_RECORDING_STATUSES, Recording, RecordingAction
 from ..permissions import MANAGE_RECORDINGS
 
 register = template.Library()
@@ -24,11 +25,12 @@ def call_recordings(context, call: Call) -> dict:
     """Each recording of the call: its state, a player and the buttons of a live one
     (players and buttons for those who manage recordings)."""
     request = context.get("request")
+    asked = RecordingAction.objects.select_related("requested_by")  # with who asked: one query
     recordings = (
         list(
             Recording.objects.filter(call=call)
             .order_by("created_at", "id")
-            .prefetch_related("actions__requested_by")
+            .prefetch_related(Prefetch("actions", queryset=asked))
         )
         if call is not None and call.pk
         else []

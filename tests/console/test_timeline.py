@@ -11,6 +11,8 @@ from calls.models import CallEvent, EventKind, Redirect, RedirectState, Source
 from queues import services
 from queues.models import QueueEntry
 from tests.api.records import make_call, make_event, make_leg
+from tests.conversations.test_screens import buttons, talking  # noqa: F401  fixture
+from tests.recordings.conftest import recording_of
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -131,6 +133,25 @@ def test_a_live_call_page_offers_the_boards_actions_to_supervisors_only(
     assert 'data-action="take-off-hold"' in as_supervisor
     assert "Live now: On hold in Support" in as_viewer
     assert "data-action" not in as_viewer
+
+
+def test_a_live_conversation_and_its_recording_on_the_timeline_buttons_for_supervisors_only(
+    supervisor,
+    viewer,
+    talking,  # noqa: F811
+):
+    recording = recording_of(talking)
+
+    as_supervisor = supervisor.get(timeline_of(talking)).content.decode()
+    as_viewer = viewer.get(timeline_of(talking)).content.decode()
+
+    for page in (as_supervisor, as_viewer):
+        assert 'data-role="customer"' in page and 'data-role="agent"' in page
+        assert f'data-recording="{recording.pk}"' in page and "● Recording" in page
+    assert buttons(as_supervisor) == {"hold", "mute", "listen", "whisper", "barge", "end"}
+    assert f'name="next" value="{timeline_of(talking)}"' in as_supervisor
+    assert 'data-action="pause-recording"' in as_supervisor
+    assert buttons(as_viewer) == set() and "data-action" not in as_viewer
 
 
 def test_the_call_admin_page_links_to_the_timeline(supervisor, answered_caller):

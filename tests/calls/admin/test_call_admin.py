@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from calls.admin_base import EstimatedCountPaginator
 from calls.models import Call, CallStatus, Redirect, Source
+from conversations import services as conversation_services
+from conversations.models import ActionState, ConversationAction, Role
+from queues.transfers import CONSULT
+from recordings.models import RecordingAction, RecordingActionKind
 from tests.api.records import make_call, make_event, make_leg, make_redirect
+from tests.queues.agent_day import conference_callback
+from tests.recordings.conftest import recording_of
 from tests.support.floor_records import AGENT_NAME, CONTACT_NAME, a_busy_floor
 
 CHANGELIST = "/admin/calls/call/"
@@ -141,6 +147,43 @@ class TestChangelist:
         assert response.context["cl"].full_result_count is None
 
 
+def in_a_conversation(call: Call, user, *, holds: int) -> None:
+    """The call's live conference as Twilio told it: the customer and Ann in the room,
+    the customer held `holds` times (each asked by `user` and done) while Ann consulted
+    a colleague; and its recording, paused by `user`."""
+    conference = conversation_services.conference_open(call)
+    leg = make_leg(call)
+    ann = conversation_services.participant_expect(
+        conference, role=Role.AGENT, label="Ann", endpoint=leg.to_number, leg=leg
+    )
+    conversation_services.participant_dialed(ann, leg.sid)
+    script = [
+        ("conference-start", ""),
+        ("participant-join", call.sid),
+        ("participant-join", leg.sid),
+    ]
+    script += [(event, call.sid) for event in ("participant-hold", "participant-unhold")] * holds
+    start = timezone.now() - timedelta(minutes=5)
+    for sequence, (event, who) in enumerate(script):
+        held = event == "participant-hold"
+        conference_callback(
+            conference, event, sequence, start + timedelta(seconds=sequence), who, held
+        )
+    for kind in ["hold", "unhold"] * holds + [CONSULT.name]:
+        ConversationAction.objects.create(
+            call=call,
+            conference=conference,
+            kind=kind,
+            participant=ann if kind == CONSULT.name else None,
+            state=ActionState.DONE,
+            requested_by=user,
+            finished_at=timezone.now(),
+        )
+    RecordingAction.objects.create(
+        recording=recording_of(call), kind=RecordingActionKind.PAUSE, requested_by=user
+    )
+
+
 class TestOneCall:
     def test_shows_its_legs_events_and_redirects_read_only(self, supervisor):
         call = make_call(status=CallStatus.COMPLETED)
@@ -165,14 +208,23 @@ class TestOneCall:
             make_leg(call)
             make_event(call, "ringing", sequence)
             make_redirect(call, requested_by=supervisor.user)
+        in_a_conversation(call, supervisor.user, holds=3)
 
-        # session, user, call, permissions (3), the parties' names (3), legs and their
-        # names (3), events, redirects, content type; the timeline: legs, their names
-        # (3), events, redirects, queue stays, campaign attempt, survey answers; the
-        # conversation (its conference, the kinds the user may ask); its recordings; the
-        # timeline's conference moments (events, participants, actions, holds, transfers)
-        with django_assert_max_num_queries(32):
-            assert supervisor.get(f"{CHANGELIST}{call.pk}/change/").status_code == 200
+        # session, user, call, its parties' names (3), permissions (2), legs and their
+        # names (4), events, redirects, content type; the conversation: its conference,
+        # who is in the room; its recordings, what was asked of them and by whom; the
+        # timeline: legs and their names (4), events, redirects, conference callbacks
+        # (its moments and holds), who held (participants), conversation actions (its
+        # moments and transfers), queue stays (and the queues transfers went to),
+        # campaign attempt, survey answers
+        with django_assert_max_num_queries(31) as captured:
+            response = supervisor.get(f"{CHANGELIST}{call.pk}/change/")
+
+        for table in ("conversations_conferenceevent", "conversations_conversationaction"):
+            assert sum(f'FROM "{table}"' in q["sql"] for q in captured.captured_queries) == 1
+        page = response.content.decode()
+        assert page.count("Customer on hold") == 3 and "Consulting +14155550123" in page
+        assert 'data-role="agent"' in page and "Pause by" in page
 
     def test_there_is_no_adding_or_deleting_by_hand(self, supervisor):
         call = make_call()
