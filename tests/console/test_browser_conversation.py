@@ -131,6 +131,6 @@ def test_a_hold_pressed_on_the_timeline_shows_there_and_a_viewer_gets_no_button(
     viewer = open_page(member_of("Viewers", staff=True))
     viewer.goto(timeline)
     participants = viewer.locator(".conversation .conversation-participants li")
-    expect(participants).to_have_text(["Customer · on hold", "Agent"])
+    expect(participants).to_have_text(["Customer · on hold", "Agent (Ann)"])
     expect(viewer.locator('section[aria-labelledby="live-title"] button')).to_have_count(0)
     viewer.screenshot(path=artifacts_dir / "timeline-conversation-viewer.png", full_page=True)
