@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
 from calls.models import Call, CallStatus
 from conversations.models import (
@@ -18,7 +17,6 @@ from conversations.models import (
     Role,
 )
 from queues.models import EndpointKind, EntryStatus, QueueEntry
-from tests.api.records import member_of
 from tests.queues.test_e2e import agent, call_in, heard, refreshed, said_on, sign_in
 from tests.queues.test_e2e import support as support
 from tests.support.processes import wait_until
@@ -31,20 +29,10 @@ WHISPERER_PHONE = "+14155550778"
 ACTION_KINDS = ("hold", "unhold", "mute", "unmute", "listen", "whisper", "barge", "leave", "end")
 
 
-def client_of(live_server, group: str) -> httpx.Client:
-    token = Token.objects.create(user=member_of(group))
-    return httpx.Client(
-        base_url=f"{live_server.url}/api/v1/",
-        headers={"Authorization": f"Token {token.key}"},
-        timeout=10,
-    )
-
-
 @pytest.fixture
-def api(live_server, stack) -> httpx.Client:
+def api(live_api_as) -> httpx.Client:
     """An internal tool with the Integrations role."""
-    with client_of(live_server, "Integrations") as client:
-        yield client
+    return live_api_as("Integrations")
 
 
 @pytest.fixture
@@ -165,15 +153,15 @@ def test_a_scheduled_barge_fires_on_time(stack, talking, api):
     assert says(stack, barger, "Hello both.") == {talking.call.sid, talking.agent_leg.sid}
 
 
-def test_a_viewer_is_refused_every_action(live_server, stack, talking):
-    with client_of(live_server, "Viewers") as viewer:
-        for kind in ACTION_KINDS:
-            answer = viewer.post(
-                f"calls/{talking.call.sid}/conversation/actions/",
-                json={"kind": kind, "to": SUPERVISOR_PHONE},
-            )
-            assert answer.status_code == 403, (kind, answer.text)
-        assert viewer.get(f"calls/{talking.call.sid}/conversation/").status_code == 200
+def test_a_viewer_is_refused_every_action(live_api_as, talking):
+    viewer = live_api_as("Viewers")
+    for kind in ACTION_KINDS:
+        answer = viewer.post(
+            f"calls/{talking.call.sid}/conversation/actions/",
+            json={"kind": kind, "to": SUPERVISOR_PHONE},
+        )
+        assert answer.status_code == 403, (kind, answer.text)
+    assert viewer.get(f"calls/{talking.call.sid}/conversation/").status_code == 200
     assert not ConversationAction.objects.exclude(kind="connect").exists()
 
 
