@@ -489,9 +489,7 @@ def main() -> None:
         f"status callbacks: {sent} sent ({sent - unique} repeats), {args.clients} clients, "
         f"{server.describe()}, PostgreSQL, {args.rounds} rounds"
     )
-    print(f"  callbacks/s       {callbacks.rate:8.1f}")
-    print(f"  p50 latency       {callbacks.ms(0.5):8.2f} ms")
-    print(f"  p99 latency       {p99:8.2f} ms")
+    print_figures(callbacks)
     print(
         f"trivial view {TRIVIAL_PATH}: {trivial.rate:8.1f} req/s, "
         f"p50 {trivial.ms(0.5):.2f} ms, p99 {trivial.ms(0.99):.2f} ms"
@@ -504,12 +502,12 @@ def main() -> None:
         f"stored: {events} events for {unique} distinct callbacks; {calls} calls, "
         f"{completed} completed, {linked} legs under their parent"
     )
-    report_conferences(rooms, rooms_trivial, unique_rooms)
+    report("conference", rooms, rooms_trivial, unique_rooms)
     print(
         f"stored: {room_events} conference events for {unique_rooms} distinct callbacks; "
         f"{rooms_ended} conferences ended, {participants_left} participants left"
     )
-    print_recordings(recorded, recorded_trivial)
+    report("recording", recorded, recorded_trivial, 2 * args.calls)
     print(
         f"stored: {recording_events} recording events for {2 * args.calls} distinct "
         f"callbacks; {recordings_completed} recordings completed"
@@ -524,26 +522,21 @@ def main() -> None:
     print("OK: every callback stored exactly once; every call, leg and conference ended")
 
 
-def report_conferences(rooms: Tally, trivial: Tally, unique: int) -> None:
-    """The conference-participant callbacks' figures, against the bare view sent alike."""
-    sent = len(rooms.latencies)
-    print(f"conference callbacks: {sent} sent ({sent - unique} repeats)")
-    print(f"  callbacks/s       {rooms.rate:8.1f}")
-    print(f"  p50 latency       {rooms.ms(0.5):8.2f} ms")
-    print(f"  p99 latency       {rooms.ms(0.99):8.2f} ms")
-    print(
-        f"ratio conference callbacks/s : trivial req/s ({trivial.rate:.1f}) = "
-        f"{rooms.rate / trivial.rate:.2f} (target >= 0.5)"
-    )
+def print_figures(tally: Tally) -> None:
+    """Rate and latencies, aligned under the heading of whatever was measured."""
+    print(f"  callbacks/s       {tally.rate:8.1f}")
+    print(f"  p50 latency       {tally.ms(0.5):8.2f} ms")
+    print(f"  p99 latency       {tally.ms(0.99):8.2f} ms")
 
 
-def print_recordings(recorded: Tally, trivial: Tally) -> None:
-    """The recording callbacks' rate against the trivial view's, sent the same way."""
-    ratio = recorded.rate / trivial.rate
+def report(kind: str, measured: Tally, trivial: Tally, unique: int) -> None:
+    """One kind of callbacks' figures, against the bare view sent alike."""
+    sent = len(measured.latencies)
+    print(f"{kind} callbacks: {sent} sent ({sent - unique} repeats)")
+    print_figures(measured)
     print(
-        f"recording callbacks: {len(recorded.latencies)} sent, {recorded.rate:.1f}/s, "
-        f"p50 {recorded.ms(0.5):.2f} ms, p99 {recorded.ms(0.99):.2f} ms; trivial view "
-        f"{trivial.rate:.1f} req/s; ratio = {ratio:.2f} (target >= 0.5)"
+        f"ratio {kind} callbacks/s : trivial req/s ({trivial.rate:.1f}) = "
+        f"{measured.rate / trivial.rate:.2f} (target >= 0.5)"
     )
 
 
