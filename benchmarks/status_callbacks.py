@@ -304,43 +304,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def stored_conference_counts(database_url: str) -> tuple[int, int, int]:
-    """(conference events, ended conferences, participants who left) in the database."""
-    parts = urlsplit(database_url)
-    with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
-        events = conn.execute("SELECT count(*) FROM conversations_conferenceevent").fetchone()[0]
-        ended = conn.execute(
-            "SELECT count(*) FROM conversations_conference WHERE status = 'completed'"
-        ).fetchone()[0]
-        left = conn.execute(
-            "SELECT count(*) FROM conversations_participant WHERE left_at IS NOT NULL"
-        ).fetchone()[0]
-    return events, ended, left
-
-
-def stored_recordings(database_url: str) -> tuple[int, int]:
-    """(recording events, completed recordings) in the database."""
+def counted(database_url: str, *tables_where: str) -> tuple[int, ...]:
+    """The number of rows in each `table [WHERE ...]`, read in one connection."""
     with psycopg.connect(urlunsplit(("postgresql", *urlsplit(database_url)[1:]))) as conn:
-        events = conn.execute("SELECT count(*) FROM recordings_recordingevent").fetchone()[0]
-        completed = conn.execute(
-            "SELECT count(*) FROM recordings_recording WHERE status = 'completed'"
-        ).fetchone()[0]
-    return events, completed
-
-
-def stored_counts(database_url: str) -> tuple[int, int, int, int]:
-    """(events, calls, completed calls, legs under their parent) in the database."""
-    parts = urlsplit(database_url)
-    with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
-        events = conn.execute("SELECT count(*) FROM calls_callevent").fetchone()[0]
-        calls = conn.execute("SELECT count(*) FROM calls_call").fetchone()[0]
-        completed = conn.execute(
-            "SELECT count(*) FROM calls_call WHERE status = 'completed'"
-        ).fetchone()[0]
-        legs = conn.execute(
-            "SELECT count(*) FROM calls_call WHERE parent_id IS NOT NULL"
-        ).fetchone()[0]
-    return events, calls, completed, legs
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables_where)
 
 
 @dataclass(frozen=True)
@@ -473,9 +440,24 @@ def main() -> None:
             ]
             recorded.add(clients.run(jobs, post_callback))
             recorded_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
-        recording_events, recordings_completed = stored_recordings(scratch)
-        events, calls, completed, linked = stored_counts(scratch)
-        room_events, rooms_ended, participants_left = stored_conference_counts(scratch)
+        recording_events, recordings_completed = counted(
+            scratch,
+            "recordings_recordingevent",
+            "recordings_recording WHERE status = 'completed'",
+        )
+        events, calls, completed, linked = counted(
+            scratch,
+            "calls_callevent",
+            "calls_call",
+            "calls_call WHERE status = 'completed'",
+            "calls_call WHERE parent_id IS NOT NULL",
+        )
+        room_events, rooms_ended, participants_left = counted(
+            scratch,
+            "conversations_conferenceevent",
+            "conversations_conference WHERE status = 'completed'",
+            "conversations_participant WHERE left_at IS NOT NULL",
+        )
     finally:
         clients.close()
         process.terminate()
