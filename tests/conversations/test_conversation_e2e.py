@@ -19,6 +19,7 @@ from conversations.models import (
 from queues.models import EndpointKind, EntryStatus, QueueEntry
 from tests.queues.test_e2e import agent, call_in, heard, refreshed, said_on, sign_in
 from tests.queues.test_e2e import support as support
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
@@ -30,9 +31,10 @@ ACTION_KINDS = ("hold", "unhold", "mute", "unmute", "listen", "whisper", "barge"
 
 
 @pytest.fixture
-def api(live_api_as) -> httpx.Client:
+def api(live_server, stack) -> httpx.Client:
     """An internal tool with the Integrations role."""
-    return live_api_as("Integrations")
+    with live_api_client(live_server, "Integrations") as client:
+        yield client
 
 
 @pytest.fixture
@@ -153,15 +155,15 @@ def test_a_scheduled_barge_fires_on_time(stack, talking, api):
     assert says(stack, barger, "Hello both.") == {talking.call.sid, talking.agent_leg.sid}
 
 
-def test_a_viewer_is_refused_every_action(live_api_as, talking):
-    viewer = live_api_as("Viewers")
-    for kind in ACTION_KINDS:
-        answer = viewer.post(
-            f"calls/{talking.call.sid}/conversation/actions/",
-            json={"kind": kind, "to": SUPERVISOR_PHONE},
-        )
-        assert answer.status_code == 403, (kind, answer.text)
-    assert viewer.get(f"calls/{talking.call.sid}/conversation/").status_code == 200
+def test_a_viewer_is_refused_every_action(live_server, stack, talking):
+    with live_api_client(live_server, "Viewers") as viewer:
+        for kind in ACTION_KINDS:
+            answer = viewer.post(
+                f"calls/{talking.call.sid}/conversation/actions/",
+                json={"kind": kind, "to": SUPERVISOR_PHONE},
+            )
+            assert answer.status_code == 403, (kind, answer.text)
+        assert viewer.get(f"calls/{talking.call.sid}/conversation/").status_code == 200
     assert not ConversationAction.objects.exclude(kind="connect").exists()
 
 

@@ -13,7 +13,7 @@ from recordings.services import recording_policy_create
 from tests.queues.conftest import live_call
 from tests.queues.test_e2e import support  # noqa: F401 (the e2e queue)
 from tests.support.admin_clients import admin_as  # noqa: F401 (roles)
-from tests.support.api_clients import api_as, live_api_as  # noqa: F401 (roles)
+from tests.support.api_clients import api_as  # noqa: F401 (roles)
 
 _sids = itertools.count(1)
 

@@ -34,6 +34,7 @@ from recordings.services import (
     recordings_sweep_expired,
 )
 from tests.queues.test_e2e import agent, call_in, connected_leg, said_on
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
@@ -45,13 +46,15 @@ PAUSE_SECONDS = 5
 
 
 @pytest.fixture
-def supervisor_api(live_api_as) -> httpx.Client:
-    return live_api_as("Supervisors")
+def supervisor_api(live_server, stack) -> httpx.Client:
+    with live_api_client(live_server, "Supervisors") as client:
+        yield client
 
 
 @pytest.fixture
-def integration_api(live_api_as) -> httpx.Client:
-    return live_api_as("Integrations")
+def integration_api(live_server, stack) -> httpx.Client:
+    with live_api_client(live_server, "Integrations") as client:
+        yield client
 
 
 def policy_of(mode: str, retention_days: int = 30) -> RecordingPolicy:

@@ -1,7 +1,5 @@
 """The API's token clients, by role."""
 
-import contextlib
-
 import httpx
 import pytest
 from rest_framework.authtoken.models import Token
@@ -40,21 +38,12 @@ def supervisor(api_as) -> APIClient:
     return api_as("Supervisors")
 
 
-@pytest.fixture
-def live_api_as(live_server, stack):
-    """`live_api_as("Supervisors")`: an HTTP client of the running product's API with
-    the token of a new member of that group, as an outside system calls it; closed
-    when the test ends."""
-    with contextlib.ExitStack() as clients:
-
-        def client_for(group: str | None, **kwargs) -> httpx.Client:
-            token = Token.objects.create(user=member_of(group, **kwargs))
-            return clients.enter_context(
-                httpx.Client(
-                    base_url=f"{live_server.url}/api/v1/",
-                    headers={"Authorization": f"Token {token.key}"},
-                    timeout=10,
-                )
-            )
-
-        yield client_for
+def live_api_client(live_server, group: str | None, **kwargs) -> httpx.Client:
+    """An HTTP client of the running product's API, as an outside system calls it, with
+    the token of a new member of `group`; close it (use it in a `with`)."""
+    token = Token.objects.create(user=member_of(group, **kwargs))
+    return httpx.Client(
+        base_url=f"{live_server.url}/api/v1/",
+        headers={"Authorization": f"Token {token.key}"},
+        timeout=10,
+    )
