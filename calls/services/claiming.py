@@ -6,8 +6,8 @@ redirects are claimed again by the reconciler. Each claimer may run beside
 another (two beat ticks, a redelivered task), so the rows are locked with
 `SKIP LOCKED`: a claimer passes over rows another has locked instead of
 waiting for them, and no row is claimed twice. The send tasks are handed over
-with `transaction.on_commit`, so a worker never reads a row still `scheduled`
-and a rolled-back claim sends nothing.
+with `transaction.on_commit`, so a worker never reads a row before its claim
+is committed, and a rolled-back claim sends nothing.
 """
 
 from __future__ import annotations
