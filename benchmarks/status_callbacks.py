@@ -304,43 +304,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def stored_conference_counts(database_url: str) -> tuple[int, int, int]:
-    """(conference events, ended conferences, participants who left) in the database."""
-    parts = urlsplit(database_url)
-    with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
-        events = conn.execute("SELECT count(*) FROM conversations_conferenceevent").fetchone()[0]
-        ended = conn.execute(
-            "SELECT count(*) FROM conversations_conference WHERE status = 'completed'"
-        ).fetchone()[0]
-        left = conn.execute(
-            "SELECT count(*) FROM conversations_participant WHERE left_at IS NOT NULL"
-        ).fetchone()[0]
-    return events, ended, left
-
-
-def stored_recordings(database_url: str) -> tuple[int, int]:
-    """(recording events, completed recordings) in the database."""
+def counted(database_url: str, *tables_where: str) -> tuple[int, ...]:
+    """The number of rows in each `table [WHERE ...]`, read in one connection."""
     with psycopg.connect(urlunsplit(("postgresql", *urlsplit(database_url)[1:]))) as conn:
-        events = conn.execute("SELECT count(*) FROM recordings_recordingevent").fetchone()[0]
-        completed = conn.execute(
-            "SELECT count(*) FROM recordings_recording WHERE status = 'completed'"
-        ).fetchone()[0]
-    return events, completed
-
-
-def stored_counts(database_url: str) -> tuple[int, int, int, int]:
-    """(events, calls, completed calls, legs under their parent) in the database."""
-    parts = urlsplit(database_url)
-    with psycopg.connect(urlunsplit(("postgresql", *parts[1:]))) as conn:
-        events = conn.execute("SELECT count(*) FROM calls_callevent").fetchone()[0]
-        calls = conn.execute("SELECT count(*) FROM calls_call").fetchone()[0]
-        completed = conn.execute(
-            "SELECT count(*) FROM calls_call WHERE status = 'completed'"
-        ).fetchone()[0]
-        legs = conn.execute(
-            "SELECT count(*) FROM calls_call WHERE parent_id IS NOT NULL"
-        ).fetchone()[0]
-    return events, calls, completed, legs
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables_where)
 
 
 @dataclass(frozen=True)
@@ -473,9 +440,24 @@ def main() -> None:
             ]
             recorded.add(clients.run(jobs, post_callback))
             recorded_trivial.add(clients.run([[None] * len(job) for job in jobs], get_trivial))
-        recording_events, recordings_completed = stored_recordings(scratch)
-        events, calls, completed, linked = stored_counts(scratch)
-        room_events, rooms_ended, participants_left = stored_conference_counts(scratch)
+        recording_events, recordings_completed = counted(
+            scratch,
+            "recordings_recordingevent",
+            "recordings_recording WHERE status = 'completed'",
+        )
+        events, calls, completed, linked = counted(
+            scratch,
+            "calls_callevent",
+            "calls_call",
+            "calls_call WHERE status = 'completed'",
+            "calls_call WHERE parent_id IS NOT NULL",
+        )
+        room_events, rooms_ended, participants_left = counted(
+            scratch,
+            "conversations_conferenceevent",
+            "conversations_conference WHERE status = 'completed'",
+            "conversations_participant WHERE left_at IS NOT NULL",
+        )
     finally:
         clients.close()
         process.terminate()
@@ -489,9 +471,7 @@ def main() -> None:
         f"status callbacks: {sent} sent ({sent - unique} repeats), {args.clients} clients, "
         f"{server.describe()}, PostgreSQL, {args.rounds} rounds"
     )
-    print(f"  callbacks/s       {callbacks.rate:8.1f}")
-    print(f"  p50 latency       {callbacks.ms(0.5):8.2f} ms")
-    print(f"  p99 latency       {p99:8.2f} ms")
+    print_figures(callbacks)
     print(
         f"trivial view {TRIVIAL_PATH}: {trivial.rate:8.1f} req/s, "
         f"p50 {trivial.ms(0.5):.2f} ms, p99 {trivial.ms(0.99):.2f} ms"
@@ -504,12 +484,12 @@ def main() -> None:
         f"stored: {events} events for {unique} distinct callbacks; {calls} calls, "
         f"{completed} completed, {linked} legs under their parent"
     )
-    report_conferences(rooms, rooms_trivial, unique_rooms)
+    report("conference", rooms, rooms_trivial, unique_rooms)
     print(
         f"stored: {room_events} conference events for {unique_rooms} distinct callbacks; "
         f"{rooms_ended} conferences ended, {participants_left} participants left"
     )
-    print_recordings(recorded, recorded_trivial)
+    report("recording", recorded, recorded_trivial, 2 * args.calls)
     print(
         f"stored: {recording_events} recording events for {2 * args.calls} distinct "
         f"callbacks; {recordings_completed} recordings completed"
@@ -524,26 +504,21 @@ def main() -> None:
     print("OK: every callback stored exactly once; every call, leg and conference ended")
 
 
-def report_conferences(rooms: Tally, trivial: Tally, unique: int) -> None:
-    """The conference-participant callbacks' figures, against the bare view sent alike."""
-    sent = len(rooms.latencies)
-    print(f"conference callbacks: {sent} sent ({sent - unique} repeats)")
-    print(f"  callbacks/s       {rooms.rate:8.1f}")
-    print(f"  p50 latency       {rooms.ms(0.5):8.2f} ms")
-    print(f"  p99 latency       {rooms.ms(0.99):8.2f} ms")
-    print(
-        f"ratio conference callbacks/s : trivial req/s ({trivial.rate:.1f}) = "
-        f"{rooms.rate / trivial.rate:.2f} (target >= 0.5)"
-    )
+def print_figures(tally: Tally) -> None:
+    """Rate and latencies, aligned under the heading of whatever was measured."""
+    print(f"  callbacks/s       {tally.rate:8.1f}")
+    print(f"  p50 latency       {tally.ms(0.5):8.2f} ms")
+    print(f"  p99 latency       {tally.ms(0.99):8.2f} ms")
 
 
-def print_recordings(recorded: Tally, trivial: Tally) -> None:
-    """The recording callbacks' rate against the trivial view's, sent the same way."""
-    ratio = recorded.rate / trivial.rate
+def report(kind: str, measured: Tally, trivial: Tally, unique: int) -> None:
+    """One kind of callbacks' figures, against the bare view sent alike."""
+    sent = len(measured.latencies)
+    print(f"{kind} callbacks: {sent} sent ({sent - unique} repeats)")
+    print_figures(measured)
     print(
-        f"recording callbacks: {len(recorded.latencies)} sent, {recorded.rate:.1f}/s, "
-        f"p50 {recorded.ms(0.5):.2f} ms, p99 {recorded.ms(0.99):.2f} ms; trivial view "
-        f"{trivial.rate:.1f} req/s; ratio = {ratio:.2f} (target >= 0.5)"
+        f"ratio {kind} callbacks/s : trivial req/s ({trivial.rate:.1f}) = "
+        f"{measured.rate / trivial.rate:.2f} (target >= 0.5)"
     )
 
 

@@ -31,8 +31,9 @@ from ..models import (
 )
 from ..tasks import dispatch_call as dispatch_call_task
 from ..tasks import reconcile_call as reconcile_call_task
+from ..tasks import send_redirect as send_redirect_task
 from ..telephony import TwilioCall
-from .call_end import send_redirects_on_commit
+from .claiming import claim
 from .common import locked_call
 from .events import apply_progress, record_snapshot, store_event
 
@@ -166,15 +167,9 @@ def reconcile_stale_calls(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def _requeue_stuck_redirects(cutoff: dt.datetime) -> None:
-    with transaction.atomic():
-        stuck = list(
-            Redirect.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(state=RedirectState.SENDING, sent_at__lt=cutoff)
-                | Q(state=RedirectState.QUEUED, due_at__lt=cutoff)
-                | Q(state=RedirectState.QUEUED, due_at__isnull=True, created_at__lt=cutoff)
-            )
-            .values_list("pk", flat=True)[:STALE_BATCH]
-        )
-        Redirect.objects.filter(pk__in=stuck).update(state=RedirectState.QUEUED)
-        send_redirects_on_commit(stuck)
+    stuck = Redirect.objects.filter(
+        Q(state=RedirectState.SENDING, sent_at__lt=cutoff)
+        | Q(state=RedirectState.QUEUED, due_at__lt=cutoff)
+        | Q(state=RedirectState.QUEUED, due_at__isnull=True, created_at__lt=cutoff)
+    )
+    claim(stuck, batch=STALE_BATCH, send_task=send_redirect_task)

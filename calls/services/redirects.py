@@ -29,8 +29,10 @@ from ..models import (
 )
 from ..signals import redirect_sending
 from ..tasks import reconcile_call as reconcile_call_task
+from ..tasks import send_redirect as send_redirect_task
 from ..urls_public import public_url
-from .call_end import queue_redirects, send_redirects_on_commit
+from .call_end import send_redirects_on_commit
+from .claiming import claim_due
 from .common import cancel_scheduled
 from .events import record_snapshot
 
@@ -150,21 +152,13 @@ def _open(
 
 
 def fire_due_redirects(*, now: dt.datetime | None = None) -> list[int]:
-    """Claim the scheduled redirects whose time has come and queue their sends.
-
-    `SKIP LOCKED` lets any number of beat runs or workers claim side by side
-    without waiting on each other or claiming one row twice.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        due = list(
-            Redirect.objects.select_for_update(skip_locked=True)
-            .filter(state=RedirectState.SCHEDULED, trigger=RedirectTrigger.AT, due_at__lte=now)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:CLAIM_BATCH]
-        )
-        queue_redirects(due)
-    return due
+    """Claim the scheduled redirects whose time has come and queue their sends."""
+    return claim_due(
+        Redirect.objects.filter(trigger=RedirectTrigger.AT),
+        now=now or timezone.now(),
+        batch=CLAIM_BATCH,
+        send_task=send_redirect_task,
+    )
 
 
 def send_redirect(redirect_id: int) -> Redirect | None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from calls import services as call_services
 from calls.exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
 from calls.models import Call
+from calls.services.claiming import claim_due
 
 from .. import selectors
 from ..models import ActionState, ConversationAction, Origin
@@ -92,18 +93,12 @@ def action_cancel(action: ConversationAction, *, requested_by=None) -> Conversat
 
 def actions_fire_due(*, now: dt.datetime | None = None) -> list[int]:
     """Claim the scheduled actions whose time has come and queue their sends."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        due = list(
-            ConversationAction.objects.select_for_update(skip_locked=True)
-            .filter(state=ActionState.SCHEDULED, due_at__lte=now)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:CLAIM_BATCH]
-        )
-        ConversationAction.objects.filter(pk__in=due).update(state=ActionState.QUEUED)
-        for action_id in due:
-            transaction.on_commit(partial(send_action_task.delay, action_id))
-    return due
+    return claim_due(
+        ConversationAction.objects.all(),
+        now=now or timezone.now(),
+        batch=CLAIM_BATCH,
+        send_task=send_action_task,
+    )
 
 
 def action_send(action_id: int) -> ConversationAction | None:

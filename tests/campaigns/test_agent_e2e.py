@@ -20,8 +20,9 @@ from queues.models import (
     QueueEntry,
     Survey,
 )
-from tests.conversations.test_conversation_e2e import client_of, says, speech
+from tests.conversations.test_conversation_e2e import says, speech
 from tests.queues.test_e2e import heard, said_on, sign_in
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
@@ -49,7 +50,7 @@ def ann(live_server, stack: VoiceSim, sales: Queue) -> Agent:
         name="Ann", endpoint_kind=EndpointKind.NUMBER, endpoint=ANN, wrap_up_seconds=0
     )
     agent.queues.add(sales)
-    with client_of(live_server, "Integrations") as api:
+    with live_api_client(live_server, "Integrations") as api:
         sign_in(api, agent)
     return agent
 
@@ -134,7 +135,7 @@ def test_a_person_who_hangs_up_on_hold_is_answered_with_no_agent(live_server, st
     first = entry_with(target, EntryStatus.CONNECTED)
     second = entry_with(target, EntryStatus.WAITING)
     wait_until(lambda: heard(stack, second.call.sid, "play"))
-    with client_of(live_server, "Integrations") as api:
+    with live_api_client(live_server, "Integrations") as api:
         shown = api.get(f"queue-entries/{second.pk}/").json()
     assert shown["caller"] == second.call.to_number in CONTACTS
     stack.sim("POST", f"calls/{second.call.sid}/hangup")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
 from calls.models import Call, CallStatus
 from conversations.models import (
@@ -18,9 +17,9 @@ from conversations.models import (
     Role,
 )
 from queues.models import EndpointKind, EntryStatus, QueueEntry
-from tests.api.records import member_of
 from tests.queues.test_e2e import agent, call_in, heard, refreshed, said_on, sign_in
 from tests.queues.test_e2e import support as support
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
@@ -31,19 +30,10 @@ WHISPERER_PHONE = "+14155550778"
 ACTION_KINDS = ("hold", "unhold", "mute", "unmute", "listen", "whisper", "barge", "leave", "end")
 
 
-def client_of(live_server, group: str) -> httpx.Client:
-    token = Token.objects.create(user=member_of(group))
-    return httpx.Client(
-        base_url=f"{live_server.url}/api/v1/",
-        headers={"Authorization": f"Token {token.key}"},
-        timeout=10,
-    )
-
-
 @pytest.fixture
 def api(live_server, stack) -> httpx.Client:
     """An internal tool with the Integrations role."""
-    with client_of(live_server, "Integrations") as client:
+    with live_api_client(live_server, "Integrations") as client:
         yield client
 
 
@@ -166,7 +156,7 @@ def test_a_scheduled_barge_fires_on_time(stack, talking, api):
 
 
 def test_a_viewer_is_refused_every_action(live_server, stack, talking):
-    with client_of(live_server, "Viewers") as viewer:
+    with live_api_client(live_server, "Viewers") as viewer:
         for kind in ACTION_KINDS:
             answer = viewer.post(
                 f"calls/{talking.call.sid}/conversation/actions/",

@@ -21,10 +21,11 @@ from queues.models import (
 )
 from queues.services.transfers import TRANSFERRED_TO_QUEUE
 from tests.conversations.test_conversation_e2e import api as api
-from tests.conversations.test_conversation_e2e import client_of, joined, says, speech
+from tests.conversations.test_conversation_e2e import joined, says, speech
 from tests.conversations.test_conversation_e2e import talking as talking
 from tests.queues.test_e2e import agent, heard, refreshed, said_on, sign_in, todays_figures
 from tests.queues.test_e2e import support as support
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -197,7 +198,7 @@ def test_a_blind_transfer_to_a_number_hands_the_caller_to_it(stack, support, tal
 
 
 def test_a_viewer_is_refused_every_transfer(live_server, stack, talking, bob):
-    with client_of(live_server, "Viewers") as viewer:
+    with live_api_client(live_server, "Viewers") as viewer:
         for kind in TRANSFER_KINDS:
             answer = viewer.post(
                 f"calls/{talking.call.sid}/conversation/actions/",

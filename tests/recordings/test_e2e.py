@@ -19,7 +19,6 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from twilio.base.exceptions import TwilioRestException
 
 from calls.models import Call, CallStatus
@@ -34,8 +33,8 @@ from recordings.services import (
     recording_request,
     recordings_sweep_expired,
 )
-from tests.api.records import member_of
 from tests.queues.test_e2e import agent, call_in, connected_leg, said_on
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 from tests.support.voicesim import VoiceSim
 
@@ -46,24 +45,15 @@ ANNOUNCEMENT = "This call is recorded for quality and training."
 PAUSE_SECONDS = 5
 
 
-def api_client(live_server, group: str) -> httpx.Client:
-    token = Token.objects.create(user=member_of(group))
-    return httpx.Client(
-        base_url=f"{live_server.url}/api/v1/",
-        headers={"Authorization": f"Token {token.key}"},
-        timeout=10,
-    )
-
-
 @pytest.fixture
 def supervisor_api(live_server, stack) -> httpx.Client:
-    with api_client(live_server, "Supervisors") as client:
+    with live_api_client(live_server, "Supervisors") as client:
         yield client
 
 
 @pytest.fixture
 def integration_api(live_server, stack) -> httpx.Client:
-    with api_client(live_server, "Integrations") as client:
+    with live_api_client(live_server, "Integrations") as client:
         yield client
 
 

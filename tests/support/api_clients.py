@@ -1,5 +1,6 @@
 """The API's token clients, by role."""
 
+import httpx
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -35,3 +36,14 @@ def integration(api_as) -> APIClient:
 @pytest.fixture
 def supervisor(api_as) -> APIClient:
     return api_as("Supervisors")
+
+
+def live_api_client(live_server, group: str | None, **kwargs) -> httpx.Client:
+    """An HTTP client of the running product's API, as an outside system calls it, with
+    the token of a new member of `group`; close it (use it in a `with`)."""
+    token = Token.objects.create(user=member_of(group, **kwargs))
+    return httpx.Client(
+        base_url=f"{live_server.url}/api/v1/",
+        headers={"Authorization": f"Token {token.key}"},
+        timeout=10,
+    )
