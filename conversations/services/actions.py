@@ -139,6 +139,23 @@ def action_send(action_id: int) -> ConversationAction | None:
     return _finish(action, ActionState.DONE, changes=changes)
 
 
+def action_overturned(action_id: int, message: str) -> bool:
+    """An action done (or still being done) whose effect did not hold, as a transfer
+    whose target never answered, ends failed after all, saying why: its result on
+    the timeline is what happened, not what was asked. False when it had already
+    ended otherwise (failed, or overturned once: the callers' guard against twice).
+    """
+    with transaction.atomic():
+        action = ConversationAction.objects.select_for_update().get(pk=action_id)
+        if action.state not in (ActionState.SENDING, ActionState.DONE):
+            return False
+        action.state = ActionState.FAILED
+        action.error_message = message[:500]
+        action.finished_at = timezone.now()
+        action.save(update_fields=["state", "error_message", "finished_at"])
+    return True
+
+
 def _start_sending(action_id: int) -> ConversationAction | None:
     with transaction.atomic():
         action = (
