@@ -115,7 +115,7 @@ def transfer_target_unanswered(leg: Call, *, agent_status: str) -> None:
     with Twilio's status, and an agent target moves to `agent_status` (as one who
     missed an offer). A blind transfer's caller, left alone by the first agent, is
     back on hold; a consulted target's customer is unheld, back with the first agent
-    (canceled, a consultation was ended by that agent, who did the rest).
+    (unless the agent canceled the consultation, which does all that itself).
 
     The step is found by its target's label, which exists before the target is
     dialed, so this holds however early the leg's end is known, even before the
@@ -150,7 +150,11 @@ def _back_on_hold(
     call = leg.parent
     with transaction.atomic():
         first = _talking_entry(call)
-        where = f"the caller is back on hold in {first.queue}" if first else "nobody took over"
+        where = (
+            f"the caller is back on hold in {first.queue}"
+            if first is not None
+            else "the caller was in no queue to go back to"
+        )
         if not conversation_services.action_overturned(
             step.pk, f"{_did_not_answer(target, leg)}; {where}."
         ):
