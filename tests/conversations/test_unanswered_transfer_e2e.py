@@ -8,15 +8,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import ActionState, ConversationAction
-from queues.models import (
-    Agent,
-    AgentStatus,
-    EndpointKind,
-    EntryOutcome,
-    EntryStatus,
-    Queue,
-    QueueEntry,
-)
+from queues.models import AgentStatus, EndpointKind, EntryOutcome, EntryStatus, QueueEntry
 from queues.twiml import BACK_ON_HOLD
 from tests.conversations.test_conversation_e2e import api as api
 from tests.conversations.test_conversation_e2e import says
@@ -31,25 +23,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 
 @pytest.fixture
-def nobody(support, api) -> Agent:
+def nobody(support, api):
     """An agent signed in whose phone rings out."""
     nobody = agent(support, "Nobody", EndpointKind.NUMBER, NO_ANSWER)
     sign_in(api, nobody)
     return nobody
-
-
-def unanswered(api, entry: QueueEntry, kind: str, **target) -> ConversationAction:
-    """Ask for a step whose target does not answer; the step once it has failed for it."""
-    answer = api.post(
-        f"calls/{entry.call.sid}/conversation/actions/", json={"kind": kind, **target}
-    )
-    assert answer.status_code == 202, answer.text
-    steps = ConversationAction.objects.filter(pk=answer.json()["id"])
-    wait_until(
-        lambda: steps.filter(state=ActionState.FAILED).exists(),
-        explain=lambda: steps.values("state", "error_code", "error_message").get(),
-    )
-    return steps.get()
 
 
 def back_on_hold_then_served(stack, api, talking, bob) -> QueueEntry:
@@ -75,7 +53,8 @@ def back_on_hold_then_served(stack, api, talking, bob) -> QueueEntry:
     assert again.rank < QueueEntry.objects.get(call__from_number="+14155550102").rank
     wait_until(lambda: status_of(talking.agent) == AgentStatus.WRAP_UP)
 
-    Queue.objects.filter(pk=first.queue_id).update(auto_distribute=True)
+    first.queue.auto_distribute = True
+    first.queue.save(update_fields=["auto_distribute"])
     wait_until(lambda: refreshed(again).status == EntryStatus.CONNECTED)
     assert again.agent == bob
     wait_until(lambda: heard(stack, again.agent_leg.sid, "conference-joined"))
@@ -87,7 +66,7 @@ def test_a_blind_transfer_to_a_number_nobody_answers_puts_the_caller_back_on_hol
     stack, support, talking, api, bob
 ):
     call_in(stack, "+14155550102")  # a caller who waited less, served after ours
-    transfer = unanswered(api, talking, "transfer", to=NO_ANSWER)
+    transfer = asked(api, talking, "transfer", to=NO_ANSWER, until=ActionState.FAILED)
     said = f"{NO_ANSWER} did not answer (Twilio: no-answer); the caller is back on hold in Support."
     assert transfer.error_message == said
     moments = timeline(api, talking)
@@ -101,7 +80,7 @@ def test_a_blind_transfer_to_an_agent_who_does_not_answer_is_a_missed_offer(
     stack, support, talking, api, bob, nobody
 ):
     call_in(stack, "+14155550102")
-    transfer = unanswered(api, talking, "transfer", agent=nobody.pk)
+    transfer = asked(api, talking, "transfer", agent=nobody.pk, until=ActionState.FAILED)
     said = "Nobody did not answer (Twilio: no-answer); the caller is back on hold in Support."
     assert transfer.error_message == said
     assert ("action", "Transfer: failed", said) in timeline(api, talking)
@@ -116,7 +95,7 @@ def test_a_consulted_agent_who_does_not_answer_leaves_the_customer_with_the_firs
     stack, talking, api, bob, nobody
 ):
     caller, ann = talking.call.sid, talking.agent_leg.sid
-    consult = unanswered(api, talking, "consult", agent=nobody.pk)
+    consult = asked(api, talking, "consult", agent=nobody.pk, until=ActionState.FAILED)
     assert consult.error_message == (
         "Nobody did not answer (Twilio: no-answer); the customer is back with the first agent."
     )
