@@ -18,14 +18,19 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 BUSY = "+15550001001"
 
 
-def test_a_busy_target_before_the_hand_over_sends_the_caller_back_on_hold_once(
-    queue, caller, make_agent
-):
-    ann = make_agent("Ann")
+@pytest.fixture
+def talking(caller, make_agent) -> QueueEntry:
+    """A caller talking with Ann, taken off hold ahead of one who came later."""
     entry = caller("+14155550101")
-    later = caller("+14155550102")
-    services.take_off_hold(entry, agent=ann)
-    services.record_leg_status(live_call(parent=entry.call, to_number=ann.endpoint))
+    caller("+14155550102")
+    entry = services.take_off_hold(entry, agent=make_agent("Ann"))
+    services.record_leg_status(live_call(parent=entry.call, to_number=entry.agent.endpoint))
+    return entry
+
+
+def test_a_busy_target_before_the_hand_over_sends_the_caller_back_on_hold_once(queue, talking):
+    entry, ann = talking, talking.agent
+    later = QueueEntry.objects.get(call__from_number="+14155550102")
     conference = entry.call.conferences.get()
     # The blind transfer has dialed the number and not yet handed the room over.
     step = ConversationAction.objects.create(
