@@ -158,7 +158,7 @@ def perform_transfer(action: ConversationAction) -> dict:
             action.call, queue, from_agent_id=agent.agent_id, requested_by=action.requested_by
         )
         return {"participant": agent}
-    target = _dial_target(action, f"transfer-{action.pk}", takes_over=True)
+    target = _dial_target(action, services.target_label(action), takes_over=True)
     _record_hand_over(action, _hand_over(conference, target), target)
     return {"participant": target}
 
@@ -205,7 +205,7 @@ def perform_consult(action: ConversationAction) -> dict:
     telephony.update_participant(
         conference.sid, customer.call_sid, hold=True, hold_url=conference.hold_music_url
     )
-    return {"participant": _dial_target(action, f"consult-{action.pk}", takes_over=False)}
+    return {"participant": _dial_target(action, services.target_label(action), takes_over=False)}
 
 
 def validate_consulted(conference: Conference, params: Mapping) -> dict:
@@ -242,7 +242,7 @@ def perform_cancel(action: ConversationAction) -> dict:
 
 TRANSFER = register(
     ActionKind(
-        "transfer",
+        services.BLIND_TRANSFER,
         "Transfer",
         HOLD_CONVERSATIONS,
         validate_transfer,
@@ -253,7 +253,7 @@ TRANSFER = register(
 )
 CONSULT = register(
     ActionKind(
-        "consult",
+        services.CONSULT,
         "Consult (warm transfer)",
         HOLD_CONVERSATIONS,
         validate_consult,

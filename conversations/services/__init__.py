@@ -2,6 +2,7 @@
 
 from .actions import (
     action_cancel,
+    action_overturned,
     action_request,
     action_send,
     actions_fire_due,
@@ -17,6 +18,7 @@ from .events import conference_event_record
 
 __all__ = [
     "action_cancel",
+    "action_overturned",
     "action_request",
     "action_send",
     "actions_fire_due",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Mapping
 from functools import partial
 
@@ -33,6 +34,10 @@ CLAIM_BATCH = 200
 # A conference whose SID Twilio has not told us yet is asked again this soon.
 SID_WAIT_SECONDS = 0.5
 SID_WAIT_ATTEMPTS = 20
+# What a supervisor reads when a kind broke on our side: the details are in the log.
+UNEXPECTED_FAILURE = "It could not be done because of an error on our side; nothing more was tried."
+
+logger = logging.getLogger(__name__)
 
 
 def token_fingerprint(token_key: str) -> str:
@@ -105,7 +110,10 @@ def action_send(action_id: int) -> ConversationAction | None:
     """Perform one queued action through its kind; None when there was nothing to do.
 
     Raises RetryLater when Twilio asked us to come back, or the conference's SID
-    is not known yet; the row is `queued` again meanwhile.
+    is not known yet; the row is `queued` again meanwhile. Any other error of the
+    performer fails the action for good (a bug is not cured by sending again): a
+    rule it found broken with that rule's message, anything else with a plain
+    sentence, the exception being logged for whoever fixes it.
     """
     action = _start_sending(action_id)
     if action is None:
@@ -119,7 +127,28 @@ def action_send(action_id: int) -> ConversationAction | None:
         return _finish(action, ActionState.FAILED, exc.code, exc.message)
     except TwilioUnreachable as exc:
         return _retry_or_fail(action, None, str(exc), 2**action.attempts)
+    except Exception as exc:
+        logger.exception("Conversation action %s (%s) failed", action.pk, action.kind)
+        message = exc.message if isinstance(exc, RuleViolation) else UNEXPECTED_FAILURE
+        return _finish(action, ActionState.FAILED, message=message)
     return _finish(action, ActionState.DONE, changes=changes)
+
+
+def action_overturned(action_id: int, message: str) -> bool:
+    """An action done (or still being done) whose effect did not hold, as a transfer
+    whose target never answered, ends failed after all, saying why: its result on
+    the timeline is what happened, not what was asked. False when it had already
+    ended otherwise (failed, or overturned once: the callers' guard against twice).
+    """
+    with transaction.atomic():
+        action = ConversationAction.objects.select_for_update().get(pk=action_id)
+        if action.state not in (ActionState.SENDING, ActionState.DONE):
+            return False
+        action.state = ActionState.FAILED
+        action.error_message = message[:500]
+        action.finished_at = timezone.now()
+        action.save(update_fields=["state", "error_message", "finished_at"])
+    return True
 
 
 def _start_sending(action_id: int) -> ConversationAction | None:

@@ -36,13 +36,18 @@ from .supervisor import (
 )
 from .surveys import record_survey_answer
 from .transfers import (
+    BLIND_TRANSFER,
+    CONSULT,
     agent_joins_conversation,
     agent_released,
+    target_label,
     transfer_recorded,
     transfer_to_queue,
 )
 
 __all__ = [
+    "BLIND_TRANSFER",
+    "CONSULT",
     "agent_create",
     "agent_delete",
     "agent_joins_conversation",
@@ -74,6 +79,7 @@ __all__ = [
     "survey_delete",
     "survey_update",
     "take_off_hold",
+    "target_label",
     "transfer_recorded",
     "transfer_to_queue",
 ]

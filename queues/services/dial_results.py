@@ -4,7 +4,8 @@ the agent.
 The action of the caller's `<Dial><Conference>` decides what the caller hears
 once the agent has left (the agent's leave ends the room); the leg's status
 callbacks bind the leg to its offer, mark the answer, set the agent's next
-status, and put the caller back on hold when the agent never answered.
+status, and put the caller back on hold when the agent never answered (at an
+offer, or as a transfer's target: `transfers.transfer_target_unanswered`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..outcomes import CallerNext, CallerOutcome
 from .agents import agent_answered, agent_call_ended
 from .common import locked_entry
 from .entries import back_on_hold, end_entry
+from .transfers import UNANSWERED, transfer_target_unanswered
 
 # Dial outcomes that are the agent's: they did not pick up, so they are signed out.
 AGENT_MISSED = frozenset({"busy", "no-answer", "failed"})
@@ -97,6 +99,8 @@ def record_leg_status(leg: Call) -> None:
     binds to a newer one. Most legs are no agent's (a campaign's, a transfer's):
     one read of the entry the leg has or could take tells, before any lock.
     """
+    if leg.status in UNANSWERED:
+        transfer_target_unanswered(leg, agent_status=STATUS_AFTER_LEG[leg.status])
     if not QueueEntry.objects.filter(
         Q(agent_leg=leg)
         | Q(call_id=leg.parent_id, status=EntryStatus.OFFERED, agent_leg__isnull=True)

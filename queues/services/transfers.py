@@ -6,22 +6,49 @@ step: the agent taking over is on a call, the one handing over wraps up, and
 the caller's stay is `transferred` (an answered wait, counted once). A caller
 transferred to a queue waits there in a new stay that keeps their original
 wait and place in line (`transferred_from`), so no figure counts them twice.
+
+A target who never answers (their leg ends busy, no-answer, failed or canceled)
+fails the step: the blind transfer's caller, whom the first agent has left, is
+back on hold at the head of the queue they were served from (as after an agent
+who missed an offer), and a consulted target's customer is back with the first
+agent.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import transaction
+from django.db.models import F
 
 from calls import services as call_services
-from calls.models import Call, Source
+from calls.exceptions import RuleViolation
+from calls.models import Call, CallStatus, Source
+from conversations import services as conversation_services
+from conversations.kinds.holding import UNHOLD
+from conversations.models import ConversationAction, Origin, Participant, Role
 
-from .. import twiml
+from .. import selectors, twiml
 from ..models import Agent, AgentStatus, EntryOutcome, EntryStatus, Queue, QueueEntry
 from .agents import agent_call_ended, move_agent
 from .common import work_queues_after_commit
 from .entries import end_entry
 
 TRANSFERRED_TO_QUEUE = "Please hold while we transfer your call."
+# The kinds of the transfer steps that dial a target in (`queues.transfers`).
+BLIND_TRANSFER = "transfer"
+CONSULT = "consult"
+# How a target's leg ends when it never joined the room: Twilio's statuses of a call
+# nobody picked up.
+UNANSWERED = frozenset(
+    {CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.FAILED, CallStatus.CANCELED}
+)
+
+
+def target_label(action: ConversationAction) -> str:
+    """The label a step dials its target in under: its kind and id, which lead from
+    the target's leg back to the step when the leg ends unanswered."""
+    return f"{action.kind}-{action.pk}"
 
 
 def agent_joins_conversation(agent_id: int) -> None:
@@ -73,24 +100,143 @@ def transfer_to_queue(
         if first is not None:
             first.outcome = EntryOutcome.TRANSFERRED
             end_entry(first, EntryOutcome.TRANSFERRED)
-        since = first.enqueued_at if first is not None else call.created_at
-        ahead = QueueEntry.objects.filter(queue=queue, status=EntryStatus.WAITING, rank__lt=since)
-        entry = QueueEntry.objects.create(
-            queue=queue,
-            call=call,
-            enqueued_at=since,
-            rank=since,
-            position_at_enqueue=ahead.count() + 1,
-            transferred_from=first,
-        )
-        call_services.request_redirect(
+        return _wait_again(
             call,
-            twiml=str(twiml.hold_document(entry, say=TRANSFERRED_TO_QUEUE)),
-            origin=Source.QUEUE,
-            requested_by=requested_by,
+            queue,
+            first,
+            say=TRANSFERRED_TO_QUEUE,
             reason=f"transferred to {queue}",
+            requested_by=requested_by,
         )
-        work_queues_after_commit()
+
+
+def transfer_target_unanswered(leg: Call, *, agent_status: str) -> None:
+    """A transfer's target ended without joining the room: the step fails, saying so
+    with Twilio's status, and an agent target moves to `agent_status` (as one who
+    missed an offer). A blind transfer's caller, left alone by the first agent, is
+    back on hold; a consulted target's customer is unheld, back with the first agent
+    (unless the agent canceled the consultation, which does all that itself).
+
+    The step is found by its target's label, which exists before the target is
+    dialed, so this holds however early the leg's end is known, even before the
+    step has handed the room over; the step failed once is the guard against twice.
+    """
+    target = Participant.objects.filter(call=leg).select_related("agent", "conference").first()
+    step = _step_dialing(target)
+    if step is None or leg.parent.is_final:
+        return
+    if step.kind == BLIND_TRANSFER:
+        _back_on_hold(step, target, leg, agent_status)
+    elif leg.status != CallStatus.CANCELED:
+        _back_with_first_agent(step, target, leg, agent_status)
+
+
+def _step_dialing(target: Participant | None) -> ConversationAction | None:
+    kind, _, action_id = (target.label if target is not None else "").rpartition("-")
+    if kind not in (BLIND_TRANSFER, CONSULT) or not action_id.isdigit():
+        return None
+    return ConversationAction.objects.filter(pk=int(action_id), kind=kind).first()
+
+
+def _did_not_answer(target: Participant, leg: Call) -> str:
+    return f"{target.agent or target.endpoint} did not answer (Twilio: {leg.status})"
+
+
+def _back_on_hold(
+    step: ConversationAction, target: Participant, leg: Call, agent_status: str
+) -> None:
+    """The caller waits again, at the head of the queue they were served from, told so;
+    the stay they had ends `transferred` with the agent who handed them over."""
+    call = leg.parent
+    with transaction.atomic():
+        first = _talking_entry(call)
+        where = (
+            f"the caller is back on hold in {first.queue}"
+            if first is not None
+            else "the caller was in no queue to go back to"
+        )
+        if not conversation_services.action_overturned(
+            step.pk, f"{_did_not_answer(target, leg)}; {where}."
+        ):
+            return
+        agent_call_ended(target.agent_id, agent_status)
+        if first is None:
+            return
+        handed_over_by = _handed_over_by(target)
+        if handed_over_by is not None:
+            first.agent_id, first.agent_leg_id = handed_over_by.agent_id, handed_over_by.call_id
+        first.outcome = EntryOutcome.TRANSFERRED
+        end_entry(first, EntryOutcome.TRANSFERRED, also=("agent", "agent_leg"))
+        _wait_again(
+            call,
+            first.queue,
+            first,
+            say=twiml.BACK_ON_HOLD,
+            reason=f"{target.agent or target.endpoint} did not answer the transfer",
+            at_head=True,
+        )
+
+
+def _handed_over_by(target: Participant) -> Participant | None:
+    """The agent who handed the room to `target`: of the agents dialed in before it, the
+    one who left last (or is leaving still, Twilio's word of it not in yet)."""
+    return (
+        target.conference.participants.filter(
+            role=Role.AGENT, agent__isnull=False, created_at__lt=target.created_at
+        )
+        .order_by(F("left_at").desc(nulls_first=True), "-created_at")
+        .first()
+    )
+
+
+def _back_with_first_agent(
+    step: ConversationAction, target: Participant, leg: Call, agent_status: str
+) -> None:
+    with transaction.atomic():
+        if not conversation_services.action_overturned(
+            step.pk, f"{_did_not_answer(target, leg)}; the customer is back with the first agent."
+        ):
+            return
+        agent_call_ended(target.agent_id, agent_status)
+        # A RuleViolation: the customer has left the room, nobody to unhold.
+        with contextlib.suppress(RuleViolation):
+            conversation_services.action_request(
+                leg.parent,
+                UNHOLD.name,
+                origin=Origin.SYSTEM,
+                reason="the consulted target did not answer",
+            )
+
+
+def _wait_again(
+    call: Call,
+    queue: Queue,
+    first: QueueEntry | None,
+    *,
+    say: str,
+    reason: str,
+    requested_by=None,
+    at_head: bool = False,
+) -> QueueEntry:
+    """A new stay in `queue` that keeps the first's wait, in its place in line (or at the
+    head of the queue), and the caller's redirect to its hold music, told `say`."""
+    since = first.enqueued_at if first is not None else call.created_at
+    entry = QueueEntry(
+        queue=queue, call=call, enqueued_at=since, rank=since, transferred_from=first
+    )
+    if at_head:
+        entry.rank = selectors.head_of_queue_rank(entry)
+    ahead = selectors.waiting_entries(queue).filter(rank__lt=entry.rank)
+    entry.position_at_enqueue = ahead.count() + 1
+    entry.save()
+    call_services.request_redirect(
+        call,
+        twiml=str(twiml.hold_document(entry, say=say)),
+        origin=Source.QUEUE,
+        requested_by=requested_by,
+        reason=reason,
+    )
+    work_queues_after_commit()
     return entry
 
 

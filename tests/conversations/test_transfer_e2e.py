@@ -42,15 +42,18 @@ def bob(support, api) -> Agent:
     return bob
 
 
-def asked(api, entry: QueueEntry, kind: str, **fields) -> ConversationAction:
-    """Ask for an action over the API, as an agent desktop does; wait until it is done."""
+def asked(
+    api, entry: QueueEntry, kind: str, *, until: str = ActionState.DONE, **fields
+) -> ConversationAction:
+    """Ask for an action over the API, as an agent desktop does; wait until it is done
+    (or has reached the state `until`)."""
     answer = api.post(
         f"calls/{entry.call.sid}/conversation/actions/", json={"kind": kind, **fields}
     )
     assert answer.status_code == 202, answer.text
     actions = ConversationAction.objects.filter(pk=answer.json()["id"])
     wait_until(
-        lambda: actions.filter(state=ActionState.DONE).exists(),
+        lambda: actions.filter(state=until).exists(),
         explain=lambda: actions.values("state", "error_code", "error_message").get(),
     )
     return actions.get()
