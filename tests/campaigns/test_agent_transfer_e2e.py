@@ -10,8 +10,9 @@ from campaigns.models import ContactOutcome
 from conversations.models import Participant
 from queues.models import EntryStatus, QueueEntry
 from queues.twiml import BACK_ON_HOLD
-from tests.conversations.test_conversation_e2e import client_of, says
+from tests.conversations.test_conversation_e2e import says
 from tests.queues.test_e2e import NO_ANSWER, heard, refreshed, said_on
+from tests.support.api_clients import live_api_client
 from tests.support.processes import wait_until
 
 from .test_agent_e2e import ann as ann
@@ -31,7 +32,7 @@ def test_a_contact_whose_transfer_nobody_answers_waits_again_for_an_agent(
     in_the_room = Participant.objects.filter(conference__call=first.call, joined_at__isnull=False)
     wait_until(lambda: in_the_room.count() == 2)
 
-    with client_of(live_server, "Integrations") as api:
+    with live_api_client(live_server, "Integrations") as api:
         answer = api.post(
             f"calls/{contact}/conversation/actions/", json={"kind": "transfer", "to": NO_ANSWER}
         )
