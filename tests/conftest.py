@@ -208,8 +208,17 @@ def celery_worker(e2e_queues, celery_worker_factory):
 
 
 @pytest.fixture
-def stack(transactional_db, settings, stack_settings, celery_worker, voicesim, live_server):
-    """The whole product running: back office, worker with beat, and voicesim.
+def stack_without_worker(
+    transactional_db,
+    settings,
+    stack_settings,
+    e2e_queues,
+    celery_worker_factory,
+    voicesim,
+    live_server,
+):
+    """The back office and voicesim running; the tasks they hand over wait on the
+    queue until the test starts a worker (`celery_worker_factory`).
 
     At the end nothing the test started goes on into the next one: campaigns
     still dialing are canceled and calls still live at voicesim are hung up,
@@ -223,6 +232,12 @@ def stack(transactional_db, settings, stack_settings, celery_worker, voicesim, l
     finally:
         cancel_campaigns()
         voicesim.hang_up_all()
+
+
+@pytest.fixture
+def stack(stack_without_worker, celery_worker):
+    """The whole product running: back office, worker with beat, and voicesim."""
+    return stack_without_worker
 
 
 def cancel_campaigns() -> None:

@@ -69,14 +69,20 @@ def end_entry(entry: QueueEntry, outcome: str, *, also: tuple[str, ...] = ()) ->
 def hold_ended(entry_id: int, now: dt.datetime | None = None) -> CallerOutcome:
     """The hold music ran out: hold again, or overflow once the maximum wait is reached.
 
-    A caller no longer waiting (a redirect to an agent overtook this request)
-    hears hold music alone, which the newer document replaces at once.
+    A caller taken off hold (offered, or their agent already answered) whose
+    redirect into the conference has not reached the call yet, as when its task
+    waits behind others or is retried, holds on and is checked again: the end
+    of this document would hang them up. A caller whose wait ended (a newer
+    redirect overtook this request) hears hold music alone, which the newer
+    document replaces at once.
     """
     now = now or timezone.now()
     with transaction.atomic():
         entry = locked_entry(entry_id)
-        if entry.status != EntryStatus.WAITING:
+        if entry.status == EntryStatus.ENDED:
             return CallerOutcome.of(entry, CallerNext.OVERTAKEN)
+        if entry.status != EntryStatus.WAITING:
+            return CallerOutcome.of(entry, CallerNext.STILL_WAITING)
         if selectors.overdue_entries(entry.queue, now).filter(pk=entry.pk).exists():
             return _overflow(entry)
         return CallerOutcome.of(entry, CallerNext.STILL_WAITING)

@@ -49,7 +49,7 @@ def support(stack: VoiceSim) -> Queue:
 
 
 @pytest.fixture
-def api(live_server, stack) -> httpx.Client:
+def api(live_server, stack_without_worker) -> httpx.Client:
     user = member_of(
         None,
         perms=["queues.view_queue", "queues.change_agent", "calls.control_call"],
@@ -224,3 +224,34 @@ def test_an_unanswered_agent_sends_the_caller_back_to_the_head_of_the_queue(stac
     assert figures["abandonment_rate"] == 0.5
     # Bob answered within the queue's 20 seconds; the abandoned call did not meet the level.
     assert figures["service_level"] == 0.5
+
+
+def test_a_caller_holds_on_until_a_late_offer_reaches_them(
+    stack_without_worker, celery_worker_factory, api
+):
+    """The redirect that takes a caller off hold may reach the call after the hold
+    music ran out (its task waits behind others, or for a worker): meanwhile the
+    caller hears the music again, and is not hung up when it ends."""
+    sim = stack_without_worker
+    queue = Queue.objects.create(name="Support", auto_distribute=False, hold_loop=1)
+    InboundNumber.objects.create(phone_number=OUR_NUMBER, queue=queue)
+    ann = agent(queue, "Ann", EndpointKind.NUMBER, "+14155550123")
+    sign_in(api, ann)
+    sid, entry = call_in(sim, "+14155550101")
+    wait_until(lambda: heard(sim, sid, "play"))
+
+    # No worker runs yet: the redirect to Ann waits on the queue.
+    taken = api.post(f"queue-entries/{entry.pk}/take-off-hold/", json={"agent": ann.pk})
+    assert taken.status_code == 202, taken.text
+    offered = len(sim.transcript(sid))
+    hold_ended = reverse("queues:hold-ended", kwargs={"entry_id": entry.pk})
+
+    def checks_since_the_offer() -> int:
+        since = sim.transcript(sid)[offered:]
+        return sum(e["event"] == "fetch" and e["url"].endswith(hold_ended) for e in since)
+
+    wait_until(lambda: checks_since_the_offer() >= 3)
+    assert sim.client.calls(sid).fetch().status == "in-progress"
+
+    celery_worker_factory("e2e")
+    assert connected_leg(sim, sid)["to"] == ann.endpoint

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 from calls.models import Call, CallStatus
 from queues import services, twiml
 from queues.models import AgentStatus, EntryOutcome, EntryStatus, InboundNumber, QueueEntry
-from tests.queues.conftest import new_sid
+from tests.queues.conftest import live_call, new_sid
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -103,6 +103,28 @@ def test_the_hold_loop_goes_round_until_the_maximum_wait(twilio, queue, caller):
     assert entry.outcome == EntryOutcome.OVERFLOWED
     # Another call's SID cannot drive this entry.
     assert twilio(path, CallSid=new_sid()).status_code == 404
+
+
+def test_a_caller_whose_offer_is_late_keeps_holding_when_the_music_runs_out(
+    twilio, queue, caller, make_agent
+):
+    # Taken off hold, but the redirect into the conference has not reached the call yet.
+    ann = make_agent("Ann")
+    entry = services.take_off_hold(caller(), agent=ann)
+    path = reverse("queues:hold-ended", kwargs={"entry_id": entry.pk})
+
+    def holds_on() -> bool:
+        """More music, then the wait checked again: the document does not run out
+        before the redirect arrives (Twilio hangs up at its end)."""
+        play, redirect = verbs(twilio(path, CallSid=entry.call.sid))
+        return (play.tag, redirect.tag) == ("Play", "Redirect") and redirect.text.endswith(path)
+
+    assert holds_on()
+    # Ann's leg, dialed at the same time, may answer before the redirect lands.
+    services.record_leg_status(live_call(parent=entry.call, to_number=ann.endpoint))
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.CONNECTED
+    assert holds_on()
 
 
 def dial_ended(twilio, entry, status: str, offer: int = 1):
