@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from calls.models import RedirectState
+from calls.presenters import phone_number
 
 
 class ConferenceStatus(models.TextChoices):
@@ -117,7 +118,17 @@ class Participant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label or f"{self.get_role_display()} {self.call_sid}"
+        return self.who
+
+    @property
+    def who(self) -> str:
+        """Who they are to a person: the agent's name, else the address dialed in
+        ("+1 415-555-0777", a SIP URI, a client); the label Twilio needs is no name."""
+        if self.agent_id is not None:
+            return self.agent.name
+        if self.endpoint:
+            return phone_number(self.endpoint)
+        return self.label or self.get_role_display()
 
     @property
     def is_present(self) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from calls.models import Call, Direction
 from conversations import services
-from conversations.models import ConversationAction
+from conversations.models import ConversationAction, Participant
 from tests.api.records import call_sid, make_call
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -99,3 +99,18 @@ def test_a_viewer_sees_who_is_in_the_room_and_no_button_and_is_refused_each_acti
         posted = viewer.post(action_url(talking, kind), {"to": "+14155550777", "screen": "admin"})
         assert posted.status_code == 403, kind
     assert not ConversationAction.objects.exists()
+
+
+def test_the_room_names_each_person_not_the_label_twilio_needs(supervisor, talking):
+    conference = talking.conferences.get()
+    leg = make_call(sid=None, parent=talking, to_number="+14155550777")
+    services.participant_expect(
+        conference, role="supervisor", label="listen-7", endpoint=leg.to_number, leg=leg
+    )
+    Participant.objects.filter(conference=conference).update(joined_at=timezone.now())
+
+    rows = supervisor.get(ROWS).content.decode()
+
+    assert ">Supervisor (+1 415-555-0777)</li>" in rows
+    assert '">+1 415-555-0777</option>' in rows  # whom "Let go" may take out
+    assert "listen-7" not in rows
