@@ -143,8 +143,10 @@ def test_the_caller_s_end_after_a_transfer_to_a_number_leaves_the_first_agent_al
     )
 
 
-def test_a_consulted_agent_who_hangs_up_ends_the_consultation(make_agent, talking):
-    entry, ann, bob = talking, talking.agent, make_agent("Bob")
+@pytest.fixture
+def consulting(make_agent, talking) -> ConversationAction:
+    """Ann consults Bob, who answered, while the customer holds."""
+    entry, bob = talking, make_agent("Bob")
     conference = entry.call.conferences.get()
     conference.participants.filter(role=Role.CUSTOMER).update(joined_at=timezone.now())
     step = ConversationAction.objects.create(
@@ -155,18 +157,26 @@ def test_a_consulted_agent_who_hangs_up_ends_the_consultation(make_agent, talkin
         state=ActionState.DONE,
     )
     services.agent_joins_conversation(bob.pk)
-    leg = _dialed_in(
-        entry, step, bob.endpoint, role=Role.AGENT, endpoint=bob.endpoint, agent_id=bob.pk
+    _dialed_in(entry, step, bob.endpoint, role=Role.AGENT, endpoint=bob.endpoint, agent_id=bob.pk)
+    return step
+
+
+def test_a_consulted_agent_who_hangs_up_ends_the_consultation(talking, consulting):
+    entry, ann, bob, leg = (
+        talking,
+        talking.agent,
+        consulting.participant.agent,
+        consulting.participant.call,
     )
 
     _ended(leg)
     for _ in range(2):  # Twilio may tell twice
         services.record_leg_status(leg)
 
-    step.refresh_from_db()
-    assert step.state == ActionState.FAILED
-    assert step.error_message == "Bob left; the customer is back with the first agent."
-    unheld = ConversationAction.objects.filter(conference=conference, kind=UNHOLD.name)
+    consulting.refresh_from_db()
+    assert consulting.state == ActionState.FAILED
+    assert consulting.error_message == "Bob left; the customer is back with the first agent."
+    unheld = ConversationAction.objects.filter(call=entry.call, kind=UNHOLD.name)
     assert unheld.count() == 1
     bob.refresh_from_db()
     ann.refresh_from_db()
@@ -174,3 +184,26 @@ def test_a_consulted_agent_who_hangs_up_ends_the_consultation(make_agent, talkin
     assert QueueEntry.objects.get(pk=entry.pk).status == EntryStatus.CONNECTED
     with pytest.raises(RuleViolation, match="No transfer is being consulted"):
         conversation_services.action_request(entry.call, "complete-transfer")
+
+
+def test_a_target_who_hangs_up_after_the_completion_ends_the_call_as_its_agent(talking, consulting):
+    entry, bob, leg = talking, consulting.participant.agent, consulting.participant.call
+    ConversationAction.objects.create(
+        call=entry.call,
+        conference=consulting.conference,
+        kind=services.COMPLETE_TRANSFER,
+        participant=consulting.participant,
+        state=ActionState.DONE,
+    )
+    services.transfer_recorded(
+        entry.call, from_agent_id=entry.agent_id, to_agent_id=bob.pk, to_leg=leg
+    )
+
+    _ended(leg)
+    services.record_leg_status(leg)
+
+    consulting.refresh_from_db()
+    assert consulting.state == ActionState.DONE
+    assert not ConversationAction.objects.filter(call=entry.call, kind=UNHOLD.name).exists()
+    bob.refresh_from_db()
+    assert bob.status == AgentStatus.WRAP_UP
