@@ -17,6 +17,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from calls.models import Call, Redirect, RedirectState, RedirectTrigger
+from conversations.models import Conference, ConversationAction
 
 from .figures import ANSWERED_ENTRY
 from .models import (
@@ -129,6 +130,19 @@ def is_open(queue: Queue, moment: dt.datetime) -> bool:
         return queue.opens_at <= now < queue.closes_at
     # Open across midnight, e.g. 22:00 to 06:00.
     return now >= queue.opens_at or now < queue.closes_at
+
+
+def newest_step(
+    conference: Conference, kinds: tuple[str, ...], states: tuple[str, ...]
+) -> ConversationAction | None:
+    """The conversation's newest action of one of `kinds` in one of `states`, with its
+    participant: of a transfer's steps, the one that says where the transfer stands."""
+    return (
+        conference.actions.filter(kind__in=kinds, state__in=states)
+        .select_related("participant")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def agent_who_talked_to(call: Call) -> tuple[Agent | None, Queue | None]:

@@ -32,7 +32,7 @@ from conversations.models import (
 from conversations.permissions import HOLD_CONVERSATIONS
 from conversations.registry import ActionKind, Choices, register
 
-from . import services, twiml
+from . import selectors, services, twiml
 from .models import Agent, AgentStatus, Queue
 
 TARGETS = ("agent", "queue", "to")
@@ -170,13 +170,8 @@ def consultation(conference: Conference) -> Participant | None:
     """The target being consulted now: dialed in by the newest warm-transfer step done,
     if that step was a consultation (not its completion or cancellation) and the
     target has not left."""
-    step = (
-        conference.actions.filter(kind__in=WARM_STEPS, state=ActionState.DONE)
-        .select_related("participant")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if step is None or step.kind != CONSULT_KIND or step.participant is None:
+    step = selectors.newest_step(conference, services.WARM_STEPS, (ActionState.DONE,))
+    if step is None or step.kind != services.CONSULT or step.participant is None:
         return None
     return step.participant if step.participant.left_at is None else None
 
@@ -264,7 +259,7 @@ CONSULT = register(
 )
 COMPLETE = register(
     ActionKind(
-        "complete-transfer",
+        services.COMPLETE_TRANSFER,
         "Complete transfer",
         HOLD_CONVERSATIONS,
         validate_consulted,
@@ -273,8 +268,10 @@ COMPLETE = register(
 )
 CANCEL = register(
     ActionKind(
-        "cancel-transfer", "Cancel transfer", HOLD_CONVERSATIONS, validate_consulted, perform_cancel
+        services.CANCEL_TRANSFER,
+        "Cancel transfer",
+        HOLD_CONVERSATIONS,
+        validate_consulted,
+        perform_cancel,
     )
 )
-CONSULT_KIND = CONSULT.name
-WARM_STEPS = (CONSULT.name, COMPLETE.name, CANCEL.name)

@@ -37,7 +37,10 @@ from .supervisor import (
 from .surveys import record_survey_answer
 from .transfers import (
     BLIND_TRANSFER,
+    CANCEL_TRANSFER,
+    COMPLETE_TRANSFER,
     CONSULT,
+    WARM_STEPS,
     agent_joins_conversation,
     agent_released,
     target_label,
@@ -47,7 +50,10 @@ from .transfers import (
 
 __all__ = [
     "BLIND_TRANSFER",
+    "CANCEL_TRANSFER",
+    "COMPLETE_TRANSFER",
     "CONSULT",
+    "WARM_STEPS",
     "agent_create",
     "agent_delete",
     "agent_joins_conversation",

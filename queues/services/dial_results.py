@@ -5,7 +5,7 @@ The action of the caller's `<Dial><Conference>` decides what the caller hears
 once the agent has left (the agent's leave ends the room); the leg's status
 callbacks bind the leg to its offer, mark the answer, set the agent's next
 status, and put the caller back on hold when the agent never answered (at an
-offer, or as a transfer's target: `transfers.transfer_target_unanswered`).
+offer, or as a transfer's target: `transfers.transfer_target_ended`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from ..models import Agent, AgentStatus, EndpointKind, EntryOutcome, EntryStatus
 from ..outcomes import CallerNext, CallerOutcome
 from .agents import agent_answered, agent_call_ended
 from .common import locked_entry
-from .entries import back_on_hold, end_entry
-from .transfers import UNANSWERED, transfer_target_unanswered
+from .entries import agent_on_the_line, back_on_hold, end_entry
+from .transfers import transfer_target_ended
 
 # Dial outcomes that are the agent's: they did not pick up, so they are signed out.
 AGENT_MISSED = frozenset({"busy", "no-answer", "failed"})
@@ -78,7 +78,7 @@ def record_dial_ended(
             )
             back_on_hold(entry)
             return CallerOutcome.of(entry, CallerNext.BACK_ON_HOLD)
-        agent_call_ended(entry.agent_id, AgentStatus.WRAP_UP)
+        agent_call_ended(agent_on_the_line(entry), AgentStatus.WRAP_UP)
         now = timezone.now()
         if entry.answered_at is None:
             # The answer callback was lost or is late: the talk time tells when it was.
@@ -99,8 +99,8 @@ def record_leg_status(leg: Call) -> None:
     binds to a newer one. Most legs are no agent's (a campaign's, a transfer's):
     one read of the entry the leg has or could take tells, before any lock.
     """
-    if leg.status in UNANSWERED:
-        transfer_target_unanswered(leg, agent_status=STATUS_AFTER_LEG[leg.status])
+    if leg.status in STATUS_AFTER_LEG:
+        transfer_target_ended(leg, agent_status=STATUS_AFTER_LEG[leg.status])
     if not QueueEntry.objects.filter(
         Q(agent_leg=leg)
         | Q(call_id=leg.parent_id, status=EntryStatus.OFFERED, agent_leg__isnull=True)
@@ -125,7 +125,7 @@ def record_leg_status(leg: Call) -> None:
                 origin=Source.QUEUE,
             )
         elif leg.status in FINAL_STATUSES:
-            agent_call_ended(entry.agent_id, STATUS_AFTER_LEG[leg.status])
+            agent_call_ended(agent_on_the_line(entry), STATUS_AFTER_LEG[leg.status])
             if entry.status == EntryStatus.OFFERED and entry.agent_leg_id == leg.pk:
                 _unanswered(entry)
 

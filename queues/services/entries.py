@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from calls import services as call_services
 from calls.models import Call, Source
+from conversations.models import Participant, Role
 
 from .. import selectors, twiml
 from ..models import (
@@ -137,6 +138,19 @@ def back_on_hold(entry: QueueEntry) -> None:
     entry.save(update_fields=["status", "rank"])
 
 
+def agent_on_the_line(entry: QueueEntry) -> int | None:
+    """The agent talking with the stay's caller: its agent, unless they handed the
+    caller to an outside number. The stay then follows that number's leg and still
+    names the agent as the one who answered (surveys and campaigns credit them),
+    but the agent left at the hand-over: the call's end is no longer theirs."""
+    if (
+        entry.agent_leg_id is not None
+        and Participant.objects.filter(call_id=entry.agent_leg_id, role=Role.THIRD_PARTY).exists()
+    ):
+        return None
+    return entry.agent_id
+
+
 def record_call_ended(call: Call) -> None:
     """The caller's call is over: a caller who had not reached an agent abandoned.
 
@@ -150,5 +164,5 @@ def record_call_ended(call: Call) -> None:
             if entry.status == EntryStatus.OFFERED:
                 agent_call_ended(entry.agent_id, AgentStatus.AVAILABLE)
             elif entry.status == EntryStatus.CONNECTED:
-                agent_call_ended(entry.agent_id, AgentStatus.WRAP_UP)
+                agent_call_ended(agent_on_the_line(entry), AgentStatus.WRAP_UP)
             end_entry(entry, EntryOutcome.ABANDONED)

@@ -12,6 +12,11 @@ fails the step: the blind transfer's caller, whom the first agent has left, is
 back on hold at the head of the queue they were served from (as after an agent
 who missed an offer), and a consulted target's customer is back with the first
 agent.
+
+A consulted target who answered and then leaves (hangs up) ends the
+consultation the same way: the customer is back with the first agent, and an
+agent target wraps up. Once the transfer is completed or canceled, the target's
+leg ending is no longer the consultation's.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from calls.exceptions import RuleViolation
 from calls.models import Call, CallStatus, Source
 from conversations import services as conversation_services
 from conversations.kinds.holding import UNHOLD
-from conversations.models import ConversationAction, Origin, Participant, Role
+from conversations.models import ActionState, ConversationAction, Origin, Participant, Role
 
 from .. import selectors, twiml
 from ..models import Agent, AgentStatus, EntryOutcome, EntryStatus, Queue, QueueEntry
@@ -38,6 +43,10 @@ TRANSFERRED_TO_QUEUE = "Please hold while we transfer your call."
 # The kinds of the transfer steps that dial a target in (`queues.transfers`).
 BLIND_TRANSFER = "transfer"
 CONSULT = "consult"
+# The warm transfer's steps after the consultation, which end it.
+COMPLETE_TRANSFER = "complete-transfer"
+CANCEL_TRANSFER = "cancel-transfer"
+WARM_STEPS = (CONSULT, COMPLETE_TRANSFER, CANCEL_TRANSFER)
 # How a target's leg ends when it never joined the room: Twilio's statuses of a call
 # nobody picked up.
 UNANSWERED = frozenset(
@@ -70,7 +79,10 @@ def transfer_recorded(
     call: Call, *, from_agent_id: int | None, to_agent_id: int | None = None, to_leg=None
 ) -> QueueEntry | None:
     """The caller now talks with someone else: the first agent wraps up, and their stay
-    is `transferred`, following the agent who took over (whose leg ends it)."""
+    is `transferred`, following the leg of whoever took over (which ends it): the
+    agent's, who the stay names from now, or an outside number's, when the stay
+    keeps naming the first agent as the one who answered, no longer on the line
+    (`entries.agent_on_the_line`)."""
     with transaction.atomic():
         entry = _talking_entry(call)
         agent_call_ended(from_agent_id, AgentStatus.WRAP_UP)
@@ -79,8 +91,11 @@ def transfer_recorded(
         entry.outcome = EntryOutcome.TRANSFERRED
         fields = ["outcome"]
         if to_agent_id is not None:
-            entry.agent_id, entry.agent_leg = to_agent_id, to_leg
-            fields += ["agent", "agent_leg"]
+            entry.agent_id = to_agent_id
+            fields.append("agent")
+        if to_leg is not None:
+            entry.agent_leg = to_leg
+            fields.append("agent_leg")
         entry.save(update_fields=fields)
     return entry
 
@@ -110,12 +125,15 @@ def transfer_to_queue(
         )
 
 
-def transfer_target_unanswered(leg: Call, *, agent_status: str) -> None:
-    """A transfer's target ended without joining the room: the step fails, saying so
-    with Twilio's status, and an agent target moves to `agent_status` (as one who
-    missed an offer). A blind transfer's caller, left alone by the first agent, is
-    back on hold; a consulted target's customer is unheld, back with the first agent
-    (unless the agent canceled the consultation, which does all that itself).
+def transfer_target_ended(leg: Call, *, agent_status: str) -> None:
+    """A transfer's target's leg ended; an agent target moves to `agent_status`.
+
+    A target who never joined the room (`UNANSWERED`) fails the step, saying so
+    with Twilio's status (an agent target as one who missed an offer): a blind
+    transfer's caller, left alone by the first agent, is back on hold; a consulted
+    target's customer is unheld, back with the first agent (unless the agent
+    canceled the consultation, which does all that itself). A consulted target
+    who answered and left while still consulted ends the consultation the same way.
 
     The step is found by its target's label, which exists before the target is
     dialed, so this holds however early the leg's end is known, even before the
@@ -125,10 +143,21 @@ def transfer_target_unanswered(leg: Call, *, agent_status: str) -> None:
     step = _step_dialing(target)
     if step is None or leg.parent.is_final:
         return
-    if step.kind == BLIND_TRANSFER:
+    if leg.status not in UNANSWERED:
+        if step.kind == CONSULT and _still_consulted(step):
+            _back_with_first_agent(step, target, f"{_named(target)} left", agent_status)
+    elif step.kind == BLIND_TRANSFER:
         _back_on_hold(step, target, leg, agent_status)
     elif leg.status != CallStatus.CANCELED:
-        _back_with_first_agent(step, target, leg, agent_status)
+        _back_with_first_agent(step, target, _did_not_answer(target, leg), agent_status)
+
+
+def _still_consulted(step: ConversationAction) -> bool:
+    """No completion or cancellation is being done or done after the consultation."""
+    newest = selectors.newest_step(
+        step.conference, WARM_STEPS, (ActionState.SENDING, ActionState.DONE)
+    )
+    return newest is not None and newest.pk == step.pk
 
 
 def _step_dialing(target: Participant | None) -> ConversationAction | None:
@@ -138,8 +167,12 @@ def _step_dialing(target: Participant | None) -> ConversationAction | None:
     return ConversationAction.objects.filter(pk=int(action_id), kind=kind).first()
 
 
+def _named(target: Participant) -> str:
+    return str(target.agent or target.endpoint)
+
+
 def _did_not_answer(target: Participant, leg: Call) -> str:
-    return f"{target.agent or target.endpoint} did not answer (Twilio: {leg.status})"
+    return f"{_named(target)} did not answer (Twilio: {leg.status})"
 
 
 def _back_on_hold(
@@ -172,7 +205,7 @@ def _back_on_hold(
             first.queue,
             first,
             say=twiml.BACK_ON_HOLD,
-            reason=f"{target.agent or target.endpoint} did not answer the transfer",
+            reason=f"{_named(target)} did not answer the transfer",
             at_head=True,
         )
 
@@ -190,21 +223,21 @@ def _handed_over_by(target: Participant) -> Participant | None:
 
 
 def _back_with_first_agent(
-    step: ConversationAction, target: Participant, leg: Call, agent_status: str
+    step: ConversationAction, target: Participant, why: str, agent_status: str
 ) -> None:
     with transaction.atomic():
         if not conversation_services.action_overturned(
-            step.pk, f"{_did_not_answer(target, leg)}; the customer is back with the first agent."
+            step.pk, f"{why}; the customer is back with the first agent."
         ):
             return
         agent_call_ended(target.agent_id, agent_status)
         # A RuleViolation: the customer has left the room, nobody to unhold.
         with contextlib.suppress(RuleViolation):
             conversation_services.action_request(
-                leg.parent,
+                step.call,
                 UNHOLD.name,
                 origin=Origin.SYSTEM,
-                reason="the consulted target did not answer",
+                reason=f"the consultation ended: {why}",
             )
 
 

@@ -143,6 +143,36 @@ def test_a_canceled_warm_transfer_brings_the_caller_back_to_the_first_agent(
     assert refreshed(talking).outcome == EntryOutcome.CONNECTED
 
 
+def test_a_consulted_agent_who_hangs_up_brings_the_caller_back_to_the_first_agent(
+    stack, talking, api, bob
+):
+    caller, ann = talking.call.sid, talking.agent_leg.sid
+    bob_sid = consulting(stack, api, talking, bob)
+    consult = ConversationAction.objects.filter(call=talking.call, kind="consult")
+
+    stack.sim("POST", f"calls/{bob_sid}/hangup")
+    wait_until(lambda: consult.filter(state=ActionState.FAILED).exists())
+    said = "Bob left; the customer is back with the first agent."
+    assert consult.get().error_message == said
+    assert ("action", "Consult: failed", said) in timeline(api, talking)
+    unhold = ConversationAction.objects.filter(call=talking.call, kind="unhold")
+    wait_until(lambda: unhold.filter(state=ActionState.DONE).exists())
+    assert says(stack, ann, "Bob had to go; I will help you myself.") == {caller}
+    assert says(stack, caller, "Thank you.") == {ann}
+    assert speech(stack, caller) == ["Bob had to go; I will help you myself."]
+    wait_until(lambda: status_of(bob) == AgentStatus.WRAP_UP)
+    assert status_of(talking.agent) == AgentStatus.ON_CALL
+    assert refreshed(talking).outcome == EntryOutcome.CONNECTED
+
+    answer = api.post(
+        f"calls/{talking.call.sid}/conversation/actions/", json={"kind": "complete-transfer"}
+    )
+    assert (answer.status_code, answer.json()) == (
+        409,
+        {"detail": "No transfer is being consulted.", "code": "absent"},
+    )
+
+
 def test_a_blind_transfer_to_a_queue_puts_the_caller_back_on_hold_counted_once(
     stack, support, talking, api
 ):
