@@ -6,6 +6,7 @@ The figures of days and periods, and what each means, are `queues.figures`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import (
     Count,
@@ -21,6 +22,7 @@ from conversations.models import Conference, ConversationAction
 
 from .figures import ANSWERED_ENTRY
 from .models import (
+    OPEN_ENTRY_STATUSES,
     Agent,
     AgentStatus,
     EntryStatus,
@@ -179,3 +181,13 @@ def longest_wait_seconds(queue: Queue, now: dt.datetime | None = None) -> int:
     if since is None:
         return 0
     return max(0, int(((now or timezone.now()) - since).total_seconds()))
+
+
+def serving_queue_ids(call_ids: Iterable[int]) -> dict[int, int]:
+    """The queue each of these calls is in now (waiting, ringing or talking), by call id,
+    in one query."""
+    return dict(
+        QueueEntry.objects.filter(
+            call_id__in=list(call_ids), status__in=OPEN_ENTRY_STATUSES
+        ).values_list("call_id", "queue_id")
+    )

@@ -84,9 +84,11 @@ def _target(conference: Conference, params: Mapping, allowed: tuple[str, ...]) -
 
 def target_choices(conferences: Sequence[Conference]) -> dict[int, Choices]:
     """What the board and the call's page offer to transfer each conversation to, in
-    three queries: the available agents not already in its room, and every queue."""
+    four queries: the available agents not already in its room, and every queue but
+    the one its caller is in now (a blind transfer there would only requeue them)."""
     agents = list(Agent.objects.filter(status=AgentStatus.AVAILABLE))
     queues = [(queue.pk, str(queue)) for queue in Queue.objects.all()]
+    serving = selectors.serving_queue_ids(conference.call_id for conference in conferences)
     inside = set(
         conversation_selectors.present_in(conferences, Role.AGENT)
         .exclude(agent=None)
@@ -99,7 +101,7 @@ def target_choices(conferences: Sequence[Conference]) -> dict[int, Choices]:
                 for agent in agents
                 if (conference.pk, agent.pk) not in inside
             ],
-            "queue": queues,
+            "queue": [(pk, name) for pk, name in queues if pk != serving.get(conference.call_id)],
         }
         for conference in conferences
     }

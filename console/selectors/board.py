@@ -5,7 +5,8 @@ A few queries whatever the size of the floor: open queue stays with their call,
 queue and agent; other live calls with their campaign; the actions scheduled on
 them; every agent; available agents per queue; each queue's live and daily
 figures (`queues.selectors`, `queues.figures`: never computed here); the latest
-supervisor actions; and the names of every call shown (`attach_context`, once for
+supervisor actions (redirects, conversation actions, recording actions: one query
+each); and the names of every call shown (`attach_context`, once for
 all of them), so each is named by its parties, as everywhere else.
 """
 
@@ -16,10 +17,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
 
 from callcenter.formats import duration
+from calls.exceptions import RuleViolation
 from calls.models import (
     LIVE_STATUSES,
     Call,
@@ -29,6 +32,8 @@ from calls.models import (
     Source,
 )
 from calls.presenters import attach_context, far_party_html, far_party_label, when_due
+from conversations.models import ConversationAction, Origin
+from conversations.registry import kind_named
 from queues.models import (
     OPEN_ENTRY_STATUSES,
     Agent,
@@ -36,6 +41,7 @@ from queues.models import (
     EntryStatus,
     QueueEntry,
 )
+from recordings.models import RecordingAction
 
 from .floor import AgentRow, QueueTile, agent_rows, queue_tiles, seconds_since
 
@@ -90,13 +96,42 @@ class BoardRow:
 
 
 @dataclass(frozen=True)
+class RecentAction:
+    """A change a supervisor asked for, whatever it acts on (the call, its conversation
+    or its recording): when, who, what, on which call, and how it went."""
+
+    at: dt.datetime
+    who: AbstractBaseUser | None
+    what: str
+    call: Call
+    state: str
+    result: str
+    error_code: int | None
+    error_message: str
+
+    @classmethod
+    def of(cls, record, what: str, call: Call) -> RecentAction:
+        """From a Redirect, ConversationAction or RecordingAction (the fields they share)."""
+        return cls(
+            record.created_at,
+            record.requested_by,
+            what,
+            call,
+            record.state,
+            record.get_state_display(),
+            record.error_code,
+            record.error_message,
+        )
+
+
+@dataclass(frozen=True)
 class Board:
     waiting: list[BoardRow]
     in_progress: list[BoardRow]
     more_waiting: int
     more_in_progress: int
     available_agents: dict[int, list[Agent]]
-    recent_actions: list[Redirect]
+    recent_actions: list[RecentAction]
     at: dt.datetime
     agents: list[AgentRow]
     queues: list[QueueTile]
@@ -141,7 +176,7 @@ def shown_calls(board: Board) -> list[Call]:
     return [
         *(row.call for row in board.waiting + board.in_progress),
         *(row.call for row in board.agents if row.call is not None),
-        *(redirect.call for redirect in board.recent_actions),
+        *(action.call for action in board.recent_actions),
     ]
 
 
@@ -232,10 +267,46 @@ def available_agents_by_queue() -> dict[int, list[Agent]]:
     return dict(by_queue)
 
 
-def recent_actions(now: dt.datetime) -> list[Redirect]:
-    """The latest changes supervisors asked for in the admin, with how each went."""
-    return list(
-        Redirect.objects.filter(origin=Source.ADMIN, created_at__gte=now - RECENT_ACTIONS_WINDOW)
-        .select_related("call", "requested_by")
-        .order_by("-created_at", "-id")[:RECENT_ACTIONS]
+def recent_actions(now: dt.datetime) -> list[RecentAction]:
+    """The latest changes supervisors asked for on their screens, newest first, with how
+    each went: redirects, conversation actions (hold, transfer, whisper…) and recording
+    actions, the latest few of each read and merged."""
+    since = now - RECENT_ACTIONS_WINDOW
+    redirects = Redirect.objects.filter(origin=Source.ADMIN, created_at__gte=since)
+    conversation_actions = ConversationAction.objects.filter(
+        origin__in=(Origin.BOARD, Origin.ADMIN), created_at__gte=since
     )
+    recording_actions = RecordingAction.objects.filter(origin=Source.ADMIN, created_at__gte=since)
+    actions = [
+        *(
+            RecentAction.of(r, _redirect_label(r), r.call)
+            for r in _latest(redirects.select_related("call", "requested_by"))
+        ),
+        *(
+            RecentAction.of(a, _kind_label(a.kind), a.call)
+            for a in _latest(conversation_actions.select_related("call", "requested_by"))
+        ),
+        *(
+            RecentAction.of(a, f"{a.get_kind_display()} recording", a.recording.call)
+            for a in _latest(recording_actions.select_related("recording__call", "requested_by"))
+        ),
+    ]
+    actions.sort(key=lambda action: action.at, reverse=True)
+    return actions[:RECENT_ACTIONS]
+
+
+def _latest(records):
+    return records.order_by("-created_at", "-id")[:RECENT_ACTIONS]
+
+
+def _redirect_label(redirect: Redirect) -> str:
+    label = redirect.get_action_display()
+    return f"{label} ({redirect.reason})" if redirect.reason else label
+
+
+def _kind_label(name: str) -> str:
+    """The button's label of a conversation action kind; its name for a kind since retired."""
+    try:
+        return kind_named(name).label
+    except RuleViolation:
+        return name

@@ -5,14 +5,24 @@ this app."""
 from __future__ import annotations
 
 from django import template
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from calls.models import Call
+from conversations.models import Conference
 
 from ..models import OPEN_RECORDING_STATUSES, Recording, RecordingAction
 from ..permissions import MANAGE_RECORDINGS
 
 register = template.Library()
+
+
+def _with_conversation(recordings):
+    """Each recording marked `in_conversation` when its call is in a live conversation:
+    the conversation's controls then offer its pause, resume and stop (`recordings.kinds`,
+    same permission, schedulable and on the timeline), so its own buttons would only
+    repeat them. No query more."""
+    live = Conference.objects.filter(call=OuterRef("call")).exclude(status="completed")
+    return recordings.annotate(in_conversation=Exists(live))
 
 
 def _can_manage(context) -> bool:
@@ -21,14 +31,15 @@ def _can_manage(context) -> bool:
 
 
 @register.inclusion_tag("recordings/call_recordings.html", takes_context=True)
-def call_recordings(context, call: Call) -> dict:
+def call_recordings(context, call: Call, buttons: bool = True) -> dict:
     """Each recording of the call: its state, a player and the buttons of a live one
-    (players and buttons for those who manage recordings)."""
+    (players and buttons for those who manage recordings; no buttons with
+    `buttons=False`, where the screen shows the live recording's elsewhere)."""
     request = context.get("request")
     asked = RecordingAction.objects.select_related("requested_by")  # with who asked: one query
     recordings = (
         list(
-            Recording.objects.filter(call=call)
+            _with_conversation(Recording.objects.filter(call=call))
             .order_by("created_at", "id")
             .prefetch_related(Prefetch("actions", queryset=asked))
         )
@@ -38,6 +49,7 @@ def call_recordings(context, call: Call) -> dict:
     return {
         "recordings": recordings,
         "can_manage": _can_manage(context),
+        "buttons": buttons,
         "next_url": request.get_full_path() if request else "",
         "csrf_token": context.get("csrf_token"),
     }
@@ -50,7 +62,9 @@ def open_recordings_by_call(request) -> dict[int, Recording]:
     if cached is None:
         cached = {
             recording.call_id: recording
-            for recording in Recording.objects.filter(status__in=OPEN_RECORDING_STATUSES)
+            for recording in _with_conversation(
+                Recording.objects.filter(status__in=OPEN_RECORDING_STATUSES)
+            )
         }
         request._open_recordings_by_call = cached
     return cached

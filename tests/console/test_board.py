@@ -13,9 +13,14 @@ from django.utils import timezone
 from callcenter import formats
 from calls.models import Call, CallStatus, Direction, Redirect, RedirectState, Source
 from campaigns.models import Attempt, Campaign
+from console.selectors.board import RECENT_ACTIONS
+from conversations.models import ActionState, ConversationAction, Origin
+from conversations.services import conference_open
 from queues.models import EntryOutcome, EntryStatus, QueueEntry
+from recordings.models import Recording, RecordingAction
 from tests.api.records import make_call, make_redirect
 from tests.campaigns.factories import campaign, with_contacts
+from tests.conversations.test_screens import in_conversation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -241,6 +246,46 @@ def test_recent_actions_tell_how_each_went_with_twilios_code(supervisor, talking
     assert supervisor.user.username in page
 
 
+def recent_actions(page: str) -> list[list[str]]:
+    """The rows of the board's "Recent actions", each the text of its cells."""
+    table = page.split('id="recent-actions"')[1].split("</table>")[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr class=.*?</tr>", table, re.S)
+    ]
+
+
+def test_recent_actions_list_conversation_and_recording_actions_with_redirects_newest_first(
+    supervisor, talking
+):
+    """What supervisors asked of a conversation (a hold, a transfer) and of a recording
+    (a pause) is as much a change as a redirect: the board lists them all."""
+    held = in_conversation()
+    make_redirect(talking, origin=Source.ADMIN, requested_by=supervisor.user)
+    ConversationAction.objects.create(
+        call=held,
+        conference=held.conferences.get(),
+        kind="hold",
+        origin=Origin.BOARD,
+        requested_by=supervisor.user,
+        state=ActionState.FAILED,
+        error_code=20404,
+    )
+    recording = Recording.objects.create(call=held, sid="RE" + "0" * 32, retention_days=30)
+    RecordingAction.objects.create(
+        recording=recording, kind="pause", origin=Source.ADMIN, requested_by=supervisor.user
+    )
+
+    rows = recent_actions(supervisor.get(ROWS).content.decode())
+
+    who = supervisor.user.username
+    assert [(row[1], row[2], row[4]) for row in rows] == [
+        (who, "Pause recording", "Requested"),
+        (who, "Hold", "Failed: Twilio 20404"),
+        (who, "Redirect", "Scheduled"),
+    ]
+
+
 def test_outbound_calls_not_yet_ringing_are_shown_as_dialing(supervisor):
     make_call(direction=Direction.OUTBOUND_API, status=CallStatus.QUEUED, to_number="+14155550177")
 
@@ -250,10 +295,11 @@ def test_outbound_calls_not_yet_ringing_are_shown_as_dialing(supervisor):
 
 
 # Every query a refresh of the board's rows makes, whatever the size of the floor: the
-# session and user, its queues, agents, calls, scheduled changes, recent actions and
-# the names of the calls it shows (one query per app that knows names), the live
-# conversations with the kinds the user may ask, and the open recordings.
-BOARD_ROWS_QUERIES = 18
+# session and user, its queues, agents, calls, scheduled changes, recent actions (redirects,
+# conversation actions, recording actions) and the names of the calls it shows (one query
+# per app that knows names), the live conversations with the kinds the user may ask, and
+# the open recordings.
+BOARD_ROWS_QUERIES = 20
 
 
 def dialed_contact(reminders: Campaign, number: str, name: str, answered_ago: int = 0) -> Call:
@@ -303,10 +349,19 @@ def test_the_boards_rows_take_a_fixed_number_of_queries_however_busy_the_floor(
         caller(f"+141555502{n:02}")
         dialed = dialed_contact(reminders, f"+121255503{n:02}", f"Contact {n}")
         make_redirect(dialed, origin=Source.ADMIN, state=RedirectState.DONE)
+    for _ in range(RECENT_ACTIONS):
+        ended = make_call(status=CallStatus.COMPLETED)
+        conference = conference_open(ended)
+        ConversationAction.objects.create(
+            call=ended, conference=conference, kind="hold", origin=Origin.BOARD
+        )
+        recording = Recording.objects.create(call=ended, sid=f"RE{ended.pk:032}", retention_days=30)
+        RecordingAction.objects.create(recording=recording, kind="pause", origin=Source.ADMIN)
 
     with django_assert_max_num_queries(BOARD_ROWS_QUERIES):
         response = supervisor.get(ROWS)
 
     board = response.context["board"]
     assert (len(board.waiting), len(board.in_progress)) == (20, 20)
+    assert len(board.recent_actions) == RECENT_ACTIONS
     assert board.in_progress[-1].party == "Contact 19 (+1 212-555-0319)"

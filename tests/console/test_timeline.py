@@ -150,7 +150,7 @@ def test_a_live_conversation_and_its_recording_on_the_timeline_buttons_for_super
         assert f'data-recording="{recording.pk}"' in page and "● Recording" in page
     assert buttons(as_supervisor) == {"hold", "mute", "listen", "whisper", "barge", "end"}
     assert f'name="next" value="{timeline_of(talking)}"' in as_supervisor
-    assert 'data-action="pause-recording"' in as_supervisor
+    assert 'data-kind="pause-recording"' in as_supervisor
     assert buttons(as_viewer) == set() and "data-action" not in as_viewer
 
 

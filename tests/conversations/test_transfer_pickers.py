@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conversations.models import ConversationAction
 from queues import services as queue_services
-from queues.models import AgentStatus
+from queues.models import AgentStatus, EntryStatus, Queue, QueueEntry
 from tests.conversations.test_screens import ROWS, action_url, in_conversation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -125,3 +126,21 @@ def test_the_pickers_cost_the_board_the_same_queries_for_one_conversation_or_man
 
     assert page.count("Ann (available)") == 10  # transfer and consult, on each of 5 rows
     assert len(five) == len(one)
+
+
+def test_the_queue_picker_leaves_out_the_queue_the_caller_is_served_from(
+    supervisor, make_agent, queue
+):
+    """A blind transfer back to the caller's own queue would only put them at its back."""
+    Queue.objects.create(name="Sales")
+    served, now = in_conversation(), timezone.now()
+    QueueEntry.objects.create(
+        queue=queue, call=served, status=EntryStatus.CONNECTED, enqueued_at=now, rank=now
+    )
+    elsewhere = in_conversation()
+
+    board = supervisor.get(ROWS).content.decode()
+    call_page = supervisor.get(reverse("admin:calls_call_change", args=[served.pk]))
+    for page in (board, call_page.content.decode()):
+        assert options(page, served, "transfer", "queue") == ["Sales"]
+    assert options(board, elsewhere, "transfer", "queue") == ["Sales", "Support"]

@@ -213,12 +213,13 @@ class TestOneCall:
         # session, user, call, its parties' names (3), permissions (2), legs and their
         # names (4), events, redirects, content type; the conversation: its conference,
         # who is in the room, the transfer pickers' options (available agents, queues,
-        # agents already in the room); its recordings, what was asked of them and by whom; the
+        # the queue the caller is in, agents already in the room); its recordings, what
+        # was asked of them and by whom; the
         # timeline: legs and their names (4), events, redirects, conference callbacks
         # (its moments and holds), who held (participants), conversation actions (its
         # moments and transfers), queue stays (and the queues transfers went to),
         # campaign attempt, survey answers
-        with django_assert_max_num_queries(33) as captured:
+        with django_assert_max_num_queries(34) as captured:
             response = supervisor.get(f"{CHANGELIST}{call.pk}/change/")
 
         for table in ("conversations_conferenceevent", "conversations_conversationaction"):
