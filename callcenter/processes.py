@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,14 +48,18 @@ def wait_for_line(log_path: Path, pattern: re.Pattern, process: subprocess.Popen
 
 
 def celery_worker_command(name: str, *, concurrency: int) -> list[str]:
-    """A `celery worker` of the product, named `name`, logging each task it runs."""
+    """A `celery worker` of the product, named after `name`, logging each task it runs.
+
+    Its node name is its own (`name-<random>@host`): a worker's remote-control
+    queue is named after its node and is exclusive on RabbitMQ, so two workers of
+    one name on one server (two runs side by side) would refuse each other."""
     return [
         str(VENV_BIN / "celery"),
         "-A",
         "callcenter",
         "worker",
         "-n",
-        f"{name}@%h",
+        f"{name}-{uuid.uuid4().hex[:8]}@%h",
         "--concurrency",
         str(concurrency),
         "--loglevel",

@@ -79,3 +79,12 @@ def test_a_campaign_is_paced_by_the_database_bucket(stack):
     key = pacing_key(target.pk)
     # The bucket and the send window are rows of the database, not Redis keys.
     assert set(PacingBucket.objects.values_list("key", flat=True)) == {key, f"window:{key}"}
+
+
+def test_two_workers_of_one_name_on_one_server_both_start(celery_worker_factory):
+    """Two runs of the suite side by side on one RabbitMQ each start their "worker":
+    the remote-control queue a worker declares is exclusive and named after its node."""
+    first = celery_worker_factory("worker")
+    second = celery_worker_factory("worker")
+
+    assert (first.poll(), second.poll()) == (None, None)
