@@ -50,6 +50,7 @@ from callcenter.processes import (  # noqa: E402
     start_process,
     stop_process,
     wait_for_line,
+    worker_node,
 )
 
 SPEED = 10
@@ -164,7 +165,9 @@ class Product:
             wait_for_line(logs / "web.log", re.compile(r"Booting worker"), web, timeout=30)
         for name in ("one", "two"):
             log = logs / f"worker-{name}.log"
-            worker = self._start(celery_worker_command(name, concurrency=1), self.env, log)
+            worker = self._start(
+                celery_worker_command(worker_node(name), concurrency=1), self.env, log
+            )
             wait_for_line(log, re.compile(r"ready\."), worker, timeout=60)
         self._start(
             [

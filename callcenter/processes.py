@@ -5,6 +5,7 @@ deployment does, each process with its own log file.
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -47,19 +48,24 @@ def wait_for_line(log_path: Path, pattern: re.Pattern, process: subprocess.Popen
     raise TimeoutError(f"{process.args} printed no {pattern.pattern!r} in {timeout}s")
 
 
-def celery_worker_command(name: str, *, concurrency: int) -> list[str]:
-    """A `celery worker` of the product, named after `name`, logging each task it runs.
+def worker_node(name: str) -> str:
+    """A node name of its own for a worker named `name`: `name-<random>@host`.
 
-    Its node name is its own (`name-<random>@host`): a worker's remote-control
-    queue is named after its node and is exclusive on RabbitMQ, so two workers of
-    one name on one server (two runs side by side) would refuse each other."""
+    A worker's remote-control queue is named after its node and is exclusive on
+    RabbitMQ, so two workers of one node name on one server (two runs side by
+    side) would refuse each other; a command sent to one worker names its node."""
+    return f"{name}-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+
+
+def celery_worker_command(node: str, *, concurrency: int) -> list[str]:
+    """A `celery worker` of the product, the node `node`, logging each task it runs."""
     return [
         str(VENV_BIN / "celery"),
         "-A",
         "callcenter",
         "worker",
         "-n",
-        f"{name}-{uuid.uuid4().hex[:8]}@%h",
+        node,
         "--concurrency",
         str(concurrency),
         "--loglevel",

@@ -25,6 +25,7 @@ from callcenter.processes import (
     start_process,
     stop_process,
     wait_for_line,
+    worker_node,
 )
 from tests.support.brokers import Broker, purge, tasks_sent_through
 from tests.support.database import test_database_url
@@ -156,11 +157,14 @@ def celery_worker_factory(request, transactional_db, product_env, broker, logs_d
     so no worker (or its beat) runs the tasks and ticks of a later test."""
     processes = []
     logs = []
+    nodes: dict[str, str] = {}
 
     def start(name: str = "worker", *, beat: bool = False, concurrency: int = 2, **env: str):
-        """`env`: settings of this worker's own (e.g. another TWILIO_API_BASE_URL)."""
+        """`env`: settings of this worker's own (e.g. another TWILIO_API_BASE_URL).
+        The worker's node name, for a remote-control command, is `start.nodes[name]`."""
         log = logs_dir / f"{name}.log"
-        args = celery_worker_command(name, concurrency=concurrency)
+        nodes[name] = worker_node(name)
+        args = celery_worker_command(nodes[name], concurrency=concurrency)
         if beat:
             args += ["--beat", "--schedule", str(logs_dir / f"{name}-beat-schedule")]
         process = start_process(args, {**product_env, **broker.worker_env(), **env}, log)
@@ -169,6 +173,7 @@ def celery_worker_factory(request, transactional_db, product_env, broker, logs_d
         wait_for_line(log, re.compile(r"ready\."), process, timeout=30)
         return process
 
+    start.nodes = nodes
     yield start
     for process in processes:
         stop_process(process)

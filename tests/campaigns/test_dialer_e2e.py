@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 from collections import Counter
 from datetime import datetime, time
@@ -158,10 +157,9 @@ def test_pause_stops_new_dials_at_once_and_resume_finishes_the_list(stack):
     assert creates_per_number(stack, numbers) == Counter(dict.fromkeys(numbers, 1))
 
 
-def confirmed(command, worker: str) -> None:
-    """Send a consumer `command` (cancel or add) to `worker`; return once it answered."""
-    destination = [f"{worker}@{socket.gethostname()}"]
-    wait_until(lambda: command(dialer_queue(), destination=destination, reply=True), timeout=30)
+def confirmed(command, node: str) -> None:
+    """Send a consumer `command` (cancel or add) to the worker `node`; return once it answered."""
+    wait_until(lambda: command(dialer_queue(), destination=[node], reply=True), timeout=30)
 
 
 def kill_between_creates(victim: subprocess.Popen, target: Campaign, stack) -> None:
@@ -209,7 +207,7 @@ def test_a_worker_killed_mid_campaign_leaves_every_contact_dialed_exactly_once(
     from callcenter.celery import app
 
     # The stack's worker takes no loops until the victim is killed: the victim must.
-    confirmed(app.control.cancel_consumer, "e2e")
+    confirmed(app.control.cancel_consumer, celery_worker_factory.nodes["e2e"])
     victim = celery_worker_factory("victim", concurrency=2)
     numbers = [f"+155500075{n:02d}" for n in range(40)]
     target = campaign(name="Killed", calls_per_second=10, max_concurrent_calls=40)
@@ -219,7 +217,7 @@ def test_a_worker_killed_mid_campaign_leaves_every_contact_dialed_exactly_once(
     assert "campaigns.tasks.run_dialer" in (logs_dir / "victim.log").read_text()
     kill_between_creates(victim, target, stack)
     # The survivor takes the dialing over once the killed loop's lease lapses.
-    confirmed(app.control.add_consumer, "e2e")
+    confirmed(app.control.add_consumer, celery_worker_factory.nodes["e2e"])
     done = all_done(target, timeout=90)
     assert all(contact.attempts == 1 for contact in done.values())
     assert creates_per_number(stack, numbers) == Counter(dict.fromkeys(numbers, 1))
