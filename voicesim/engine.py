@@ -102,7 +102,7 @@ class Engine:
         """Schedule the call's life; the API answers before anything happens."""
         call.transcript.add("created", status=call.status, direction=call.direction)
         if call.direction == "outbound-api":
-            call.queue_wait = self.limits.queue_wait(self.clock.now())
+            call.queue_wait = self.limits.queue_wait(call.created_sim)
         call.task = asyncio.get_running_loop().create_task(self._life(call))
 
     def forget(self, call: Call) -> None:
@@ -163,7 +163,8 @@ class Engine:
         behaviour = self.far_end(call)
         call.transcript.add("far-end", behaviour=behaviour.to_dict())
         try:
-            await self.life.wait(call, call.queue_wait)  # its turn under calls_per_second
+            # its turn under calls_per_second: a moment, so a late start does not shift it
+            await self.life.wait_until(call, call.created_sim + call.queue_wait)
             if self._over_concurrency(call):
                 call.error_code = 10004
                 self.life.finish(call, "failed", reason="error 10004: concurrency limit")

@@ -38,6 +38,12 @@ class Lifecycle:
             return
         raise Interrupted
 
+    async def wait_until(self, call: Call, moment: float) -> None:
+        """Sleep until the simulated ``moment``, never waking before it; a change interrupts."""
+        self.check(call)
+        while (left := moment - self.clock.now()) > 0:
+            await self.wait(call, left)
+
     async def wait_events(self, call: Call, events: list[asyncio.Event]) -> None:
         """Wait until one of ``events`` is set; a change on ``call`` interrupts."""
         self.check(call)

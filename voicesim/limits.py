@@ -20,13 +20,17 @@ class Limits:
     #: the simulated second at which the next call may be dialed
     _next_slot: float = 0.0
 
-    def queue_wait(self, now: float) -> float:
-        """Simulated seconds a call created ``now`` waits for its turn to be dialed."""
+    def queue_wait(self, created: float) -> float:
+        """Simulated seconds a call created at ``created`` waits for its turn to be dialed.
+
+        Counted from the creation moment, the one ``queue_time`` is read against, so
+        the turns stay 1/CPS apart however late the call's flow starts.
+        """
         if self.calls_per_second <= 0:
             return 0.0
-        slot = max(now, self._next_slot)
+        slot = max(created, self._next_slot)
         self._next_slot = slot + 1 / self.calls_per_second
-        return slot - now
+        return slot - created
 
     def to_dict(self) -> dict[str, Any]:
         return {"calls_per_second": self.calls_per_second, "max_concurrent": self.max_concurrent}
