@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import rules, telephony
-from ..exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
+from ..exceptions import RuleViolation, TwilioError, TwilioUnreachable
 from ..models import (
     LIVE_STATUSES,
     Call,
@@ -35,11 +35,11 @@ from .call_end import send_redirects_on_commit
 from .claiming import claim_due
 from .common import cancel_scheduled
 from .events import record_snapshot
+from .send_attempts import attempt_end, attempt_retry_or_fail
 
 # A 21220 right after `answered` is Twilio catching up (facts.md): one short retry.
 INVALID_CALL_STATE = 21220
 CALL_STATE_RETRY_SECONDS = 1.0
-SEND_MAX_ATTEMPTS = 5
 CLAIM_BATCH = 200
 
 
@@ -176,9 +176,9 @@ def send_redirect(redirect_id: int) -> Redirect | None:
         return _refused(redirect, exc)
     except TwilioUnreachable as exc:
         # An update is safe to repeat: the same Url again, or a second hang-up.
-        return _retry_or_fail(redirect, None, str(exc), 2**redirect.attempts)
+        return attempt_retry_or_fail(redirect, None, str(exc), 2**redirect.attempts)
     record_snapshot(redirect.call_id, answer)
-    return _finish(redirect, RedirectState.DONE)
+    return attempt_end(redirect, RedirectState.DONE)
 
 
 def _start_sending(redirect_id: int) -> Redirect | None:
@@ -240,30 +240,9 @@ def _update_params(redirect: Redirect) -> dict:
 def _refused(redirect: Redirect, exc: TwilioError) -> Redirect:
     if exc.code == INVALID_CALL_STATE:
         if redirect.attempts < 2:
-            return _retry_or_fail(redirect, exc.code, exc.message, CALL_STATE_RETRY_SECONDS)
+            return attempt_retry_or_fail(redirect, exc.code, exc.message, CALL_STATE_RETRY_SECONDS)
         # Twilio says the call is over: find out how it ended.
         transaction.on_commit(partial(reconcile_call_task.delay, redirect.call_id))
     elif exc.retryable:
-        return _retry_or_fail(redirect, exc.code, exc.message, 2**redirect.attempts)
-    return _finish(redirect, RedirectState.FAILED, exc.code, exc.message)
-
-
-def _retry_or_fail(redirect: Redirect, code: int | None, message: str, countdown: float):
-    if redirect.attempts >= SEND_MAX_ATTEMPTS:
-        return _finish(redirect, RedirectState.FAILED, code, message)
-    _finish(redirect, RedirectState.QUEUED, code, message)
-    raise RetryLater(countdown, message)
-
-
-def _finish(redirect: Redirect, state: str, code: int | None = None, message: str = "") -> Redirect:
-    with transaction.atomic():
-        current = Redirect.objects.select_for_update().get(pk=redirect.pk)
-        if current.state != RedirectState.SENDING:
-            return current
-        current.state = state
-        current.error_code = code
-        current.error_message = message[:500]
-        if state != RedirectState.QUEUED:
-            current.finished_at = timezone.now()
-        current.save(update_fields=["state", "error_code", "error_message", "finished_at"])
-    return current
+        return attempt_retry_or_fail(redirect, exc.code, exc.message, 2**redirect.attempts)
+    return attempt_end(redirect, RedirectState.FAILED, exc.code, exc.message)

@@ -20,16 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls import services as call_services
-from calls.exceptions import RetryLater, RuleViolation, TwilioError, TwilioUnreachable
+from calls.exceptions import RuleViolation, TwilioError, TwilioUnreachable
 from calls.models import Call
 from calls.services.claiming import claim_due
+from calls.services.send_attempts import attempt_end, attempt_retry_or_fail
 
 from .. import selectors
 from ..models import ActionState, ConversationAction, Origin
 from ..registry import kind_named
 from ..tasks import send_action as send_action_task
 
-SEND_MAX_ATTEMPTS = 5
 CLAIM_BATCH = 200
 # A conference whose SID Twilio has not told us yet is asked again this soon.
 SID_WAIT_SECONDS = 0.5
@@ -123,15 +123,15 @@ def action_send(action_id: int) -> ConversationAction | None:
         changes = kind.perform(action) or {}
     except TwilioError as exc:
         if exc.retryable:
-            return _retry_or_fail(action, exc.code, exc.message, 2**action.attempts)
-        return _finish(action, ActionState.FAILED, exc.code, exc.message)
+            return attempt_retry_or_fail(action, exc.code, exc.message, 2**action.attempts)
+        return attempt_end(action, ActionState.FAILED, exc.code, exc.message)
     except TwilioUnreachable as exc:
-        return _retry_or_fail(action, None, str(exc), 2**action.attempts)
+        return attempt_retry_or_fail(action, None, str(exc), 2**action.attempts)
     except Exception as exc:
         logger.exception("Conversation action %s (%s) failed", action.pk, action.kind)
         message = exc.message if isinstance(exc, RuleViolation) else UNEXPECTED_FAILURE
-        return _finish(action, ActionState.FAILED, message=message)
-    return _finish(action, ActionState.DONE, changes=changes)
+        return attempt_end(action, ActionState.FAILED, message=message)
+    return attempt_end(action, ActionState.DONE, changes=changes)
 
 
 def action_overturned(action_id: int, message: str) -> bool:
@@ -201,32 +201,3 @@ def _why_not_now(action: ConversationAction) -> tuple[str, str] | None:
     except RuleViolation as refused:
         return ActionState.FAILED, refused.message
     return None
-
-
-def _retry_or_fail(action: ConversationAction, code: int | None, message: str, countdown: float):
-    if action.attempts >= SEND_MAX_ATTEMPTS:
-        return _finish(action, ActionState.FAILED, code, message)
-    _finish(action, ActionState.QUEUED, code, message)
-    raise RetryLater(countdown, message)
-
-
-def _finish(
-    action: ConversationAction,
-    state: str,
-    code: int | None = None,
-    message: str = "",
-    changes: Mapping | None = None,
-) -> ConversationAction:
-    with transaction.atomic():
-        current = ConversationAction.objects.select_for_update().get(pk=action.pk)
-        if current.state != ActionState.SENDING:
-            return current
-        current.state = state
-        current.error_code = code
-        current.error_message = message[:500]
-        for name, value in (changes or {}).items():
-            setattr(current, name, value)
-        if state != ActionState.QUEUED:
-            current.finished_at = timezone.now()
-        current.save()
-    return current

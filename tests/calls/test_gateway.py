@@ -234,7 +234,7 @@ def test_a_redirect_refused_for_a_moment_is_retried_then_given_up(twilio, live_c
     twilio.answer("update", error_json(429, 20429, "Too Many Requests"))
     redirect = services.request_redirect(live_call, url="https://app.example/next")
     countdowns = []
-    for _ in range(services.redirects.SEND_MAX_ATTEMPTS - 1):
+    for _ in range(services.send_attempts.SEND_MAX_ATTEMPTS - 1):
         with pytest.raises(RetryLater) as caught:
             services.send_redirect(redirect.pk)
         countdowns.append(caught.value.countdown)
