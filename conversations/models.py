@@ -231,3 +231,10 @@ class ConversationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.conference}"
+
+    @property
+    def dial_label(self) -> str:
+        """The label whoever this action dials in joins the room under: unique there, as
+        Twilio wants, and known before the dial, so `selectors.action_dialing` finds the
+        action from the leg whenever it ends."""
+        return f"{self.kind}-{self.pk}"

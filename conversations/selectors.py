@@ -84,6 +84,17 @@ def holds(events: Iterable[ConferenceEvent]) -> list[Hold]:
     return found + [Hold(*key, start, None) for key, start in held.items()]
 
 
+def action_dialing(
+    participant: Participant | None, kinds: Iterable[str]
+) -> ConversationAction | None:
+    """The action of one of `kinds` that dialed `participant` in, read from its label
+    (`ConversationAction.dial_label`); None for anyone else."""
+    kind, _, action_id = (participant.label if participant is not None else "").rpartition("-")
+    if kind not in kinds or not action_id.isdigit():
+        return None
+    return ConversationAction.objects.filter(pk=int(action_id), kind=kind).first()
+
+
 def actions_of(call: Call) -> QuerySet[ConversationAction]:
     """Every action asked of the call's conversations, newest first."""
     return ConversationAction.objects.filter(call=call).select_related(

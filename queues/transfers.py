@@ -160,7 +160,7 @@ def perform_transfer(action: ConversationAction) -> dict:
             action.call, queue, from_agent_id=agent.agent_id, requested_by=action.requested_by
         )
         return {"participant": agent}
-    target = _dial_target(action, services.target_label(action), takes_over=True)
+    target = _dial_target(action, action.dial_label, takes_over=True)
     _record_hand_over(action, _hand_over(conference, target), target)
     return {"participant": target}
 
@@ -202,7 +202,7 @@ def perform_consult(action: ConversationAction) -> dict:
     telephony.update_participant(
         conference.sid, customer.call_sid, hold=True, hold_url=conference.hold_music_url
     )
-    return {"participant": _dial_target(action, services.target_label(action), takes_over=False)}
+    return {"participant": _dial_target(action, action.dial_label, takes_over=False)}
 
 
 def validate_consulted(conference: Conference, params: Mapping) -> dict:

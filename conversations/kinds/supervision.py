@@ -105,9 +105,13 @@ def _supervise(action: ConversationAction, kind: str) -> dict:
     )
     supervisor = supervisor_at(action.conference, to)
     if supervisor is None:
-        label = f"{action.kind}-{action.pk}"
         return dial_in(
-            action, to=to, role=Role.SUPERVISOR, label=label, muted=mode.muted, coach=coach
+            action,
+            to=to,
+            role=Role.SUPERVISOR,
+            label=action.dial_label,
+            muted=mode.muted,
+            coach=coach,
         )
     telephony.update_participant(
         action.conference.sid,

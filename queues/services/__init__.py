@@ -43,7 +43,6 @@ from .transfers import (
     WARM_STEPS,
     agent_joins_conversation,
     agent_released,
-    target_label,
     transfer_recorded,
     transfer_to_queue,
 )
@@ -85,7 +84,6 @@ __all__ = [
     "survey_delete",
     "survey_update",
     "take_off_hold",
-    "target_label",
     "transfer_recorded",
     "transfer_to_queue",
 ]

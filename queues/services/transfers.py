@@ -29,6 +29,7 @@ from django.db.models import F
 from calls import services as call_services
 from calls.exceptions import RuleViolation
 from calls.models import Call, CallStatus, Source
+from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.kinds.holding import UNHOLD
 from conversations.models import ActionState, ConversationAction, Origin, Participant, Role
@@ -52,12 +53,6 @@ WARM_STEPS = (CONSULT, COMPLETE_TRANSFER, CANCEL_TRANSFER)
 UNANSWERED = frozenset(
     {CallStatus.BUSY, CallStatus.NO_ANSWER, CallStatus.FAILED, CallStatus.CANCELED}
 )
-
-
-def target_label(action: ConversationAction) -> str:
-    """The label a step dials its target in under: its kind and id, which lead from
-    the target's leg back to the step when the leg ends unanswered."""
-    return f"{action.kind}-{action.pk}"
 
 
 def agent_joins_conversation(agent_id: int) -> None:
@@ -140,7 +135,7 @@ def transfer_target_ended(leg: Call, *, agent_status: str) -> None:
     step has handed the room over; the step failed once is the guard against twice.
     """
     target = Participant.objects.filter(call=leg).select_related("agent", "conference").first()
-    step = _step_dialing(target)
+    step = conversation_selectors.action_dialing(target, (BLIND_TRANSFER, CONSULT))
     if step is None or leg.parent.is_final:
         return
     if leg.status not in UNANSWERED:
@@ -158,13 +153,6 @@ def _still_consulted(step: ConversationAction) -> bool:
         step.conference, WARM_STEPS, (ActionState.SENDING, ActionState.DONE)
     )
     return newest is not None and newest.pk == step.pk
-
-
-def _step_dialing(target: Participant | None) -> ConversationAction | None:
-    kind, _, action_id = (target.label if target is not None else "").rpartition("-")
-    if kind not in (BLIND_TRANSFER, CONSULT) or not action_id.isdigit():
-        return None
-    return ConversationAction.objects.filter(pk=int(action_id), kind=kind).first()
 
 
 def _named(target: Participant) -> str:

@@ -51,7 +51,7 @@ def test_a_busy_target_before_the_hand_over_sends_the_caller_back_on_hold_once(q
     conversation_services.participant_expect(
         conference,
         role=Role.THIRD_PARTY,
-        label=services.target_label(step),
+        label=step.dial_label,
         endpoint=BUSY,
         leg=leg,
     )
@@ -87,7 +87,7 @@ def _dialed_in(entry: QueueEntry, step: ConversationAction, to_number: str, **wh
     """The step's target, dialed in and answered: their leg and their participant."""
     leg = live_call(parent=entry.call, to_number=to_number)
     target = conversation_services.participant_expect(
-        entry.call.conferences.get(), label=services.target_label(step), leg=leg, **who
+        entry.call.conferences.get(), label=step.dial_label, leg=leg, **who
     )
     Participant.objects.filter(pk=target.pk).update(call_sid=leg.sid, joined_at=timezone.now())
     step.participant = target
