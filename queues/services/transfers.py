@@ -15,8 +15,9 @@ agent.
 
 A consulted target who answered and then leaves (hangs up) ends the
 consultation the same way: the customer is back with the first agent, and an
-agent target wraps up. Once the transfer is completed or canceled, the target's
-leg ending is no longer the consultation's.
+agent target wraps up, also while a completion is being sent (it fails without
+its target). Once the transfer is completed or canceled, the target's leg ending
+is no longer the consultation's.
 """
 
 from __future__ import annotations
@@ -148,11 +149,18 @@ def transfer_target_ended(leg: Call, *, agent_status: str) -> None:
 
 
 def _still_consulted(step: ConversationAction) -> bool:
-    """No completion or cancellation is being done or done after the consultation."""
+    """No completion done after the consultation, nor a cancellation being done or done.
+
+    A completion still being sent counts as consulting: without its target it fails
+    (the target is gone from the room), so the customer must come back all the same.
+    """
     newest = selectors.newest_step(
         step.conference, WARM_STEPS, (ActionState.SENDING, ActionState.DONE)
     )
-    return newest is not None and newest.pk == step.pk
+    if newest is None:
+        return False
+    completing = newest.kind == COMPLETE_TRANSFER and newest.state == ActionState.SENDING
+    return newest.pk == step.pk or completing
 
 
 def _named(target: Participant) -> str:

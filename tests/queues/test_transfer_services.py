@@ -14,6 +14,7 @@ from calls.models import CallStatus, Redirect
 from conversations import services as conversation_services
 from conversations.kinds.holding import UNHOLD
 from conversations.models import ActionState, ConversationAction, Participant, Role
+from conversations.registry import kind_named
 from queues import selectors, services
 from queues.models import AgentStatus, EntryOutcome, EntryStatus, QueueEntry
 from queues.twiml import BACK_ON_HOLD
@@ -207,3 +208,28 @@ def test_a_target_who_hangs_up_after_the_completion_ends_the_call_as_its_agent(t
     assert not ConversationAction.objects.filter(call=entry.call, kind=UNHOLD.name).exists()
     bob.refresh_from_db()
     assert bob.status == AgentStatus.WRAP_UP
+
+
+def test_a_consulted_agent_who_hangs_up_while_the_completion_is_sent_ends_the_consultation(
+    talking, consulting
+):
+    entry, bob, leg = talking, consulting.participant.agent, consulting.participant.call
+    completing = ConversationAction.objects.create(
+        call=entry.call,
+        conference=consulting.conference,
+        kind=services.COMPLETE_TRANSFER,
+        state=ActionState.SENDING,
+    )
+
+    _ended(leg)
+    services.record_leg_status(leg)
+
+    consulting.refresh_from_db()
+    assert consulting.state == ActionState.FAILED
+    assert consulting.error_message == "Bob left; the customer is back with the first agent."
+    assert ConversationAction.objects.filter(call=entry.call, kind=UNHOLD.name).count() == 1
+    bob.refresh_from_db()
+    assert bob.status == AgentStatus.WRAP_UP
+    # The completion being sent finds nobody to hand the customer to, and fails.
+    with pytest.raises(RuleViolation, match="No transfer is being consulted"):
+        kind_named(completing.kind).perform(completing)
