@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from conversations.models import Conference
+
 from .models import Queue, QueueEntry
 
 
@@ -22,6 +24,7 @@ class CallerNext(enum.Enum):
     SURVEY = "survey"  # the queue's survey
     GOODBYE = "goodbye"  # the conversation is over, no survey
     OVERTAKEN = "overtaken"  # a newer redirect replaces this answer: hold music alone
+    INTO_THE_ROOM = "into-the-room"  # the redirect into the conference failed: the room itself
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class CallerOutcome:
     next: CallerNext
     queue: Queue
     entry: QueueEntry | None = None
+    room: Conference | None = None  # INTO_THE_ROOM: the conference to join
 
     @classmethod
     def of(cls, entry: QueueEntry, next: CallerNext) -> CallerOutcome:

@@ -89,6 +89,8 @@ def caller_document(outcome: CallerOutcome) -> VoiceResponse:
             return goodbye_document()
         case CallerNext.OVERTAKEN:
             return music_document(queue)
+        case CallerNext.INTO_THE_ROOM:
+            return conference_document(entry, outcome.room)
 
 
 def agent_address(agent: Agent) -> str:

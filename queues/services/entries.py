@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from calls import services as call_services
-from calls.models import Call, Source
+from calls.models import Call, RedirectState, Source
+from conversations import selectors as conversation_selectors
 from conversations.models import Participant, Role
 
 from .. import selectors, twiml
@@ -73,9 +74,11 @@ def hold_ended(entry_id: int, now: dt.datetime | None = None) -> CallerOutcome:
     A caller taken off hold (offered, or their agent already answered) whose
     redirect into the conference has not reached the call yet, as when its task
     waits behind others or is retried, holds on and is checked again: the end
-    of this document would hang them up. A caller whose wait ended (a newer
-    redirect overtook this request) hears hold music alone, which the newer
-    document replaces at once.
+    of this document would hang them up. A caller whose agent answered but whose
+    redirect failed for good is answered with the room itself, where the agent
+    waits (an offered one is put back on hold by `recover_failed_offers`, the
+    agent released). A caller whose wait ended (a newer redirect overtook this
+    request) hears hold music alone, which the newer document replaces at once.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -83,10 +86,19 @@ def hold_ended(entry_id: int, now: dt.datetime | None = None) -> CallerOutcome:
         if entry.status == EntryStatus.ENDED:
             return CallerOutcome.of(entry, CallerNext.OVERTAKEN)
         if entry.status != EntryStatus.WAITING:
-            return CallerOutcome.of(entry, CallerNext.STILL_WAITING)
+            return _past_the_offer(entry)
         if selectors.overdue_entries(entry.queue, now).filter(pk=entry.pk).exists():
             return _overflow(entry)
         return CallerOutcome.of(entry, CallerNext.STILL_WAITING)
+
+
+def _past_the_offer(entry: QueueEntry) -> CallerOutcome:
+    failed = entry.offer_redirect is not None and entry.offer_redirect.state == RedirectState.FAILED
+    if entry.status == EntryStatus.CONNECTED and failed:
+        room = conversation_selectors.live_conference(entry.call)
+        if room is not None:
+            return CallerOutcome(CallerNext.INTO_THE_ROOM, entry.queue, entry, room=room)
+    return CallerOutcome.of(entry, CallerNext.STILL_WAITING)
 
 
 def overflow_overdue(now: dt.datetime | None = None) -> int:

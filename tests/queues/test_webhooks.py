@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
-from calls.models import Call, CallStatus
+from calls.models import Call, CallStatus, Redirect, RedirectState
 from queues import services, twiml
 from queues.models import AgentStatus, EntryOutcome, EntryStatus, InboundNumber, QueueEntry
 from tests.queues.conftest import live_call, new_sid
@@ -258,3 +258,24 @@ def test_status_callbacks_drive_agents_and_abandonment(
     waiting.refresh_from_db()
     assert waiting.outcome == EntryOutcome.ABANDONED
     assert Call.objects.get(sid=waiting.call.sid).status == CallStatus.COMPLETED
+
+
+def test_a_caller_whose_redirect_into_the_room_failed_joins_their_agent_at_the_music_s_end(
+    twilio, queue, caller, make_agent
+):
+    # Ann answered and waits in the room; the redirect taking the caller there failed
+    # for good, so the caller is still in the hold loop.
+    ann = make_agent("Ann")
+    entry = services.take_off_hold(caller(), agent=ann)
+    services.record_leg_status(live_call(parent=entry.call, to_number=ann.endpoint))
+    Redirect.objects.filter(pk=entry.offer_redirect_id).update(state=RedirectState.FAILED)
+    path = reverse("queues:hold-ended", kwargs={"entry_id": entry.pk})
+
+    (dial,) = verbs(twilio(path, CallSid=entry.call.sid))
+
+    (room,) = list(dial)
+    assert (dial.tag, room.tag) == ("Dial", "Conference")
+    assert room.text == entry.call.conferences.get().friendly_name
+    assert dial.get("action").endswith(
+        reverse("queues:dial-ended", kwargs={"entry_id": entry.pk, "offer": 1})
+    )
