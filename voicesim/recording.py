@@ -204,11 +204,22 @@ class Recordings:
         self._move(recording, "completed")
         self._callback(recording, "completed")
 
-    def capture(self, call_sid: str, speaker: str, seconds: float) -> None:
-        """A sound on ``call_sid``'s line goes into its live recordings."""
+    def capture(self, call_sid: str, speaker: str, seconds: float) -> float:
+        """A sound on ``call_sid``'s line goes into its live recordings; the moment it began."""
         now = self.engine.clock.now()
         for recording in self.live_for(call_sid):
             recording.sounds.append((now, seconds, speaker))
+        return now
+
+    def cut_short(self, call_sid: str, speaker: str, started: float) -> None:
+        """The sound ``speaker`` began at ``started`` on the line stopped now (a <Say>
+        interrupted by a live update): the recordings keep only what was heard."""
+        now = self.engine.clock.now()
+        for recording in self.live_for(call_sid):
+            recording.sounds = [
+                (at, min(length, now - at) if (at, who) == (started, speaker) else length, who)
+                for at, length, who in recording.sounds
+            ]
 
     def capture_conference(self, conference_sid: str, speaker: str, seconds: float) -> None:
         now = self.engine.clock.now()

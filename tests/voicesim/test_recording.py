@@ -231,3 +231,25 @@ def test_bad_recording_requests_name_the_field_and_change_nothing(sim: Sim) -> N
     with pytest.raises(TwilioRestException) as error:
         sim.client.calls(call).recordings.create()
     assert (error.value.status, error.value.code) == (400, 21220)
+
+
+def test_a_say_cut_short_by_a_redirect_is_recorded_only_as_far_as_it_was_heard(sim: Sim) -> None:
+    greeting = " ".join(["a"] * 1900)  # 760 s of speech, 7.6 s at the tests' speed
+    twiml = f"<Response><Say>{greeting}</Say><Pause length='3600'/></Response>"
+    call = sim.create(to=person(sim), twiml=twiml, record=True)
+    sim.wait_event(call.sid, "say")
+    sim.let_pass(2)
+    sim.client.calls(call.sid).update(twiml="<Response><Pause length='3600'/></Response>")
+    sim.wait_event(call.sid, "redirected")
+    sim.let_pass(7)
+    stopped = sim.client.calls(call.sid).recordings("Twilio.CURRENT").update(status="stopped")
+
+    [tone] = sim.http.get(f"/sim/recordings/{stopped.sid}").json()["tones"]
+    said = sim.wait_event(call.sid, "say")
+    interrupted = sim.wait_event(call.sid, "redirected")
+    assert interrupted["t"] < said["t"] + 760  # the greeting was cut short
+    assert tone["speaker"] == "twilio"
+    # From the start of the greeting to the redirect (asked 2 s in, taken by the call
+    # at the latest when its transcript says so, to the millisecond): not the rest of
+    # the greeting, nor the 7 s recorded after the redirect.
+    assert 2 <= tone["length"] <= interrupted["t"] - said["t"] + 0.001

@@ -25,8 +25,13 @@ async def say(runner: TwimlRunner, verb: Element, doc_url: str | None) -> None:
     played = 0
     while count is None or played < count:
         runner.log.add("say", text=text, voice=verb.get("voice"), language=verb.get("language"))
-        runner.engine.recordings.capture(runner.call.sid, "twilio", say_seconds(text))
-        await runner.life.wait(runner.call, say_seconds(text))
+        recordings = runner.engine.recordings
+        started = recordings.capture(runner.call.sid, "twilio", say_seconds(text))
+        try:
+            await runner.life.wait(runner.call, say_seconds(text))
+        except Interrupted:
+            recordings.cut_short(runner.call.sid, "twilio", started)
+            raise
         played += 1
 
 
