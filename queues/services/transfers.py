@@ -151,16 +151,19 @@ def transfer_target_ended(leg: Call, *, agent_status: str) -> None:
 def _still_consulted(step: ConversationAction) -> bool:
     """No completion done after the consultation, nor a cancellation being done or done.
 
-    A completion still being sent counts as consulting: without its target it fails
-    (the target is gone from the room), so the customer must come back all the same.
+    A completion still being sent counts as consulting when it completes this
+    consultation (the newest one done): without its target it fails (the target is
+    gone from the room), so the customer must come back all the same.
     """
     newest = selectors.newest_step(
         step.conference, WARM_STEPS, (ActionState.SENDING, ActionState.DONE)
     )
-    if newest is None:
+    if newest is None or newest.pk == step.pk:
+        return newest is not None
+    if newest.kind != COMPLETE_TRANSFER or newest.state != ActionState.SENDING:
         return False
-    completing = newest.kind == COMPLETE_TRANSFER and newest.state == ActionState.SENDING
-    return newest.pk == step.pk or completing
+    completed = selectors.newest_step(step.conference, (CONSULT,), (ActionState.DONE,))
+    return completed is not None and completed.pk == step.pk
 
 
 def _named(target: Participant) -> str:

@@ -233,3 +233,38 @@ def test_a_consulted_agent_who_hangs_up_while_the_completion_is_sent_ends_the_co
     # The completion being sent finds nobody to hand the customer to, and fails.
     with pytest.raises(RuleViolation, match="No transfer is being consulted"):
         kind_named(completing.kind).perform(completing)
+
+
+def test_an_earlier_consulted_target_s_late_end_leaves_the_completion_of_a_newer_one_alone(
+    make_agent, talking, consulting
+):
+    # Bob's consultation was canceled; Cy is consulted now and being handed the customer.
+    entry, bob_leg = talking, consulting.participant.call
+    ConversationAction.objects.create(
+        call=entry.call,
+        conference=consulting.conference,
+        kind=services.CANCEL_TRANSFER,
+        state=ActionState.DONE,
+    )
+    cy = make_agent("Cy")
+    newer = ConversationAction.objects.create(
+        call=entry.call,
+        conference=consulting.conference,
+        kind=services.CONSULT,
+        params={"agent": cy.pk},
+        state=ActionState.DONE,
+    )
+    _dialed_in(entry, newer, cy.endpoint, role=Role.AGENT, endpoint=cy.endpoint, agent_id=cy.pk)
+    ConversationAction.objects.create(
+        call=entry.call,
+        conference=consulting.conference,
+        kind=services.COMPLETE_TRANSFER,
+        state=ActionState.SENDING,
+    )
+
+    _ended(bob_leg)
+    services.record_leg_status(bob_leg)  # Twilio's word of Bob's end, late
+
+    consulting.refresh_from_db()
+    assert consulting.state == ActionState.DONE
+    assert not ConversationAction.objects.filter(call=entry.call, kind=UNHOLD.name).exists()
