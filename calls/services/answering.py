@@ -16,20 +16,7 @@ from ..user_flow import FlowUnavailable, fetch_document, notify, single_values
 from .events import apply_progress, locked_call_for_webhook, store_event
 from .fallbacks import call_flow_failed, reported_failure
 from .redirects import hang_up
-
-MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
-
-
-def outcome_of(if_machine: str, answered_by: str) -> str:
-    """The 2008 DialStatus for a policy and Twilio's AnsweredBy (`unknown` counts as human)."""
-    if if_machine == IfMachine.NONE:
-        return Outcome.ANSWERED
-    is_machine = answered_by in MACHINE_ANSWERS or answered_by == "fax"
-    if not is_machine:
-        return Outcome.ANSWERED_HUMAN
-    if if_machine == IfMachine.HANGUP:
-        return Outcome.HANGUP_MACHINE
-    return Outcome.ANSWERED_MACHINE
+from .verdicts import outcome_of
 
 
 def record_answer(call_id: int, params) -> Call:

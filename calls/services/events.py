@@ -36,6 +36,7 @@ from .status_statement import (
     insert_with_first_event,
     record_for_known_sid,
 )
+from .verdicts import decide_outcome_at_end
 
 
 def record_call_from_webhook(params, *, source: str = "twilio") -> Call:
@@ -79,6 +80,7 @@ def record_status_event(params, *, call_id: int | None = None) -> CallEvent | No
     send_redirects_on_commit(recorded.queued_redirects)
     if recorded.event is not None:
         previous = "" if is_new else recorded.previous_status
+        decide_outcome_at_end(recorded.call, previous)
         _announce(recorded.call, previous, recorded.event)
     return recorded.event
 
@@ -266,6 +268,7 @@ def _filled_and_moved(call: Call, status: str, changes: dict) -> list[str]:
 
 def _react(call: Call, previous: str, event: CallEvent | None) -> None:
     """When the status moved: tell listeners once committed, and settle what its end sets off."""
+    decide_outcome_at_end(call, previous)
     _announce(call, previous, event)
     if call.is_final and previous not in FINAL_STATUSES:
         settle_call_end(call)

@@ -13,6 +13,7 @@ from campaigns.models import ContactOutcome, ContactState
 from campaigns.services import dialer, dnc, lifecycle, loops
 from campaigns.services.outcomes import settle_call
 from tests.support.processes import wait_until
+from tests.support.twilio_requests import post_as_twilio, status_params
 
 from .factories import campaign, with_contacts
 
@@ -262,3 +263,25 @@ def test_a_stuck_pending_call_is_sent_again_through_the_send_window(
         assert loops.resend_stuck_calls(target, timezone.now()) == 1
     # Not the core's dispatch, which knows no window: the campaign's paced send.
     assert sent == [(call.pk, f"campaign-{target.pk}", 10)]
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "expected"),
+    [("human", ContactOutcome.ANSWERED_HUMAN), ("machine_start", ContactOutcome.HANGUP_MACHINE)],
+)
+def test_an_end_heard_before_the_answer_request_settles_by_the_callbacks_answered_by(
+    client, django_capture_on_commit_callbacks, answered_by, expected
+):
+    # A callee who hangs up while our answer URL is still busy: Twilio's final
+    # status callback, which carries AnsweredBy, is recorded before the answer.
+    target = running("+12125550101", if_machine="hangup", machine_max_attempts=1)
+    call = dial(target).call
+    params = status_params(
+        "CA" + "7" * 32, "completed", 3, AnsweredBy=answered_by, CallDuration="5"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = post_as_twilio(client, f"/twilio/status?call={call.pk}", params)
+    assert posted.status_code == 204
+    contact = target.contacts.get()
+    assert (contact.state, contact.outcome) == (ContactState.DONE, expected)
+    assert contact.attempt_set.get().outcome == expected
