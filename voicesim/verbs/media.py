@@ -25,10 +25,10 @@ async def say(runner: TwimlRunner, verb: Element, doc_url: str | None) -> None:
     played = 0
     while count is None or played < count:
         runner.log.add("say", text=text, voice=verb.get("voice"), language=verb.get("language"))
-        recordings = runner.engine.recordings
-        started = recordings.capture(runner.call.sid, "twilio", say_seconds(text))
+        recordings, seconds = runner.engine.recordings, say_seconds(text)
+        started = recordings.capture(runner.call.sid, "twilio", seconds)
         try:
-            await runner.life.wait(runner.call, say_seconds(text))
+            await runner.life.wait(runner.call, seconds)
         except Interrupted:
             recordings.cut_short(runner.call.sid, "twilio", started)
             raise
